@@ -1,0 +1,1 @@
+"""The poolspec conformance kit (not yet written: see the README's roadmap)."""

@@ -1,0 +1,25 @@
+"""The reference ``ThreadPool``: a typed drop-in for :class:`multiprocessing.pool.ThreadPool`.
+
+``from reference import ThreadPool`` works wherever code uses the stdlib's thread pool. Where the
+stdlib hangs or silently returns a wrong answer this pool raises a clear error instead; the README
+lists each such difference with its upstream issue.
+"""
+
+from ._iterators import IMapIterator, IMapUnorderedIterator
+from ._results import ApplyResult, AsyncResult, MapResult
+from .errors import InitializerError, PoolError, PoolTerminatedError, TimeoutError
+from .pool import ThreadPool
+
+__all__ = [
+    "ApplyResult",
+    "AsyncResult",
+    "IMapIterator",
+    "IMapUnorderedIterator",
+    "InitializerError",
+    "MapResult",
+    "PoolError",
+    "PoolTerminatedError",
+    "ThreadPool",
+    "TimeoutError",
+]
+__version__ = "0.1.0"

@@ -1,0 +1,114 @@
+"""The feeder thread of an ``imap``: reads the input and submits it as tasks, off the caller's thread.
+
+Each ``imap``/``imap_unordered`` call gets its own feeder, so a slow or blocking input delays only
+its own results, never other jobs (the stdlib reads every job's input on one shared thread, so one
+blocking input stalls the whole pool).
+"""
+
+from __future__ import annotations
+
+import itertools
+import threading
+from typing import Any, Iterator, List, Optional, Protocol, Tuple
+
+from ._engine import Engine, Job
+
+
+class Throttle:
+    """Bounds the tasks that were submitted but whose results were not yet yielded (``buffersize``).
+
+    ``_cond`` guards ``_in_flight`` and ``_lifted``. Lifting removes the bound for good: the pool
+    is closing (outstanding input must still be read) or the iteration was given up.
+    """
+
+    def __init__(self, limit: int) -> None:
+        self._limit = limit
+        self._in_flight = 0
+        self._lifted = False
+        self._cond = threading.Condition(threading.Lock())
+
+    def acquire(self) -> None:
+        """Wait for room for one more task, then take it."""
+        with self._cond:
+            while self._in_flight >= self._limit and not self._lifted:
+                self._cond.wait()
+            self._in_flight += 1
+
+    def release(self) -> None:
+        """A task's results have all been yielded."""
+        with self._cond:
+            self._in_flight -= 1
+            self._cond.notify()
+
+    def lift(self) -> None:
+        with self._cond:
+            self._lifted = True
+            self._cond.notify_all()
+
+
+class FedJob(Job, Protocol):
+    """What a feeder needs of the job it feeds (an imap iterator)."""
+
+    @property
+    def abandoned(self) -> bool:
+        """True once the pool gave up on the job: reading more input would be wasted."""
+
+    def input_ended(self, items: int, tasks: int, error: Optional[BaseException]) -> None:
+        """All input was read (``error`` is None) or reading it raised ``error``."""
+
+
+class Feeder(threading.Thread):
+    """Reads ``chunksize`` items at a time from the input and submits each chunk as one task."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        job: FedJob,
+        inputs: Iterator[Any],
+        chunksize: int,
+        throttle: Optional[Throttle],
+    ) -> None:
+        super().__init__(name="reference.ThreadPool feeder", daemon=True)
+        self._engine = engine
+        self._job = job
+        self._inputs = inputs
+        self._chunksize = chunksize
+        self._throttle = throttle
+
+    def unthrottle(self) -> None:
+        if self._throttle is not None:
+            self._throttle.lift()
+
+    def run(self) -> None:
+        try:
+            self._feed()
+        finally:
+            self._engine.feeder_stopped(self)
+
+    def _feed(self) -> None:
+        items = tasks = 0
+        while True:
+            if self._throttle is not None:
+                self._throttle.acquire()
+            if self._job.abandoned:
+                return
+            chunk, error = _read_chunk(self._inputs, self._chunksize)
+            if chunk:
+                if not self._engine.feed(self._job, items, chunk):
+                    return  # given up meanwhile: the iteration ends with the reason
+                items += len(chunk)
+                tasks += 1
+            if error is not None or len(chunk) < self._chunksize:
+                self._job.input_ended(items, tasks, error)
+                return
+
+
+def _read_chunk(inputs: Iterator[Any], size: int) -> Tuple[List[Any], Optional[BaseException]]:
+    """Up to ``size`` items; if the input raised, the items read before it and the exception."""
+    chunk: List[Any] = []
+    try:
+        for item in itertools.islice(inputs, size):
+            chunk.append(item)
+    except BaseException as exc:  # noqa: BLE001 - the consumer gets it at its position
+        return chunk, exc
+    return chunk, None

@@ -1,0 +1,180 @@
+"""``ApplyResult`` (alias ``AsyncResult``) and ``MapResult``: results that complete once, as a whole.
+
+A result is completed exactly once, by one of:
+
+* its outcome, published by the worker that ran its last task or, when it has callbacks, by the
+  callback thread after the callback returned (:meth:`ApplyResult._finish`);
+* the engine giving up on it (terminate, a failed initializer), through :meth:`ApplyResult.abandon`.
+
+:meth:`Engine.retire` decides which one wins. ``_ok`` and ``_value`` are written once, before
+``_done`` is set, and only read after ``_done`` is set, so they need no lock of their own.
+"""
+
+from __future__ import annotations
+
+import itertools
+import threading
+from typing import Any, Callable, Generic, List, Optional, TypeVar
+
+from ._engine import Engine
+from .errors import TimeoutError
+
+T = TypeVar("T")
+
+Callback = Optional[Callable[[Any], object]]
+
+
+class ApplyResult(Generic[T]):
+    """The result of ``apply_async``: ``get``, ``wait``, ``ready``, ``successful``."""
+
+    def __init__(self, engine: Engine, keepalive: object, callback: Callback, error_callback: Callback) -> None:
+        self._engine = engine
+        # Holds the pool object until this result completes, so that a pool the caller dropped
+        # is not collected (and terminated) while it still owes this result.
+        self._keepalive: Optional[object] = keepalive
+        self._callback = callback
+        self._error_callback = error_callback
+        self._done = threading.Event()
+        self._ok = False
+        self._value: Any = None
+
+    # -- the public interface -----------------------------------------------------------------
+
+    def ready(self) -> bool:
+        """True once the result completed (after its callback, if any, has returned)."""
+        return self._done.is_set()
+
+    def successful(self) -> bool:
+        """Whether the call completed without raising. ``ValueError`` if not ready yet."""
+        if not self._done.is_set():
+            raise ValueError(f"{self!r} not ready")
+        return self._ok
+
+    def wait(self, timeout: Optional[float] = None) -> None:
+        """Wait until the result is ready, or until ``timeout`` seconds have passed."""
+        self._done.wait(timeout)
+
+    def get(self, timeout: Optional[float] = None) -> T:
+        """The value; or re-raise the call's own exception; or ``TimeoutError`` after ``timeout``."""
+        if not self._done.wait(timeout):
+            raise TimeoutError
+        if self._ok:
+            return self._value  # type: ignore[no-any-return]
+        raise self._value
+
+    # -- the engine's interface ---------------------------------------------------------------
+
+    def run_task(self, index: int, payload: Any) -> None:
+        """Run the one task of an ``apply_async``: ``payload`` is ``(func, args, kwds)``."""
+        func, args, kwds = payload
+        try:
+            value = func(*args, **kwds)
+        except BaseException as exc:  # noqa: BLE001 - every outcome, KeyboardInterrupt included, belongs to the caller
+            self._finish(False, exc)
+        else:
+            self._finish(True, value)
+
+    def abandon(self, error: BaseException) -> None:
+        self._complete(False, error)
+
+    # -- completion ---------------------------------------------------------------------------
+
+    def _finish(self, ok: bool, value: Any) -> None:
+        """The outcome is known: complete now, or after the callback on the callback thread."""
+        if self._callback is None and self._error_callback is None:
+            if self._engine.retire(self):
+                self._complete(ok, value)
+        else:
+            self._engine.defer(self._call_back, ok, value)
+
+    def _call_back(self, ok: bool, value: Any) -> None:
+        """Runs on the callback thread. A callback that raises fails the result (as 3.16 does)."""
+        if not self._engine.is_pending(self):
+            return  # given up while the outcome was queued: no callback for it
+        callback = self._callback if ok else self._error_callback
+        if callback is not None:
+            try:
+                callback(value)
+            except BaseException as exc:  # noqa: BLE001 - an escape would stop the callback thread
+                if not ok:
+                    _chain_context(exc, value)
+                ok, value = False, exc
+        if self._engine.retire(self):
+            self._complete(ok, value)
+
+    def _complete(self, ok: bool, value: Any) -> None:
+        self._ok, self._value = ok, value
+        self._keepalive = None
+        self._done.set()
+
+
+AsyncResult = ApplyResult
+
+
+class MapResult(ApplyResult[List[T]]):
+    """The result of ``map_async`` / ``starmap_async``: a list in input order.
+
+    Each task is one chunk, ``payload`` its items and ``index`` the position of its first item.
+    The result completes when every chunk has finished, even after a failure, so that once
+    ``map()`` raises none of its tasks is still running. It fails with the first exception in
+    completion order; a chunk stops at its first failing item (the stdlib does the same).
+
+    ``_lock`` guards ``_chunks_left`` and ``_error``. Each chunk writes its own slice of
+    ``_values`` before taking the lock, so the worker that finishes the last chunk sees them all.
+    """
+
+    def __init__(
+        self,
+        engine: Engine,
+        keepalive: object,
+        func: Callable[..., T],
+        star: bool,
+        length: int,
+        chunks: int,
+        callback: Callback,
+        error_callback: Callback,
+    ) -> None:
+        super().__init__(engine, keepalive, callback, error_callback)
+        self._func = func
+        self._mapper: Callable[..., Any] = itertools.starmap if star else map
+        self._values: List[Any] = [None] * length
+        self._lock = threading.Lock()
+        self._chunks_left = chunks
+        self._error: Optional[BaseException] = None
+
+    def run_task(self, index: int, payload: Any) -> None:
+        """Run one chunk: ``payload`` holds its items, ``index`` is the position of the first."""
+        try:
+            values = list(self._mapper(self._func, payload))
+        except BaseException as exc:  # noqa: BLE001 - see ApplyResult.run_task
+            self._chunk_finished(exc)
+        else:
+            self._values[index : index + len(values)] = values
+            self._chunk_finished(None)
+
+    def finish_empty(self) -> None:
+        """Complete a map over no items: the value is ``[]`` (callback included)."""
+        self._finish(True, self._values)
+
+    def _chunk_finished(self, error: Optional[BaseException]) -> None:
+        with self._lock:
+            if error is not None and self._error is None:
+                self._error = error
+            self._chunks_left -= 1
+            if self._chunks_left:
+                return
+        if self._error is None:
+            self._finish(True, self._values)
+        else:
+            self._finish(False, self._error)
+
+
+def _chain_context(exc: BaseException, original: BaseException) -> None:
+    """Put ``original`` at the end of ``exc``'s ``__context__`` chain, as implicit chaining would."""
+    seen = {id(exc)}
+    last = exc
+    while last.__context__ is not None and id(last.__context__) not in seen:
+        last = last.__context__
+        seen.add(id(last))
+    if last.__context__ is None and id(original) not in seen:
+        last.__context__ = original

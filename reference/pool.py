@@ -1,0 +1,220 @@
+"""``ThreadPool``: the public face of the reference pool.
+
+It validates arguments in the caller's thread, builds the result objects, and hands their tasks
+to the :class:`~reference._engine.Engine`, which owns the threads. The engine never refers back to
+the pool object, so a pool that nobody references any more (and that owes no result) is collected,
+and collecting it terminates it, as the stdlib documents.
+"""
+
+from __future__ import annotations
+
+import warnings
+import weakref
+from types import MappingProxyType, TracebackType
+from typing import Any, Callable, Iterable, List, Mapping, NoReturn, Optional, Type, TypeVar
+
+from . import _arguments
+from ._engine import Engine, State
+from ._feeder import Feeder, Throttle
+from ._iterators import IMapIterator, IMapUnorderedIterator
+from ._results import ApplyResult, MapResult
+
+S = TypeVar("S")
+T = TypeVar("T")
+Self = TypeVar("Self", bound="ThreadPool")
+
+_NO_KEYWORDS: Mapping[str, Any] = MappingProxyType({})
+
+
+class ThreadPool:
+    """A pool of worker threads with the API of :class:`multiprocessing.pool.ThreadPool`.
+
+    ``processes`` workers (``None``: the CPU count the stdlib uses); each runs
+    ``initializer(*initargs)`` once before its first task. See the README for where this pool
+    deliberately differs from the stdlib's: it raises where the stdlib hangs or returns wrong
+    results.
+    """
+
+    def __init__(
+        self,
+        processes: Optional[int] = None,
+        initializer: Optional[Callable[..., object]] = None,
+        initargs: Iterable[Any] = (),
+    ) -> None:
+        self._engine = Engine(
+            _arguments.worker_count(processes), _arguments.initializer_call(initializer, initargs)
+        )
+        weakref.finalize(self, _collected, self._engine)
+
+    # -- single calls -------------------------------------------------------------------------
+
+    def apply(self, func: Callable[..., T], args: Iterable[Any] = (), kwds: Mapping[str, Any] = _NO_KEYWORDS) -> T:
+        """``func(*args, **kwds)`` run on a worker; its value, or its exception re-raised."""
+        return self.apply_async(func, args, kwds).get()
+
+    def apply_async(
+        self,
+        func: Callable[..., T],
+        args: Iterable[Any] = (),
+        kwds: Mapping[str, Any] = _NO_KEYWORDS,
+        callback: Optional[Callable[[T], object]] = None,
+        error_callback: Optional[Callable[[BaseException], object]] = None,
+    ) -> ApplyResult[T]:
+        """Run ``func(*args, **kwds)`` on a worker; return its :class:`ApplyResult` at once."""
+        _arguments.task_function(func)
+        _check_callbacks(callback, error_callback)
+        call_args, call_kwds = _arguments.call_arguments(args, kwds)
+        result: ApplyResult[T] = ApplyResult(self._engine, self, callback, error_callback)
+        self._engine.submit(result, [(0, (func, call_args, call_kwds))])
+        return result
+
+    # -- maps: the whole input up front, one result ---------------------------------------------
+
+    def map(self, func: Callable[[S], T], iterable: Iterable[S], chunksize: Optional[int] = None) -> List[T]:
+        """``[func(x) for x in iterable]``, computed in chunks on the workers."""
+        return self.map_async(func, iterable, chunksize).get()
+
+    def starmap(
+        self, func: Callable[..., T], iterable: Iterable[Iterable[Any]], chunksize: Optional[int] = None
+    ) -> List[T]:
+        """``[func(*args) for args in iterable]``, computed in chunks on the workers."""
+        return self.starmap_async(func, iterable, chunksize).get()
+
+    def map_async(
+        self,
+        func: Callable[[S], T],
+        iterable: Iterable[S],
+        chunksize: Optional[int] = None,
+        callback: Optional[Callable[[List[T]], object]] = None,
+        error_callback: Optional[Callable[[BaseException], object]] = None,
+    ) -> MapResult[T]:
+        """Like :meth:`map`, returning a :class:`MapResult` at once."""
+        return self._map_async(func, iterable, chunksize, callback, error_callback, star=False)
+
+    def starmap_async(
+        self,
+        func: Callable[..., T],
+        iterable: Iterable[Iterable[Any]],
+        chunksize: Optional[int] = None,
+        callback: Optional[Callable[[List[T]], object]] = None,
+        error_callback: Optional[Callable[[BaseException], object]] = None,
+    ) -> MapResult[T]:
+        """Like :meth:`starmap`, returning a :class:`MapResult` at once."""
+        return self._map_async(func, iterable, chunksize, callback, error_callback, star=True)
+
+    def _map_async(
+        self,
+        func: Callable[..., T],
+        iterable: Iterable[Any],
+        chunksize: Optional[int],
+        callback: Optional[Callable[[List[T]], object]],
+        error_callback: Optional[Callable[[BaseException], object]],
+        star: bool,
+    ) -> MapResult[T]:
+        """Read the whole input in the caller's thread (as the stdlib does) and submit its chunks."""
+        _arguments.task_function(func)
+        _check_callbacks(callback, error_callback)
+        size = None if chunksize is None else _arguments.chunksize(chunksize)
+        self._engine.check_running()
+        items = list(iterable)
+        if size is None:
+            size = _arguments.default_chunksize(len(items), self._engine.processes)
+        starts = range(0, len(items), size)
+        result: MapResult[T] = MapResult(
+            self._engine, self, func, star, len(items), len(starts), callback, error_callback
+        )
+        self._engine.submit(result, ((start, items[start : start + size]) for start in starts))
+        if not items:
+            result.finish_empty()
+        return result
+
+    # -- imaps: the input read by a feeder thread, results streamed ---------------------------
+
+    def imap(
+        self,
+        func: Callable[[S], T],
+        iterable: Iterable[S],
+        chunksize: int = 1,
+        buffersize: Optional[int] = None,
+    ) -> IMapIterator[T]:
+        """Results of ``func`` over ``iterable`` in input order, each as soon as it can be yielded.
+
+        The input is read by a thread of the pool, not the caller's; with ``buffersize`` at most
+        ``processes + buffersize`` tasks are submitted whose results have not yet been yielded.
+        """
+        return self._imap(IMapIterator, func, iterable, chunksize, buffersize)
+
+    def imap_unordered(
+        self,
+        func: Callable[[S], T],
+        iterable: Iterable[S],
+        chunksize: int = 1,
+        buffersize: Optional[int] = None,
+    ) -> IMapIterator[T]:
+        """Like :meth:`imap`, but yields each result as soon as it is ready, in any order."""
+        return self._imap(IMapUnorderedIterator, func, iterable, chunksize, buffersize)
+
+    def _imap(
+        self,
+        iterator_class: Type[IMapIterator[T]],
+        func: Callable[[S], T],
+        iterable: Iterable[S],
+        chunksize: int,
+        buffersize: Optional[int],
+    ) -> IMapIterator[T]:
+        _arguments.task_function(func)
+        size = _arguments.chunksize(chunksize)
+        buffered = _arguments.buffersize(buffersize)
+        inputs = iter(iterable)
+        throttle = None if buffered is None else Throttle(self._engine.processes + buffered)
+        iterator = iterator_class(self._engine, self, func, throttle)
+        feeder = Feeder(self._engine, iterator, inputs, size, throttle)
+        self._engine.submit_with_feeder(iterator, feeder, feeder.start)
+        return iterator
+
+    # -- lifecycle ----------------------------------------------------------------------------
+
+    def close(self) -> None:
+        """Accept no more work; what was submitted still runs. Idempotent."""
+        self._engine.close()
+
+    def terminate(self) -> None:
+        """Accept no more work, drop queued tasks, and fail every result not yet completed with
+        :class:`~reference.errors.PoolTerminatedError`. Returns without waiting for running tasks.
+        """
+        self._engine.terminate()
+
+    def join(self) -> None:
+        """Wait for the pool's threads to stop; ``close()`` or ``terminate()`` must come first."""
+        self._engine.join()
+
+    def __enter__(self: Self) -> Self:
+        self._engine.check_running()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: Optional[Type[BaseException]],
+        exc: Optional[BaseException],
+        traceback: Optional[TracebackType],
+    ) -> None:
+        self.terminate()
+
+    def __reduce__(self) -> NoReturn:
+        raise NotImplementedError("pool objects cannot be passed between processes or pickled")
+
+    def __repr__(self) -> str:
+        cls = type(self)
+        return f"<{cls.__module__}.{cls.__qualname__} state={self._engine.state.value} pool_size={self._engine.processes}>"
+
+
+def _check_callbacks(callback: Any, error_callback: Any) -> None:
+    _arguments.callback("callback", callback)
+    _arguments.callback("error_callback", error_callback)
+
+
+def _collected(engine: Engine) -> None:
+    """The pool object was garbage-collected: warn if it was still running, and terminate it."""
+    if engine.state is State.RUN:
+        warnings.warn("unclosed running reference.ThreadPool", ResourceWarning, stacklevel=1)
+    engine.terminate()
