@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import operator
 import os
+from collections.abc import Mapping
 from typing import Any, Callable, Optional, Tuple
 
 
@@ -51,11 +52,9 @@ def callback(name: str, value: Any) -> None:
 
 def call_arguments(args: Any, kwds: Any) -> Tuple[Tuple[Any, ...], dict[str, Any]]:
     """``args`` as a tuple and ``kwds`` as a dict, copied now so later mutation cannot leak in."""
-    try:
-        keywords = dict(kwds)
-    except (TypeError, ValueError):
-        raise TypeError(f"kwds must be a mapping, not {type(kwds).__name__}") from None
-    return _argument_tuple("args", args), keywords
+    if not isinstance(kwds, Mapping):
+        raise TypeError(f"kwds must be a mapping, not {type(kwds).__name__}")
+    return _argument_tuple("args", args), dict(kwds)
 
 
 def chunksize(value: Any) -> int:

@@ -124,14 +124,19 @@ class Engine:
             if self._broken is None:
                 self._pending.add(job)
                 self._feeders.add(feeder)
-                start()
+                try:
+                    start()
+                except BaseException:
+                    self._pending.discard(job)
+                    self._feeders.discard(feeder)
+                    raise
                 return
         job.abandon(self._initializer_error())
 
     def feed(self, job: Job, index: int, payload: Any) -> bool:
-        """Enqueue one more task of a pending job. False if the job or the pool was given up."""
+        """Enqueue one more task of a pending job. False if the pool gave up on the job."""
         with self._lock:
-            if job not in self._pending or self._state is State.TERMINATE:
+            if job not in self._pending:
                 return False
             self._tasks.put((job, index, payload))
             return True
@@ -147,10 +152,6 @@ class Engine:
                 self._pending.remove(job)
                 return True
             return False
-
-    def is_pending(self, job: Job) -> bool:
-        with self._lock:
-            return job in self._pending
 
     def defer(self, call: Callable[..., None], *args: Any) -> None:
         """Run ``call(*args)`` on the callback thread, after the calls deferred before it."""
@@ -197,10 +198,6 @@ class Engine:
             self._stop_callbacks()
         self._callback_thread.join()
 
-    def threads(self) -> List[threading.Thread]:
-        """The pool's own long-lived threads (workers and the callback thread)."""
-        return [*self._workers, self._callback_thread]
-
     # -- internals ----------------------------------------------------------------------------
 
     def check_running(self) -> None:
@@ -209,21 +206,30 @@ class Engine:
             raise ValueError("Pool not running")
 
     def _give_up_pending(self) -> List[Job]:
-        """Retire every pending job and drop every queued task. Needs ``_lock``."""
+        """Retire every pending job and drop every queued task. Needs ``_lock``.
+
+        Sentinels already queued are dropped with the tasks, so they are queued again.
+        """
         abandoned = list(self._pending)
         self._pending.clear()
         while True:
             try:
                 self._tasks.get_nowait()
             except queue.Empty:
-                return abandoned
+                break
+        if self._workers_stopped:
+            self._queue_sentinels()
+        return abandoned
 
     def _stop_workers(self) -> None:
         """Queue one sentinel per worker, once. Needs ``_lock``."""
         if not self._workers_stopped:
             self._workers_stopped = True
-            for _ in self._workers:
-                self._tasks.put(None)
+            self._queue_sentinels()
+
+    def _queue_sentinels(self) -> None:
+        for _ in self._workers:
+            self._tasks.put(None)
 
     def _stop_callbacks(self) -> None:
         """Queue the callback thread's sentinel, once. Needs ``_lock``."""

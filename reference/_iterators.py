@@ -8,7 +8,8 @@ place and then goes on. ``next(timeout)`` works for every chunksize too.
 The iteration ends when every item of the input has been yielded. If reading the input raised, that
 exception is raised there, once. If the pool gave up on the job (terminate, a failed initializer),
 the iteration yields what it can and then raises the reason, once, where the first missing result
-would be. After the end, ``next()`` raises ``StopIteration``.
+would be. After the end, ``next()`` only raises ``StopIteration``, even if a task that was still
+running when the pool gave up delivers its result later.
 
 ``_cond`` guards every attribute that changes after construction except ``_keepalive``, which only
 the retiring thread clears.
@@ -56,6 +57,7 @@ class IMapIterator(Generic[T]):
         self._input_error: Optional[BaseException] = None  # raised once, after the last item
         self._abandoned = False
         self._abandon_error: Optional[BaseException] = None  # raised once, at the first gap
+        self._finished = False  # the end was reached: from now on only StopIteration
         self._arrived: Dict[int, List[Any]] = {}  # outcomes by the position of their first item
 
     # -- the public interface -----------------------------------------------------------------
@@ -74,15 +76,15 @@ class IMapIterator(Generic[T]):
         deadline = None if timeout is None else time.monotonic() + timeout
         with self._cond:
             while not self._current:
-                chunk = self._take_chunk()
+                chunk = None if self._finished else self._take_chunk()
                 if chunk is not None:
                     self._current.extend(chunk)
                     self._taken += len(chunk)
-                elif self._taken == self._input_items:
-                    error, self._input_error = self._input_error, None
-                    raise error or StopIteration
-                elif self._abandoned:
-                    error, self._abandon_error = self._abandon_error, None
+                elif self._finished:
+                    raise StopIteration
+                elif self._taken == self._input_items or self._abandoned:
+                    self._finished = True
+                    error = self._input_error if self._taken == self._input_items else self._abandon_error
                     raise error or StopIteration
                 elif deadline is None:
                     self._cond.wait()

@@ -88,8 +88,12 @@ class ApplyResult(Generic[T]):
             self._engine.defer(self._call_back, ok, value)
 
     def _call_back(self, ok: bool, value: Any) -> None:
-        """Runs on the callback thread. A callback that raises fails the result (as 3.16 does)."""
-        if not self._engine.is_pending(self):
+        """Runs on the callback thread. A callback that raises fails the result (as 3.16 does).
+
+        The result is retired before its callback runs, so once the callback has started the
+        result completes only when it returns, even if the pool is terminated meanwhile.
+        """
+        if not self._engine.retire(self):
             return  # given up while the outcome was queued: no callback for it
         callback = self._callback if ok else self._error_callback
         if callback is not None:
@@ -99,8 +103,7 @@ class ApplyResult(Generic[T]):
                 if not ok:
                     _chain_context(exc, value)
                 ok, value = False, exc
-        if self._engine.retire(self):
-            self._complete(ok, value)
+        self._complete(ok, value)
 
     def _complete(self, ok: bool, value: Any) -> None:
         self._ok, self._value = ok, value
@@ -118,6 +121,8 @@ class MapResult(ApplyResult[List[T]]):
     The result completes when every chunk has finished, even after a failure, so that once
     ``map()`` raises none of its tasks is still running. It fails with the first exception in
     completion order; a chunk stops at its first failing item (the stdlib does the same).
+
+    An empty input is one empty chunk, so it completes on a worker like any other map.
 
     ``_lock`` guards ``_chunks_left`` and ``_error``. Each chunk writes its own slice of
     ``_values`` before taking the lock, so the worker that finishes the last chunk sees them all.
@@ -151,10 +156,6 @@ class MapResult(ApplyResult[List[T]]):
         else:
             self._values[index : index + len(values)] = values
             self._chunk_finished(None)
-
-    def finish_empty(self) -> None:
-        """Complete a map over no items: the value is ``[]`` (callback included)."""
-        self._finish(True, self._values)
 
     def _chunk_finished(self, error: Optional[BaseException]) -> None:
         with self._lock:

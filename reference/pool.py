@@ -119,13 +119,11 @@ class ThreadPool:
         items = list(iterable)
         if size is None:
             size = _arguments.default_chunksize(len(items), self._engine.processes)
-        starts = range(0, len(items), size)
+        starts = range(0, len(items), size) or range(1)  # an empty input is one empty chunk
         result: MapResult[T] = MapResult(
             self._engine, self, func, star, len(items), len(starts), callback, error_callback
         )
         self._engine.submit(result, ((start, items[start : start + size]) for start in starts))
-        if not items:
-            result.finish_empty()
         return result
 
     # -- imaps: the input read by a feeder thread, results streamed ---------------------------

@@ -153,3 +153,34 @@ def test_a_non_callable_callback_is_rejected_at_submission(make_pool: Make, keyw
 def test_forms_without_callbacks_reject_them(make_pool: Make, method: str) -> None:
     with pytest.raises(TypeError):
         getattr(make_pool(1), method)(abs, [1], callback=print)
+
+
+def test_terminate_waits_for_a_callback_that_has_started(make_pool: Make, gate_factory: Gates) -> None:
+    """A result whose callback is running completes when the callback returns, terminate or not."""
+    pool = make_pool(1)
+    in_callback = threading.Event()
+    leave = gate_factory()
+    finished: List[Any] = []
+
+    def callback(value: Any) -> None:
+        in_callback.set()
+        leave.wait()
+        finished.append(value)
+
+    result = pool.apply_async(abs, (-7,), callback=callback)
+    assert in_callback.wait(10)
+    pool.terminate()
+    assert result.ready() is False
+    leave.open()
+    assert result.get(10) == 7
+    assert finished == [7]
+
+
+def test_empty_map_async_completes_before_close_join_returns(make_pool: Make) -> None:
+    pool = make_pool(2)
+    seen: List[Any] = []
+    result = pool.map_async(abs, [], callback=seen.append)
+    pool.close()
+    finishes(pool.join, "close(); join() after an empty map_async")
+    assert result.ready()
+    assert seen == [[]]

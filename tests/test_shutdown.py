@@ -248,3 +248,29 @@ def test_collecting_a_closed_pool_does_not_warn() -> None:
         del pool
         gc.collect()
     assert caught == []
+
+
+def test_imap_stays_finished_when_a_running_task_completes_after_terminate(make_pool: Make, gate_factory: Gates) -> None:
+    pool = make_pool(2)
+    gate = gate_factory()
+    started = threading.Event()
+    done = threading.Event()
+
+    def task(i: int) -> int:
+        if i == 1:
+            started.set()
+            gate.wait()
+            done.set()
+        return i
+
+    iterator = pool.imap(task, range(2))
+    assert started.wait(10)
+    assert iterator.next(10) == 0
+    pool.terminate()
+    with pytest.raises(PoolTerminatedError):
+        iterator.next(10)
+    gate.open()
+    assert done.wait(10)
+    for _ in range(2):
+        with pytest.raises(StopIteration):
+            iterator.next(10)

@@ -70,8 +70,9 @@ def test_non_iterable_args_and_non_mapping_kwds_are_type_errors(make_pool: Make)
     pool = make_pool(1)
     with pytest.raises(TypeError, match="args must be an iterable"):
         pool.apply_async(abs, 5)  # type: ignore[arg-type]
-    with pytest.raises(TypeError, match="kwds must be a mapping"):
-        pool.apply_async(abs, (), 5)  # type: ignore[arg-type]
+    for kwds in (5, [("x", 1)]):
+        with pytest.raises(TypeError, match="kwds must be a mapping"):
+            pool.apply_async(abs, (), kwds)  # type: ignore[arg-type]
 
 
 class InitFailed(Exception):
@@ -169,3 +170,22 @@ def test_a_task_that_raises_keyboard_interrupt_does_not_kill_a_worker(make_pool:
 
 def raise_keyboard_interrupt() -> None:
     raise KeyboardInterrupt
+
+
+def test_an_initializer_failing_after_terminate_does_not_block_join(make_pool: Make, gate_factory: Gates) -> None:
+    """Giving up on the queued work must not drop the sentinels that stop the workers."""
+    gate = gate_factory()
+    calls = threading.Semaphore(0)
+
+    def initializer() -> None:
+        calls.release()
+        gate.wait()
+        raise InitFailed("after terminate")
+
+    pool = make_pool(2, initializer)
+    pool.apply_async(abs, (1,))
+    for _ in range(2):
+        assert calls.acquire(timeout=10)
+    pool.terminate()
+    gate.open()
+    finishes(pool.join, "join() after an initializer failed past terminate()")
