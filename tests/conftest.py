@@ -13,6 +13,8 @@ from reference import ThreadPool
 
 from .helpers import Gates, finishes
 
+pytest_plugins = ["pytester"]
+
 settings.register_profile("ci", derandomize=True, max_examples=50, deadline=None, print_blob=True)
 settings.register_profile("thorough", max_examples=1000, deadline=None, print_blob=True)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))

@@ -1,0 +1,115 @@
+"""Resolving ``--impl`` into the pool factory under test, with what the report header shows.
+
+``some.module`` means ``some.module.ThreadPool``; ``some.module:Attr`` (dots allowed in ``Attr``)
+means that attribute, a class or any callable with the ``ThreadPool(processes, initializer,
+initargs)`` signature. Every way this can go wrong raises :class:`ImplError` with one sentence
+naming what failed.
+"""
+
+from __future__ import annotations
+
+import importlib
+import multiprocessing
+import sys
+import traceback
+from dataclasses import dataclass
+from types import ModuleType
+from typing import Any, Callable, List, Optional, Tuple, Type
+
+
+class ImplError(Exception):
+    """The implementation under test could not be loaded or built."""
+
+
+@dataclass(frozen=True)
+class Implementation:
+    """The pool factory under test and what identifies it."""
+
+    spec: str
+    factory: Callable[..., Any]
+    module: ModuleType
+    version: str
+    file: str
+    timeout_error: Type[BaseException]
+    timeout_error_source: str
+
+    @property
+    def is_stdlib(self) -> bool:
+        return self.module.__name__.startswith("multiprocessing")
+
+
+def resolve(spec: str, timeout_error: Optional[str] = None) -> Implementation:
+    """The implementation named by ``spec`` (and the timeout class named by ``timeout_error``)."""
+    module_name, _, attribute = spec.partition(":")
+    if not module_name:
+        raise ImplError(f"--impl={spec!r}: expected 'module' or 'module:attribute'")
+    module = _import(module_name, f"--impl={spec}")
+    factory = _lookup(module, attribute or "ThreadPool", f"--impl={spec}")
+    if not callable(factory):
+        raise ImplError(f"--impl={spec}: {attribute or 'ThreadPool'} is a {type(factory).__name__}, not a class or factory")
+    error_class, source = _timeout_error(module, timeout_error)
+    return Implementation(
+        spec=spec,
+        factory=factory,
+        module=module,
+        version=_version(module),
+        file=getattr(module, "__file__", None) or "(built in)",
+        timeout_error=error_class,
+        timeout_error_source=source,
+    )
+
+
+def _import(name: str, what: str) -> ModuleType:
+    try:
+        return importlib.import_module(name)
+    except Exception as exc:  # noqa: BLE001 - any import failure is reported as one line
+        last = traceback.format_exception_only(type(exc), exc)[-1].strip()
+        raise ImplError(f"{what}: cannot import {name!r}: {last}") from exc
+
+
+def _lookup(module: ModuleType, dotted: str, what: str) -> Any:
+    value: Any = module
+    for part in dotted.split("."):
+        try:
+            value = getattr(value, part)
+        except AttributeError:
+            raise ImplError(f"{what}: {module.__name__} has no attribute {dotted!r}") from None
+    return value
+
+
+def _timeout_error(module: ModuleType, option: Optional[str]) -> Tuple[Type[BaseException], str]:
+    """The class ``get(timeout)`` should raise: the option's, the package's own, or the stdlib's."""
+    if option:
+        name, _, attribute = option.partition(":")
+        value = _lookup(_import(name, f"--timeout-error={option}"), attribute or "TimeoutError", f"--timeout-error={option}")
+        if not (isinstance(value, type) and issubclass(value, BaseException)):
+            raise ImplError(f"--timeout-error={option}: {value!r} is not an exception class")
+        return value, "--timeout-error"
+    for candidate in _package_chain(module):
+        value = getattr(candidate, "TimeoutError", None)
+        if isinstance(value, type) and issubclass(value, BaseException) and value is not TimeoutError:
+            return value, f"{candidate.__name__}.TimeoutError"
+    return multiprocessing.TimeoutError, "multiprocessing.TimeoutError (default)"
+
+
+def _package_chain(module: ModuleType) -> List[ModuleType]:
+    """The module and its parent packages, innermost first, as far as they are imported."""
+    parts = module.__name__.split(".")
+    names = [".".join(parts[:i]) for i in range(len(parts), 0, -1)]
+    return [sys.modules[name] for name in names if name in sys.modules]
+
+
+def _version(module: ModuleType) -> str:
+    """The version of the package that provides ``module`` (Python's own for the stdlib)."""
+    top = module.__name__.partition(".")[0]
+    if top == "multiprocessing":
+        return f"stdlib of Python {sys.version.split()[0]}"
+    version = getattr(sys.modules[top], "__version__", None)
+    if version is None:
+        try:
+            from importlib import metadata
+
+            version = metadata.version(top)
+        except Exception:  # noqa: BLE001 - a version is worth showing, never worth failing over
+            return "unknown"
+    return str(version)
