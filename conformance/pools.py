@@ -30,9 +30,6 @@ class Gate:
     def open(self) -> None:
         self._event.set()
 
-    def is_open(self) -> bool:
-        return self._event.is_set()
-
     def wait(self) -> None:
         if not self._event.wait(self._limit):
             raise Hang("HANG: a gate of the scenario was never opened")
@@ -49,11 +46,15 @@ class Pools:
         self._threads_before: Set[threading.Thread] = set()
 
     def __call__(self, processes: int = 2, initializer: Any = None, initargs: Any = ()) -> Any:
-        """A new pool: ``factory(processes, initializer, initargs)``."""
+        """A new pool; a constructor that raises fails the test in one line."""
         try:
-            pool = self.impl.factory(processes, initializer, initargs)
+            return self.build(processes, initializer, initargs)
         except Exception as exc:  # noqa: BLE001 - reported as one line, not a traceback
             pytest.fail(f"cannot construct the pool: {self.impl.spec}({processes}, {initializer!r}, {initargs!r}) raised {exc!r}", pytrace=False)
+
+    def build(self, processes: Any, initializer: Any = None, initargs: Any = ()) -> Any:
+        """``factory(processes, initializer, initargs)``, its exceptions passed on (for clauses about them)."""
+        pool = self.impl.factory(processes, initializer, initargs)
         self._made.append(pool)
         return pool
 
@@ -89,19 +90,21 @@ class Pools:
 
         return guarded
 
-    def _cleanup(self) -> None:
-        made, self._made = self._made, []
-        for gate in self._gates:
+    def _release(self) -> List[Any]:
+        """Open every gate and forget the scenario's pools: the pools to stop."""
+        gates, self._gates = self._gates, []
+        for gate in gates:
             gate.open()
-        for pool in made:
+        made, self._made = self._made, []
+        return made
+
+    def _cleanup(self) -> None:
+        for pool in self._release():
             self.bounded(pool.terminate, "terminate() after the scenario")
             self.bounded(pool.join, "join() after terminate()")
 
     def _abandon(self) -> None:
-        made, self._made = self._made, []
-        for gate in self._gates:
-            gate.open()
-        for pool in made:
+        for pool in self._release():
             try:
                 run_bounded(pool.terminate, 1.0, "terminate() of a hung pool")
             except BaseException:  # noqa: BLE001 - the pool is abandoned either way

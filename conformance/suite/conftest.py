@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 
@@ -21,9 +21,9 @@ def impl(pytestconfig: pytest.Config) -> Implementation:
 
 
 @pytest.fixture
-def make_pool(pytestconfig: pytest.Config, impl: Implementation) -> Iterator[Pools]:
+def make_pool(pytestconfig: pytest.Config, impl: Implementation) -> Pools:
     """Makes pools of the implementation; the scenario runs bounded and is cleaned up after."""
-    yield Pools(impl, pytestconfig.stash[KIT].hang_limit)
+    return Pools(impl, pytestconfig.stash[KIT].hang_limit)
 
 
 @pytest.fixture(autouse=True)

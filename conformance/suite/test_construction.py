@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from typing import Any, List
+from typing import List
 
 import pytest
 
@@ -36,4 +36,4 @@ def test_exactly_processes_tasks_run_at_once(make_pool: Pools, processes: int) -
 @pytest.mark.parametrize("processes", [0, -1])
 def test_processes_below_one_is_a_value_error(make_pool: Pools, processes: int) -> None:
     with pytest.raises(ValueError):
-        make_pool.impl.factory(processes, None, ())
+        make_pool.build(processes)
