@@ -4,6 +4,13 @@ Installed, the plugin is inert: without an implementation to test it adds option
 nothing else. The implementation comes from ``--impl``, else the ``POOLSPEC_IMPL`` environment
 variable, else the ``poolspec_impl`` ini key; the report header says which. With one, a run that
 names no test paths collects the installed suite (``conformance/suite``), from any directory.
+
+What the hooks add to a plain pytest run: clause ids in the test ids; expected failures from the
+baselines (:mod:`conformance.baseline`); every scenario bounded by the hang limit; failures
+headed by the clauses they break (:mod:`conformance.failures`); a compliance summary per clause
+family and the JSON report (:mod:`conformance.report`). Everything the hooks keep lives in
+``config.stash``, and each report carries what the summary needs in its ``user_properties``, so
+the same run under pytest-xdist gives the same outcomes and one merged report.
 """
 
 from __future__ import annotations
@@ -11,13 +18,16 @@ from __future__ import annotations
 import os
 import random
 import sys
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Dict, Generator, List, Optional, Tuple
+from typing import Any, Dict, Generator, List, Optional, Set, Tuple
 
 import pytest
 
+from . import baseline, report
 from .clauses import CLAUSES, Clause
+from .failures import STATUS_WORDS, classify, ids, shown
 from .impl import Implementation, ImplError, resolve
 from .pools import Pools
 
@@ -41,9 +51,16 @@ class Kit:
     hang_limit: float
     strict: bool
     seed: Optional[str]
+    baseline_files: Tuple[str, ...]
+    baseline: Tuple[baseline.Entry, ...]
+
+
+class BaselineWarning(UserWarning):
+    """A baseline entry matches no collected test (stale, or a typo)."""
 
 
 KIT = pytest.StashKey[Kit]()
+EXPECTED = pytest.StashKey[baseline.Entry]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -53,8 +70,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--poolspec-profile", choices=sorted(PROFILES), help="smoke (one example per clause), ci (default: derandomised), thorough (many random examples)")
     group.addoption("--poolspec-strict", action="store_true", help="also check the strict clauses (stdlib-incidental behaviour)")
     group.addoption("--hang-limit", type=float, metavar="SECONDS", help=f"how long a call into the pool may block before it is a HANG (default {DEFAULT_HANG_LIMIT:g})")
+    group.addoption("--xfails-file", action="append", default=[], metavar="PATH", help="a baseline: clause or test ids expected to fail, one per line, '#' for the reason (repeatable)")
+    group.addoption("--poolspec-report", metavar="PATH", help="write the run's per-clause outcomes as JSON to PATH")
     parser.addini("poolspec_impl", "the pool to check, as for --impl")
     parser.addini("poolspec_hang_limit", f"as --hang-limit (default {DEFAULT_HANG_LIMIT:g})")
+    parser.addini("poolspec_xfails_files", "baselines, as for --xfails-file (paths relative to the ini file)", type="paths")
 
 
 def impl_spec(config: pytest.Config) -> Tuple[Optional[str], str]:
@@ -84,10 +104,23 @@ def pytest_configure(config: pytest.Config) -> None:
         seed = str(random.getrandbits(32))
         config.option.hypothesis_seed = seed
     hang_limit = config.getoption("hang_limit") or float(config.getini("poolspec_hang_limit") or DEFAULT_HANG_LIMIT)
-    config.stash[KIT] = Kit(impl, origin, profile, hang_limit, config.getoption("poolspec_strict"), seed)
+    files = _baseline_files(config, impl)
+    try:
+        entries = tuple(entry for path in files for entry in baseline.read(path))
+    except baseline.BaselineError as exc:
+        raise pytest.UsageError(str(exc)) from None
+    shown_files = tuple(f"{path} (shipped for the stdlib)" if path == baseline.STDLIB else str(path) for path in files)
+    config.stash[KIT] = Kit(impl, origin, profile, hang_limit, config.getoption("poolspec_strict"), seed, shown_files, entries)
+    config.pluginmanager.register(Recorder(config, config.stash[KIT]), "poolspec-recorder")
     _load_hypothesis_profile(profile)
     if config.args_source is not pytest.Config.ArgsSource.ARGS:
         config.args[:] = [str(SUITE)]
+
+
+def _baseline_files(config: pytest.Config, impl: Implementation) -> List[Path]:
+    """The baselines of this run: the stdlib's own (for the stdlib), then the user's."""
+    files = [Path(path) for path in config.getoption("xfails_file")] + list(config.getini("poolspec_xfails_files"))
+    return [baseline.STDLIB, *files] if impl.is_stdlib else files
 
 
 def _load_hypothesis_profile(profile: str) -> None:
@@ -113,6 +146,7 @@ def pytest_report_header(config: pytest.Config) -> Optional[List[str]]:
         f"hang limit {kit.hang_limit:g} s, strict clauses {'on' if kit.strict else 'off'}",
         f"poolspec: timeout class {impl.timeout_error.__module__}.{impl.timeout_error.__qualname__} "
         f"(from {impl.timeout_error_source})",
+        f"poolspec: baseline {', '.join(kit.baseline_files) or 'none'} ({len(kit.baseline)} entries apply)",
     ]
 
 
@@ -133,15 +167,30 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         metafunc.parametrize("poolspec_clause", [joined], ids=[joined])
 
 
+@pytest.hookimpl(tryfirst=True)  # before -k and -m deselect: a baseline entry for a deselected test is not stale
 def pytest_collection_modifyitems(config: pytest.Config, items: List[pytest.Item]) -> None:
     kit = config.stash.get(KIT, None)
     if kit is None:
         return
+    matched: Set[baseline.Entry] = set()
     for item in items:
         clauses = clauses_of(item)
+        if not clauses:
+            continue
+        item.user_properties.append(("clauses", " ".join(ids(clauses))))
+        entry = baseline.first_match(kit.baseline, baseline.names_of(item.nodeid, item.name, ids(clauses)))
+        if entry is not None:
+            matched.add(entry)
         reason = _not_applicable(clauses, kit)
         if reason:
             item.add_marker(pytest.mark.skip(reason=reason))
+        elif entry is not None:
+            item.stash[EXPECTED] = entry
+            item.add_marker(pytest.mark.xfail(reason=f"{entry.reason or 'no reason given'} ({entry.origin})", strict=True))
+    stale = [entry for entry in kit.baseline if entry not in matched]
+    if stale:
+        listed = "; ".join(f"{entry.target} ({entry.origin})" for entry in stale)
+        warnings.warn(BaselineWarning(f"{len(stale)} baseline entries match no collected test: {listed}"), stacklevel=1)
 
 
 def _not_applicable(clauses: List[Clause], kit: Kit) -> Optional[str]:
@@ -155,37 +204,35 @@ def _not_applicable(clauses: List[Clause], kit: Kit) -> Optional[str]:
     return None
 
 
-@pytest.hookimpl(hookwrapper=True)
+@pytest.hookimpl(hookwrapper=True, tryfirst=True)  # outermost: after the xfail plugin has decided
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[None, Any, None]:
-    """A failure starts with the clause(s) it breaks."""
+    """A failure starts with the clause(s) it breaks, and its report says what kind it is."""
     outcome = yield
-    report = outcome.get_result()
-    if report.failed and item.config.stash.get(KIT, None) is not None:
-        clauses = clauses_of(item)
-        if clauses:
-            report.longrepr = ClauseFailure(clauses, report.longrepr)
+    test_report = outcome.get_result()
+    if not test_report.failed or item.config.stash.get(KIT, None) is None:
+        return
+    clauses = clauses_of(item)
+    if not clauses:
+        return
+    failure = classify(test_report, call, clauses, _unexpected_pass(item, test_report))
+    test_report.longrepr = shown(failure, test_report.longrepr)
+    test_report.user_properties = [
+        *test_report.user_properties,
+        ("poolspec_kind", failure.kind),
+        ("poolspec_broken", " ".join(ids(failure.broken))),
+        ("poolspec_message", failure.message),
+    ]
 
 
-class ClauseFailure:
-    """A test failure shown under the statement of each clause it breaks."""
-
-    def __init__(self, clauses: List[Clause], original: Any) -> None:
-        self.clauses = clauses
-        self.original = original
-
-    def header(self) -> str:
-        return "\n".join(f"[{clause.id}] {clause.statement} ({clause.source}: {clause.reference})" for clause in self.clauses)
-
-    def toterminal(self, tw: Any) -> None:
-        tw.line(self.header(), red=True, bold=True)
-        tw.line("")
-        if hasattr(self.original, "toterminal"):
-            self.original.toterminal(tw)
-        else:
-            tw.line(str(self.original))
-
-    def __str__(self) -> str:
-        return f"{self.header()}\n\n{self.original}"
+def _unexpected_pass(item: pytest.Item, test_report: pytest.TestReport) -> Optional[str]:
+    """For a test its baseline expects to fail but that passed: what to do about it."""
+    entry = item.stash.get(EXPECTED, None)
+    if entry is None or not str(test_report.longrepr).startswith("[XPASS(strict)]"):
+        return None
+    return (
+        f"XPASS: the baseline ({entry.origin}: {entry.reason or 'no reason given'}) expects this test to fail, "
+        f"but it passed: the bug is fixed, remove '{entry.target}' from the baseline"
+    )
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -207,6 +254,58 @@ def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> Generator[None, Any, None
 
 
 def pytest_report_teststatus(report: pytest.TestReport, config: pytest.Config) -> Optional[Tuple[str, str, str]]:
-    if KIT in config.stash and report.when == "call" and report.failed and "HANG: " in str(report.longrepr):
-        return "failed", "H", "HANG"
+    if KIT in config.stash and report.when == "call" and report.failed:
+        kind = dict(report.user_properties).get("poolspec_kind")
+        if kind in STATUS_WORDS:
+            letter, word = STATUS_WORDS[str(kind)]
+            return "failed", letter, word
     return None
+
+
+class Recorder:
+    """Gathers the findings from every test report and writes the summary and the JSON report.
+
+    Registered as a plugin of its own when an implementation is checked. Under pytest-xdist it
+    runs on the controller, which receives every worker's reports; workers write nothing.
+    """
+
+    def __init__(self, config: pytest.Config, kit: Kit) -> None:
+        self.config = config
+        self.kit = kit
+        self.findings = report.Findings()
+        self.report_path = config.getoption("poolspec_report")
+        self.is_worker = hasattr(config, "workerinput")
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        self.findings.add(report)
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_sessionfinish(self, exitstatus: int) -> None:
+        if self.report_path and not self.is_worker:
+            report.write_json(Path(self.report_path), self.header(), self.findings.clauses(), int(exitstatus))
+
+    def pytest_terminal_summary(self, terminalreporter: Any) -> None:
+        if self.is_worker:
+            return
+        terminalreporter.write_sep("=", f"poolspec compliance of {self.kit.impl.spec}")
+        for line in report.summary_lines(self.findings.clauses()):
+            terminalreporter.write_line(line)
+        if self.report_path:
+            terminalreporter.write_line(f"JSON report: {self.report_path}")
+
+    def header(self) -> Dict[str, Any]:
+        impl = self.kit.impl
+        return {
+            "poolspec": report.kit_version(),
+            "implementation": {
+                "spec": impl.spec,
+                "version": impl.version,
+                "file": impl.file,
+                "timeout_error": f"{impl.timeout_error.__module__}.{impl.timeout_error.__qualname__}",
+            },
+            "profile": self.kit.profile,
+            "hypothesis_seed": self.kit.seed,
+            "strict": self.kit.strict,
+            "hang_limit": self.kit.hang_limit,
+            "baselines": list(self.kit.baseline_files),
+        }

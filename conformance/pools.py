@@ -1,23 +1,34 @@
 """Making pools of the implementation under test, and running scenarios on them without hanging.
 
 A :class:`Pools` object is the suite's ``make_pool`` fixture. Every scenario (a test, or one
-hypothesis example) runs on a daemon thread under the hang limit; afterwards every gate is opened
-and every pool it made is terminated and joined, again under the limit. After a HANG the pools are
-abandoned: their threads cannot be killed, and the next scenario makes fresh ones.
+hypothesis example) runs on a daemon thread under the hang limit; afterwards every gate and
+sequencer is opened and every pool it made is terminated and joined, again under the limit. Then
+no thread the scenario started may still be running (:class:`ThreadsLeft` otherwise). After a
+HANG the pools are abandoned: their threads cannot be killed, and the next scenario makes fresh
+ones.
 """
 
 from __future__ import annotations
 
 import functools
 import threading
-from typing import Any, Callable, List, Set, TypeVar
+import time
+from typing import Any, Callable, Hashable, List, Sequence, Set, TypeVar, Union
 
 import pytest
 
 from .impl import Implementation
-from .watchdog import Hang, run_bounded
+from .sequencer import Sequencer
+from .watchdog import RUNNER_PREFIX, Hang, run_bounded, thread_stacks
 
 T = TypeVar("T")
+
+THREAD_END_GRACE = 1.0
+"""Seconds a thread of the pool may take to end after join() has returned (at most half the hang limit).
+
+join() of a correct pool has joined its threads already; the grace only spares a pool whose
+helper threads end on their own just after, and bounds the wait for one that leaves them running.
+"""
 
 
 class Gate:
@@ -35,6 +46,14 @@ class Gate:
             raise Hang("HANG: a gate of the scenario was never opened")
 
 
+class ThreadsLeft(BaseException):
+    """Threads a scenario started were still running after its pools were terminated and joined.
+
+    A ``BaseException``, like :class:`Hang`, so that hypothesis reports it at once instead of
+    repeating a check that waits for the grace each time.
+    """
+
+
 class Pools:
     """Builds pools of the implementation under test and cleans up after each scenario."""
 
@@ -42,7 +61,7 @@ class Pools:
         self.impl = impl
         self.hang_limit = hang_limit
         self._made: List[Any] = []
-        self._gates: List[Gate] = []
+        self._to_open: List[Union[Gate, Sequencer]] = []
         self._threads_before: Set[threading.Thread] = set()
 
     def __call__(self, processes: int = 2, initializer: Any = None, initargs: Any = ()) -> Any:
@@ -59,9 +78,16 @@ class Pools:
         return pool
 
     def gate(self) -> Gate:
+        """A gate that the kit opens after the scenario, if the scenario has not."""
         gate = Gate(self.hang_limit)
-        self._gates.append(gate)
+        self._to_open.append(gate)
         return gate
+
+    def sequencer(self, order: Sequence[Hashable]) -> Sequencer:
+        """A :class:`Sequencer` for ``order``, opened by the kit after the scenario."""
+        sequencer = Sequencer(order, self.hang_limit)
+        self._to_open.append(sequencer)
+        return sequencer
 
     def bounded(self, call: Callable[[], T], what: str) -> T:
         """``call()``, or a :class:`Hang` if it blocks past the hang limit."""
@@ -86,15 +112,16 @@ class Pools:
                 self._cleanup()
                 raise
             self._cleanup()
+            self.check_no_thread_left()
             return result
 
         return guarded
 
     def _release(self) -> List[Any]:
-        """Open every gate and forget the scenario's pools: the pools to stop."""
-        gates, self._gates = self._gates, []
-        for gate in gates:
-            gate.open()
+        """Open every gate and sequencer and forget the scenario's pools: the pools to stop."""
+        to_open, self._to_open = self._to_open, []
+        for waiting in to_open:
+            waiting.open()
         made, self._made = self._made, []
         return made
 
@@ -109,3 +136,22 @@ class Pools:
                 run_bounded(pool.terminate, 1.0, "terminate() of a hung pool")
             except BaseException:  # noqa: BLE001 - the pool is abandoned either way
                 pass
+
+    def check_no_thread_left(self) -> None:
+        """Every thread the scenario started has ended, or ends within :data:`THREAD_END_GRACE`."""
+        grace = min(THREAD_END_GRACE, self.hang_limit / 2)
+        deadline = time.monotonic() + grace
+        # Threads started outside the threading module (_DummyThread) cannot be joined or watched.
+        started = [
+            thread
+            for thread in self.new_threads()
+            if not thread.name.startswith(RUNNER_PREFIX) and not isinstance(thread, threading._DummyThread)
+        ]
+        for thread in started:
+            thread.join(max(0.0, deadline - time.monotonic()))
+        left = [thread for thread in started if thread.is_alive()]
+        if left:
+            names = ", ".join(repr(thread.name) for thread in left)
+            raise ThreadsLeft(
+                f"THREADS LEFT: {len(left)} thread(s) still running {grace:g} s after join() returned: {names}\n\n{thread_stacks(left)}"
+            )

@@ -16,6 +16,10 @@ from typing import Any, Callable, Iterable, List, Tuple, TypeVar
 T = TypeVar("T")
 
 
+RUNNER_PREFIX = "poolspec: "
+"""The name of every thread the kit starts to bound a call begins with this."""
+
+
 class Hang(BaseException):
     """A call into the pool under test did not return within the hang limit."""
 
@@ -33,7 +37,7 @@ def run_bounded(call: Callable[[], T], limit: float, what: str, suspects: Callab
         except BaseException as exc:  # noqa: BLE001 - handed back to the caller's thread
             outcome.append((False, exc))
 
-    runner = threading.Thread(target=run, name=f"poolspec: {what}", daemon=True)
+    runner = threading.Thread(target=run, name=f"{RUNNER_PREFIX}{what}", daemon=True)
     runner.start()
     runner.join(limit)
     if not outcome:

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+from typing import Dict
+
 import pytest
 
 BROKEN_POOLS = '''
@@ -21,6 +25,23 @@ class Reversed(StdlibPool):
 
     def map(self, func, iterable, chunksize=None):
         return super().map(func, iterable, chunksize)[::-1]
+
+
+class WithoutImapUnordered:
+    """Every method of the stdlib's pool but imap_unordered."""
+
+    def __init__(self, processes=None, initializer=None, initargs=()):
+        self._pool = StdlibPool(processes, initializer, initargs)
+        for name in ("apply", "apply_async", "map", "map_async", "starmap", "starmap_async", "imap", "close", "terminate", "join"):
+            setattr(self, name, getattr(self._pool, name))
+
+
+class LeavesAThread(StdlibPool):
+    """Starts a thread that join() does not end."""
+
+    def __init__(self, *args):
+        super().__init__(*args)
+        threading.Thread(target=threading.Event().wait, name="forgotten", daemon=True).start()
 
 
 class Unbuildable:
@@ -81,7 +102,7 @@ def test_impl_can_come_from_the_environment_or_the_ini_file(pytester: pytest.Pyt
 
 def test_a_factory_function_can_be_the_implementation(broken: pytest.Pytester) -> None:
     result = run(broken, "--impl=broken_pools:make_pool", "-k", "[map.order] or [imap.order]")
-    result.assert_outcomes(passed=2, deselected=result.parseoutcomes()["deselected"])
+    result.assert_outcomes(passed=4, deselected=result.parseoutcomes()["deselected"])
 
 
 @pytest.mark.parametrize(
@@ -101,7 +122,7 @@ def test_a_bad_impl_is_one_clear_error(pytester: pytest.Pytester, spec: str, mes
 
 def test_a_failure_names_the_clause_it_breaks(broken: pytest.Pytester) -> None:
     result = run(broken, "--impl=broken_pools:Reversed", "-k", "[map.order]")
-    result.assert_outcomes(failed=1, deselected=result.parseoutcomes()["deselected"])
+    result.assert_outcomes(failed=2, deselected=result.parseoutcomes()["deselected"])
     result.stdout.fnmatch_lines(
         [
             "*test_map_returns_every_result_in_input_order[[]map.order[]]*",
@@ -111,24 +132,122 @@ def test_a_failure_names_the_clause_it_breaks(broken: pytest.Pytester) -> None:
     )
 
 
-def test_a_deadlocking_pool_fails_as_hang_and_the_run_goes_on(broken: pytest.Pytester) -> None:
-    result = run(broken, "--impl=broken_pools:Hangs", "--hang-limit=1", "-k", "[map.order] or [imap.order]", "-v")
-    result.assert_outcomes(failed=1, passed=1, deselected=result.parseoutcomes()["deselected"])
+def outcomes(path: Path) -> Dict[str, str]:
+    """Each clause's outcome in a JSON report."""
+    return {clause_id: clause["outcome"] for clause_id, clause in json.loads(path.read_text())["clauses"].items()}
+
+
+def test_a_deadlocking_pool_fails_as_hang_and_the_run_goes_on_and_is_reported(broken: pytest.Pytester) -> None:
+    report = broken.path / "out" / "report.json"
+    result = run(broken, "--impl=broken_pools:Hangs", "--hang-limit=1", "-k", "[map.order] or [imap.order]", "-v", f"--poolspec-report={report}")
+    result.assert_outcomes(failed=2, passed=2, deselected=result.parseoutcomes()["deselected"])
     result.stdout.fnmatch_lines(
         [
             "*map.order*HANG*",
             "*HANG: the scenario did not return within 1 s*",
             "*Thread 'poolspec: the scenario':*",
             "*in map*",
+            "*= poolspec compliance of broken_pools:Hangs =*",
+            "map   *1 clause : 1 failed",
+            "imap  *1 clause : 1 passed",
+            "failed clauses: map.order (hang)",
         ]
     )
     assert result.duration < 30
+    document = json.loads(report.read_text())
+    assert document["implementation"]["spec"] == "broken_pools:Hangs"
+    assert document["exit_status"] == 1
+    map_order = document["clauses"]["map.order"]
+    assert map_order["outcome"] == "failed"
+    assert {test["kind"] for test in map_order["tests"]} == {"hang"}
+    assert "HANG: the scenario did not return within 1 s" in map_order["tests"][0]["message"]
+    assert document["clauses"]["imap.order"]["outcome"] == "passed"
+    assert document["clauses"]["shutdown.repr"]["outcome"] == "not-run"
+
+
+def test_a_missing_method_fails_the_clauses_that_use_it_and_nothing_else(broken: pytest.Pytester) -> None:
+    result = run(broken, "--impl=broken_pools:WithoutImapUnordered", "-k", "unordered or [map.order]", "-ra")
+    result.stdout.fnmatch_lines(
+        [
+            "method missing: 'WithoutImapUnordered' object has no attribute 'imap_unordered'",
+            "failed clauses: imap-unordered.permutation (missing), chunksize.below-one-rejected-by-imap (missing), shutdown.close-rejects-submit (missing)",
+            "MISSING *test_imap_unordered_yields_every_result_once*",
+        ]
+    )
+    assert result.parseoutcomes()["passed"] == 2  # both map.order tests
+    assert "Traceback" not in result.stdout.str()
+
+
+def test_threads_left_after_join_break_their_own_clause(broken: pytest.Pytester) -> None:
+    report = broken.path / "report.json"
+    result = run(broken, "--impl=broken_pools:LeavesAThread", "-k", "[map.order] or [shutdown.join-ends-threads]", f"--poolspec-report={report}", "-ra")
+    result.stdout.fnmatch_lines(["*THREADS LEFT: 1 thread(s) still running 1 s after join() returned: 'forgotten'*", "THREADS LEFT *"])
+    found = outcomes(report)
+    assert found["shutdown.join-ends-threads"] == "failed"
+    assert found["map.order"] == "passed"
+
+
+def baseline_file(pytester: pytest.Pytester, text: str) -> str:
+    return str(pytester.makefile(".txt", baseline=text))
+
+
+def test_a_baseline_turns_its_clauses_into_expected_failures(broken: pytest.Pytester) -> None:
+    path = baseline_file(broken, "# reversed on purpose\nmap.order\n")
+    result = run(broken, "--impl=broken_pools:Reversed", f"--xfails-file={path}", "-k", "[map.order]", "-rx")
+    result.assert_outcomes(xfailed=2, deselected=result.parseoutcomes()["deselected"])
+    result.stdout.fnmatch_lines(["*baseline *baseline.txt (1 entries apply)", "XFAIL *map.order* - reversed on purpose (*baseline.txt:2)"])
+    assert result.ret == 0
+
+
+def test_a_baseline_entry_may_name_one_test(broken: pytest.Pytester) -> None:
+    path = baseline_file(broken, "test_ordering.py::test_map_returns_every_result_in_input_order  # only this one\n")
+    result = run(broken, "--impl=broken_pools:Reversed", f"--xfails-file={path}", "-k", "[map.order]")
+    result.assert_outcomes(xfailed=1, failed=1, deselected=result.parseoutcomes()["deselected"])
+
+
+def test_a_baselined_test_that_passes_is_an_error(pytester: pytest.Pytester) -> None:
+    path = baseline_file(pytester, "map.order  # thought broken\n")
+    result = run(pytester, "--impl=reference", f"--xfails-file={path}", "-k", "[map.order]")
+    result.assert_outcomes(failed=2, deselected=result.parseoutcomes()["deselected"])
+    result.stdout.fnmatch_lines(
+        ["XPASS: the baseline (*baseline.txt:1: thought broken) expects this test to fail, but it passed: the bug is fixed, remove 'map.order' from the baseline"]
+    )
+
+
+def test_stale_baseline_entries_are_reported_and_markers_select_entries(pytester: pytest.Pytester) -> None:
+    path = baseline_file(pytester, 'no.such-clause\nmap.order ; python_version < "3"  # never applies\n')
+    result = run(pytester, "--impl=reference", f"--xfails-file={path}", "-k", "[map.order]")
+    result.assert_outcomes(passed=2, deselected=result.parseoutcomes()["deselected"], warnings=1)
+    result.stdout.fnmatch_lines(["*BaselineWarning: 1 baseline entries match no collected test: no.such-clause (*baseline.txt:1)"])
+
+
+@pytest.mark.parametrize(("text", "message"), [("map.order ; python_version <", "*baseline.txt:1: bad environment marker*"), ("map.order imap.order", "*expected one clause or test id*")])
+def test_a_malformed_baseline_is_one_clear_error(pytester: pytest.Pytester, text: str, message: str) -> None:
+    result = run(pytester, "--impl=reference", f"--xfails-file={baseline_file(pytester, text)}")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines([f"ERROR: {message}"])
+
+
+def test_the_stdlib_gets_its_shipped_baseline(pytester: pytest.Pytester) -> None:
+    result = run(pytester, "--impl=multiprocessing.dummy:Pool", "-k", "chunksize")
+    result.stdout.fnmatch_lines(["poolspec: baseline */conformance/baselines/stdlib.txt (shipped for the stdlib) (* entries apply)"])
+    result.assert_outcomes(xfailed=8, passed=4, deselected=result.parseoutcomes()["deselected"])
+
+
+def test_xdist_gives_the_same_outcomes_and_one_report(pytester: pytest.Pytester) -> None:
+    pytest.importorskip("xdist")
+    serial, parallel = pytester.path / "serial.json", pytester.path / "parallel.json"
+    run(pytester, "--impl=multiprocessing.pool", f"--poolspec-report={serial}")
+    result = run(pytester, "--impl=multiprocessing.pool", "-n", "2", f"--poolspec-report={parallel}")
+    result.stdout.fnmatch_lines(["*poolspec compliance of multiprocessing.pool*"])
+    assert outcomes(parallel) == outcomes(serial)
+    assert "xfailed" in outcomes(parallel).values()
 
 
 def test_a_pool_that_cannot_be_built_fails_each_test_in_one_line(broken: pytest.Pytester) -> None:
-    result = run(broken, "--impl=broken_pools:Unbuildable", "-k", "[map.order] or join")
+    result = run(broken, "--impl=broken_pools:Unbuildable", "-k", "[map.order] or [shutdown.join-while-running-rejected]")
     result.stdout.fnmatch_lines(["*cannot construct the pool: broken_pools:Unbuildable(*) raised AttributeError(*_writer*)*"])
-    assert result.parseoutcomes()["failed"] == 2
+    assert result.parseoutcomes()["failed"] == 3
     assert "Traceback" not in result.stdout.str()
 
 

@@ -47,3 +47,13 @@ def test_repr_names_state_and_size(make_pool: Pools) -> None:
     assert re.fullmatch(pattern.format("CLOSE"), repr(pool)), repr(pool)
     pool.terminate()
     assert re.fullmatch(pattern.format("TERMINATE"), repr(pool)), repr(pool)
+
+
+@checks("shutdown.join-ends-threads")
+@pytest.mark.parametrize("stop", ["close", "terminate"])
+def test_join_ends_every_thread_of_the_pool(make_pool: Pools, stop: str) -> None:
+    pool = make_pool(3)
+    assert pool.map(abs, range(-5, 5), 1) == [abs(x) for x in range(-5, 5)]
+    getattr(pool, stop)()
+    make_pool.bounded(pool.join, f"join() after {stop}()")
+    make_pool.check_no_thread_left()

@@ -1,0 +1,97 @@
+"""What a failed test means: which clauses it breaks, what kind of failure it is, in one line.
+
+Kinds of failure, each with its status word in the terminal:
+
+* ``assertion``: the scenario's check did not hold (``FAILED``);
+* ``hang``: a call into the pool blocked past the hang limit (``HANG``);
+* ``missing``: the pool, or something it returned, lacks an attribute the clause uses
+  (``MISSING``): the test itself touched an attribute that is not there;
+* ``threads-left``: the scenario passed, but threads it started outlived ``terminate()`` and
+  ``join()`` (``THREADS LEFT``); that breaks :data:`THREADS_CLAUSE`, not the test's own clauses;
+* ``xpass``: a baseline says the test fails, but it passed (``FAILED``);
+* ``error``: a fixture failed, before or after the scenario (``ERROR``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, List, Optional, Sequence
+
+import pytest
+
+from .clauses import CLAUSES, Clause
+from .pools import ThreadsLeft
+from .watchdog import Hang
+
+SUITE = Path(__file__).resolve().parent / "suite"
+THREADS_CLAUSE = "shutdown.join-ends-threads"
+STATUS_WORDS = {"hang": ("H", "HANG"), "missing": ("M", "MISSING"), "threads-left": ("T", "THREADS LEFT")}
+MESSAGE_LIMIT = 2000
+
+
+@dataclass(frozen=True)
+class Failure:
+    kind: str
+    broken: Sequence[Clause]
+    message: str
+
+
+def classify(report: pytest.TestReport, call: pytest.CallInfo[None], clauses: Sequence[Clause], xpass_note: Optional[str]) -> Failure:
+    """The failure that ``report`` (failed) records for a test of ``clauses``."""
+    if report.when != "call":
+        return Failure("error", clauses, _message(call))
+    if xpass_note is not None:
+        return Failure("xpass", clauses, xpass_note)
+    excinfo = call.excinfo
+    if excinfo is None:
+        return Failure("assertion", clauses, str(report.longrepr))
+    if excinfo.errisinstance(Hang):
+        return Failure("hang", clauses, _message(call))
+    if excinfo.errisinstance(ThreadsLeft):
+        return Failure("threads-left", [CLAUSES[THREADS_CLAUSE]], _message(call))
+    if excinfo.errisinstance(AttributeError) and _raised_in_suite(excinfo):
+        return Failure("missing", clauses, f"method missing: {excinfo.value}")
+    return Failure("assertion", clauses, _message(call))
+
+
+def _raised_in_suite(excinfo: pytest.ExceptionInfo[BaseException]) -> bool:
+    """Whether the innermost frame is the suite's own code (so the API lacks the attribute)."""
+    return SUITE in Path(str(excinfo.traceback[-1].path)).parents
+
+
+def _message(call: pytest.CallInfo[None]) -> str:
+    text = call.excinfo.exconly() if call.excinfo is not None else ""
+    return text if len(text) <= MESSAGE_LIMIT else text[:MESSAGE_LIMIT] + " …"
+
+
+class ClauseFailure:
+    """A failure shown under the statement of each clause it breaks."""
+
+    def __init__(self, failure: Failure, original: Any) -> None:
+        self.failure = failure
+        self.original = original
+
+    def header(self) -> str:
+        return "\n".join(f"[{clause.id}] {clause.statement} ({clause.source}: {clause.reference})" for clause in self.failure.broken)
+
+    def toterminal(self, tw: Any) -> None:
+        tw.line(self.header(), red=True, bold=True)
+        tw.line("")
+        if hasattr(self.original, "toterminal"):
+            self.original.toterminal(tw)
+        else:
+            tw.line(str(self.original))
+
+    def __str__(self) -> str:
+        return f"{self.header()}\n\n{self.original}"
+
+
+def shown(failure: Failure, longrepr: Any) -> ClauseFailure:
+    """The report text: one line for a missing method or an unexpected pass, else the full failure."""
+    one_line = failure.kind in ("missing", "xpass")
+    return ClauseFailure(failure, failure.message if one_line else longrepr)
+
+
+def ids(clauses: Sequence[Clause]) -> List[str]:
+    return [clause.id for clause in clauses]

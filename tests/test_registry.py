@@ -1,0 +1,86 @@
+"""The clause registry against the suite, the shipped baseline and the generated clause page."""
+
+from __future__ import annotations
+
+import importlib
+import re
+from pathlib import Path
+from typing import Dict, List
+
+import pytest
+
+from conformance import baseline, docs
+from conformance.clauses import CAPABILITIES, CLAUSES, LEVELS, SOURCES, Clause
+from conformance.plugin import SUITE
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def suite_tests() -> Dict[str, List[str]]:
+    """Every test function of the installed suite, with the clause ids it declares."""
+    tests = {}
+    for path in sorted(SUITE.glob("test_*.py")):
+        module = importlib.import_module(f"conformance.suite.{path.stem}")
+        for name, function in vars(module).items():
+            if name.startswith("test_") and callable(function):
+                marks = getattr(function, "pytestmark", [])
+                tests[f"{path.name}::{name}"] = [clause_id for mark in marks if mark.name == "clause" for clause_id in mark.args]
+    return tests
+
+
+def test_every_suite_test_declares_a_known_clause() -> None:
+    tests = suite_tests()
+    assert tests, f"no test found in {SUITE}"
+    assert not [test for test, clause_ids in tests.items() if not clause_ids], "suite tests without a clause"
+    unknown = {clause_id for clause_ids in tests.values() for clause_id in clause_ids} - set(CLAUSES)
+    assert not unknown, f"suite tests declare unknown clauses: {unknown}"
+
+
+def test_every_clause_has_a_test() -> None:
+    checked = {clause_id for clause_ids in suite_tests().values() for clause_id in clause_ids}
+    assert not set(CLAUSES) - checked, "clauses without a test"
+
+
+@pytest.mark.parametrize("clause", CLAUSES.values(), ids=list(CLAUSES))
+def test_every_clause_is_well_formed(clause: Clause) -> None:
+    assert re.fullmatch(r"[a-z]+(-[a-z]+)*\.[a-z0-9]+(-[a-z0-9]+)*", clause.id), clause.id
+    assert clause.level in LEVELS
+    assert clause.source in SOURCES
+    assert clause.needs <= set(CAPABILITIES), f"unknown capabilities: {set(clause.needs) - set(CAPABILITIES)}"
+    assert clause.statement.endswith(".") and clause.reference
+    assert clause.until is None or clause.until >= clause.since
+
+
+def test_every_stdlib_bug_is_in_the_stdlib_baseline_and_nothing_else() -> None:
+    entries = {entry.target for entry in baseline.read(baseline.STDLIB)}
+    bugs = {clause.id for clause in CLAUSES.values() if clause.source == "cpython-bug"}
+    assert entries <= set(CLAUSES), f"stdlib baseline entries that are not clause ids: {entries - set(CLAUSES)}"
+    assert bugs <= entries, f"cpython-bug clauses missing from the stdlib baseline: {bugs - entries}"
+    assert all(entry.reason for entry in baseline.read(baseline.STDLIB)), "every stdlib baseline entry needs a reason"
+
+
+def test_the_clause_page_is_current() -> None:
+    page = ROOT / "docs" / "clauses.md"
+    assert page.read_text(encoding="utf-8") == docs.render(), f"docs/clauses.md is out of date: run {docs.COMMAND}"
+
+
+def test_the_readme_documents_every_option_of_the_plugin() -> None:
+    from conformance.plugin import pytest_addoption
+
+    class Recorder:
+        def __init__(self) -> None:
+            self.options: List[str] = []
+
+        def getgroup(self, *args: object) -> "Recorder":
+            return self
+
+        def addoption(self, name: str, **kwargs: object) -> None:
+            self.options.append(name)
+
+        def addini(self, name: str, *args: object, **kwargs: object) -> None:
+            self.options.append(name)
+
+    recorder = Recorder()
+    pytest_addoption(recorder)  # type: ignore[arg-type]
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert not [option for option in recorder.options if f"`{option}" not in readme], "options missing from the README"
