@@ -66,14 +66,16 @@ def _message(call: pytest.CallInfo[None]) -> str:
 
 
 class ClauseFailure:
-    """A failure shown under the statement of each clause it breaks."""
+    """A failure shown under the statement of each clause it breaks, with the command that reruns it."""
 
-    def __init__(self, failure: Failure, original: Any) -> None:
+    def __init__(self, failure: Failure, original: Any, rerun: str) -> None:
         self.failure = failure
         self.original = original
+        self.rerun = rerun
 
     def header(self) -> str:
-        return "\n".join(f"[{clause.id}] {clause.statement} ({clause.source}: {clause.reference})" for clause in self.failure.broken)
+        clauses = [f"[{clause.id}] {clause.statement} ({clause.source}: {clause.reference})" for clause in self.failure.broken]
+        return "\n".join([*clauses, f"rerun: {self.rerun}"])
 
     def toterminal(self, tw: Any) -> None:
         tw.line(self.header(), red=True, bold=True)
@@ -87,10 +89,10 @@ class ClauseFailure:
         return f"{self.header()}\n\n{self.original}"
 
 
-def shown(failure: Failure, longrepr: Any) -> ClauseFailure:
+def shown(failure: Failure, longrepr: Any, rerun: str) -> ClauseFailure:
     """The report text: one line for a missing method or an unexpected pass, else the full failure."""
     one_line = failure.kind in ("missing", "xpass")
-    return ClauseFailure(failure, failure.message if one_line else longrepr)
+    return ClauseFailure(failure, failure.message if one_line else longrepr, rerun)
 
 
 def ids(clauses: Sequence[Clause]) -> List[str]:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import os
 import random
+import shlex
 import sys
 import warnings
 from dataclasses import dataclass
@@ -215,13 +216,31 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     if not clauses:
         return
     failure = classify(test_report, call, clauses, _unexpected_pass(item, test_report))
-    test_report.longrepr = shown(failure, test_report.longrepr)
+    test_report.longrepr = shown(failure, test_report.longrepr, _rerun_command(item))
     test_report.user_properties = [
         *test_report.user_properties,
         ("poolspec_kind", failure.kind),
         ("poolspec_broken", " ".join(ids(failure.broken))),
         ("poolspec_message", failure.message),
     ]
+
+
+def _rerun_command(item: pytest.Item) -> str:
+    """The command that runs this one test again, as this run did (from any directory)."""
+    kit = item.config.stash[KIT]
+    options = [f"--impl={kit.impl.spec}"]
+    if item.config.getoption("timeout_error"):
+        options.append(f"--timeout-error={item.config.getoption('timeout_error')}")
+    if kit.profile != "ci":
+        options.append(f"--poolspec-profile={kit.profile}")
+    if kit.seed is not None:
+        options.append(f"--hypothesis-seed={kit.seed}")
+    if kit.hang_limit != DEFAULT_HANG_LIMIT:
+        options.append(f"--hang-limit={kit.hang_limit:g}")
+    if kit.strict:
+        options.append("--poolspec-strict")
+    test = f"{item.path}::{item.nodeid.partition('::')[2]}"
+    return " ".join(["pytest", *map(shlex.quote, options), shlex.quote(test)])
 
 
 def _unexpected_pass(item: pytest.Item, test_report: pytest.TestReport) -> Optional[str]:

@@ -127,6 +127,7 @@ def test_a_failure_names_the_clause_it_breaks(broken: pytest.Pytester) -> None:
         [
             "*test_map_returns_every_result_in_input_order[[]map.order[]]*",
             "[[]map.order[]] map() returns a list of func(x) for every item, in input order. (documented: *)",
+            "rerun: pytest --impl=broken_pools:Reversed '*/conformance/suite/test_ordering.py::test_map_returns_every_result_in_input_order[[]map.order[]]'",
             "*items=[[]0, 1[]],*",  # the smallest failing input, shrunk by hypothesis
         ]
     )
