@@ -29,7 +29,7 @@ def render() -> str:
         f"<!-- Generated from conformance/clauses.py by `{COMMAND}`: do not edit. -->",
         "",
         f"{len(CLAUSES)} clauses in {len(families)} families: {levels['required']} required, {levels['strict']} strict "
-        "(checked only with `--poolspec-strict`). Select one with `pytest --impl=… -k \"[clause-id]\"`; "
+        "(checked only with `--poolspec-strict`). Check one with `pytest --impl=… --clause=clause-id` (or a family: `--clause=family`); "
         "baselines and reports name clauses by these ids.",
         "",
         "Sources: **documented** (the docs promise it; the docs sentence is quoted), **cpython-behaviour** "

@@ -22,12 +22,12 @@ import sys
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Dict, Generator, List, Optional, Set, Tuple
+from typing import Any, Dict, FrozenSet, Generator, List, Optional, Set, Tuple
 
 import pytest
 
-from . import baseline, report
-from .clauses import CLAUSES, Clause
+from . import baseline, capabilities, report
+from .clauses import CAPABILITIES, CLAUSES, Clause
 from .failures import STATUS_WORDS, classify, ids, shown
 from .impl import Implementation, ImplError, resolve
 from .pools import Pools
@@ -54,6 +54,7 @@ class Kit:
     seed: Optional[str]
     baseline_files: Tuple[str, ...]
     baseline: Tuple[baseline.Entry, ...]
+    capabilities: FrozenSet[str]
 
 
 class BaselineWarning(UserWarning):
@@ -71,6 +72,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--poolspec-profile", choices=sorted(PROFILES), help="smoke (one example per clause), ci (default: derandomised), thorough (many random examples)")
     group.addoption("--poolspec-strict", action="store_true", help="also check the strict clauses (stdlib-incidental behaviour)")
     group.addoption("--hang-limit", type=float, metavar="SECONDS", help=f"how long a call into the pool may block before it is a HANG (default {DEFAULT_HANG_LIMIT:g})")
+    group.addoption("--clause", action="append", default=[], metavar="ID", help="check only this clause, or every clause of this family (repeatable)")
     group.addoption("--xfails-file", action="append", default=[], metavar="PATH", help="a baseline: clause or test ids expected to fail, one per line, '#' for the reason (repeatable)")
     group.addoption("--poolspec-report", metavar="PATH", help="write the run's per-clause outcomes as JSON to PATH")
     parser.addini("poolspec_impl", "the pool to check, as for --impl")
@@ -111,7 +113,8 @@ def pytest_configure(config: pytest.Config) -> None:
     except baseline.BaselineError as exc:
         raise pytest.UsageError(str(exc)) from None
     shown_files = tuple(f"{path} (shipped for the stdlib)" if path == baseline.STDLIB else str(path) for path in files)
-    config.stash[KIT] = Kit(impl, origin, profile, hang_limit, config.getoption("poolspec_strict"), seed, shown_files, entries)
+    found = capabilities.detect(impl, hang_limit)
+    config.stash[KIT] = Kit(impl, origin, profile, hang_limit, config.getoption("poolspec_strict"), seed, shown_files, entries, found)
     config.pluginmanager.register(Recorder(config, config.stash[KIT]), "poolspec-recorder")
     _load_hypothesis_profile(profile)
     if config.args_source is not pytest.Config.ArgsSource.ARGS:
@@ -148,6 +151,8 @@ def pytest_report_header(config: pytest.Config) -> Optional[List[str]]:
         f"poolspec: timeout class {impl.timeout_error.__module__}.{impl.timeout_error.__qualname__} "
         f"(from {impl.timeout_error_source})",
         f"poolspec: baseline {', '.join(kit.baseline_files) or 'none'} ({len(kit.baseline)} entries apply)",
+        f"poolspec: capabilities {', '.join(sorted(kit.capabilities)) or 'none'}"
+        + "".join(f"; lacks {name}: clauses that need it are skipped" for name in sorted(set(CAPABILITIES) - kit.capabilities)),
     ]
 
 
@@ -158,6 +163,15 @@ def clauses_of(item: pytest.Item) -> List[Clause]:
     if unknown:
         raise pytest.UsageError(f"{item.nodeid} declares unknown clause(s): {', '.join(unknown)}")
     return [CLAUSES[clause_id] for clause_id in ids]
+
+
+def needs_of(item: pytest.Item) -> Set[str]:
+    """The capabilities a test needs: its clauses' and its own (an unknown one is a usage error)."""
+    needs = {need for marker in item.iter_markers("clause") for need in marker.kwargs.get("needs", ())}
+    unknown = needs - set(CAPABILITIES)
+    if unknown:
+        raise pytest.UsageError(f"{item.nodeid} needs unknown capabilities: {', '.join(sorted(unknown))}")
+    return needs | {need for clause in clauses_of(item) for need in clause.needs}
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
@@ -182,7 +196,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: List[pytest.Item
         entry = baseline.first_match(kit.baseline, baseline.names_of(item.nodeid, item.name, ids(clauses)))
         if entry is not None:
             matched.add(entry)
-        reason = _not_applicable(clauses, kit)
+        reason = _not_applicable(clauses, needs_of(item), kit)
         if reason:
             item.add_marker(pytest.mark.skip(reason=reason))
         elif entry is not None:
@@ -192,13 +206,31 @@ def pytest_collection_modifyitems(config: pytest.Config, items: List[pytest.Item
     if stale:
         listed = "; ".join(f"{entry.target} ({entry.origin})" for entry in stale)
         warnings.warn(BaselineWarning(f"{len(stale)} baseline entries match no collected test: {listed}"), stacklevel=1)
+    _select_clauses(config, items)
 
 
-def _not_applicable(clauses: List[Clause], kit: Kit) -> Optional[str]:
-    if not clauses:
-        return None
+def _select_clauses(config: pytest.Config, items: List[pytest.Item]) -> None:
+    """With ``--clause``, deselect every test that checks none of the named clauses or families."""
+    wanted = set(config.getoption("clause"))
+    if not wanted:
+        return
+    unknown = wanted - set(CLAUSES) - {clause.family for clause in CLAUSES.values()}
+    if unknown:
+        raise pytest.UsageError(f"--clause: no clause or family named {', '.join(sorted(unknown))} (see the clause page)")
+    chosen = {clause_id for clause_id, clause in CLAUSES.items() if clause_id in wanted or clause.family in wanted}
+    selected = [item for item in items if chosen & set(ids(clauses_of(item)))]
+    deselected = [item for item in items if item not in selected]
+    if deselected:
+        config.hook.pytest_deselected(items=deselected)
+        items[:] = selected
+
+
+def _not_applicable(clauses: List[Clause], needs: Set[str], kit: Kit) -> Optional[str]:
     if all(clause.level == "strict" for clause in clauses) and not kit.strict:
         return "strict clause: opt in with --poolspec-strict"
+    lacking = sorted(needs - kit.capabilities)
+    if lacking:
+        return f"needs {', '.join(lacking)}: {'; '.join(CAPABILITIES[name] for name in lacking)}"
     version = sys.version_info[:2]
     if all(version < clause.since or (clause.until is not None and version > clause.until) for clause in clauses):
         return f"does not apply to Python {version[0]}.{version[1]}"

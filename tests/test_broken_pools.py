@@ -41,8 +41,8 @@ def catalogue() -> List[Tuple[str, Any]]:
 
 def kit_outcomes(spec: str, clause_ids: Tuple[str, ...], report: Path) -> Dict[str, str]:
     """Each clause's outcome in a kit run on ``spec`` that selects ``clause_ids``."""
-    selection = " or ".join(f"[{clause_id}]" for clause_id in clause_ids)
-    command = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", f"--impl={spec}", "-k", selection, f"--poolspec-report={report}"]
+    selection = [f"--clause={clause_id}" for clause_id in clause_ids]
+    command = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", f"--impl={spec}", *selection, f"--poolspec-report={report}"]
     try:
         subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=RUN_LIMIT, check=False)
     except subprocess.TimeoutExpired:

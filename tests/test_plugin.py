@@ -256,3 +256,24 @@ def test_strict_clauses_are_opt_in(pytester: pytest.Pytester) -> None:
     run(pytester, "--impl=reference", "-k", "[shutdown.repr]", "-rs").stdout.fnmatch_lines(["*strict clause: opt in with --poolspec-strict*"])
     result = run(pytester, "--impl=reference", "-k", "[shutdown.repr]", "--poolspec-strict")
     result.assert_outcomes(passed=1, deselected=result.parseoutcomes()["deselected"])
+
+
+def test_clauses_a_process_pool_cannot_meet_are_skipped_with_the_reason(pytester: pytest.Pytester) -> None:
+    result = run(pytester, "--impl=multiprocessing.pool:Pool", "--clause=construction.processes-honoured", "--clause=shutdown.close-rejects-submit", "-rs")
+    result.stdout.fnmatch_lines(
+        [
+            "poolspec: capabilities none; lacks threads: clauses that need it are skipped",
+            "SKIPPED [[]*[]] *: needs threads: tasks run in threads of the calling process, so they can share objects with the test",
+        ]
+    )
+    assert result.parseoutcomes()["passed"] == 16 and result.ret == 0
+
+
+def test_clause_selects_clauses_and_families(pytester: pytest.Pytester) -> None:
+    result = run(pytester, "--impl=reference", "--clause=shutdown.close-rejects-submit", "--clause=chunksize")
+    outcomes = result.parseoutcomes()
+    assert outcomes["passed"] >= 16 + 12 and outcomes["deselected"] > 0
+    result.stdout.no_fnmatch_line("*shutdown.join*")
+    bad = run(pytester, "--impl=reference", "--clause=no.such-clause")
+    assert bad.ret == pytest.ExitCode.USAGE_ERROR
+    bad.stderr.fnmatch_lines(["ERROR: --clause: no clause or family named no.such-clause (see the clause page)"])

@@ -16,16 +16,20 @@ from conformance.plugin import SUITE
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def suite_tests() -> Dict[str, List[str]]:
-    """Every test function of the installed suite, with the clause ids it declares."""
+def suite_marks() -> Dict[str, List[pytest.Mark]]:
+    """Every test function of the installed suite, with its clause marks."""
     tests = {}
     for path in sorted(SUITE.glob("test_*.py")):
         module = importlib.import_module(f"conformance.suite.{path.stem}")
         for name, function in vars(module).items():
             if name.startswith("test_") and callable(function):
-                marks = getattr(function, "pytestmark", [])
-                tests[f"{path.name}::{name}"] = [clause_id for mark in marks if mark.name == "clause" for clause_id in mark.args]
+                tests[f"{path.name}::{name}"] = [mark for mark in getattr(function, "pytestmark", []) if mark.name == "clause"]
     return tests
+
+
+def suite_tests() -> Dict[str, List[str]]:
+    """Every test function of the installed suite, with the clause ids it declares."""
+    return {test: [clause_id for mark in marks for clause_id in mark.args] for test, marks in suite_marks().items()}
 
 
 def test_every_suite_test_declares_a_known_clause() -> None:
@@ -34,6 +38,11 @@ def test_every_suite_test_declares_a_known_clause() -> None:
     assert not [test for test, clause_ids in tests.items() if not clause_ids], "suite tests without a clause"
     unknown = {clause_id for clause_ids in tests.values() for clause_id in clause_ids} - set(CLAUSES)
     assert not unknown, f"suite tests declare unknown clauses: {unknown}"
+
+
+def test_every_capability_a_test_needs_is_known() -> None:
+    needs = {test: set(mark.kwargs.get("needs", ())) for test, marks in suite_marks().items() for mark in marks}
+    assert not {test: need - set(CAPABILITIES) for test, need in needs.items() if need - set(CAPABILITIES)}, "unknown capabilities"
 
 
 def test_every_clause_has_a_test() -> None:
