@@ -15,7 +15,7 @@ comment line above it with no blank line in between.
 
 Matched tests are expected to fail; one that passes is an error, because every clause runs fixed
 examples in the ``ci`` and ``smoke`` profiles, so a pass means the bug is fixed and the entry
-should go. Entries that match no collected test are reported as stale.
+should go. Entries that name no clause and match no collected test are reported as stale.
 """
 
 from __future__ import annotations

@@ -13,7 +13,7 @@ from __future__ import annotations
 import functools
 import threading
 import time
-from typing import Any, Callable, Hashable, List, Sequence, Set, TypeVar, Union
+from typing import Any, Callable, Hashable, List, Optional, Sequence, Set, TypeVar, Union
 
 import pytest
 
@@ -71,9 +71,9 @@ class Pools:
         except Exception as exc:  # noqa: BLE001 - reported as one line, not a traceback
             pytest.fail(f"cannot construct the pool: {self.impl.spec}({processes}, {initializer!r}, {initargs!r}) raised {exc!r}", pytrace=False)
 
-    def build(self, processes: Any, initializer: Any = None, initargs: Any = ()) -> Any:
-        """``factory(processes, initializer, initargs)``, its exceptions passed on (for clauses about them)."""
-        pool = self.impl.factory(processes, initializer, initargs)
+    def build(self, processes: Any, initializer: Any = None, initargs: Any = (), **kwargs: Any) -> Any:
+        """``factory(processes, initializer, initargs, **kwargs)``, its exceptions passed on (for clauses about them)."""
+        pool = self.impl.factory(processes, initializer, initargs, **kwargs)
         self._made.append(pool)
         return pool
 
@@ -98,24 +98,42 @@ class Pools:
         return [thread for thread in threading.enumerate() if thread not in self._threads_before]
 
     def guard(self, scenario: Callable[..., Any]) -> Callable[..., Any]:
-        """``scenario`` run under the hang limit, then cleaned up after."""
+        """``scenario`` run under the hang limit, between :meth:`begin` and :meth:`end`."""
 
         @functools.wraps(scenario)
         def guarded(*args: Any, **kwargs: Any) -> Any:
-            self._threads_before = set(threading.enumerate())
+            self.begin()
             try:
                 result = self.bounded(lambda: scenario(*args, **kwargs), "the scenario")
-            except Hang:
-                self._abandon()
+            except BaseException as failure:
+                self.end(failure)
                 raise
-            except BaseException:
-                self._cleanup()
-                raise
-            self._cleanup()
-            self.check_no_thread_left()
+            self.end(None)
             return result
 
         return guarded
+
+    def begin(self) -> None:
+        """A scenario starts: the threads running now are not its own."""
+        self._threads_before = set(threading.enumerate())
+
+    def end(self, failure: Optional[BaseException]) -> None:
+        """The scenario is over, with ``failure`` or without: stop its pools.
+
+        After a :class:`Hang` the pools are abandoned; after another failure they are terminated
+        and joined; after success they are too, and no thread the scenario started may be left.
+        An error while stopping the pools is raised only if the scenario itself passed. A stateful
+        test, whose example is not one call, calls these two itself.
+        """
+        if isinstance(failure, Hang):
+            self._abandon()
+            return
+        cleanup_error = self._cleanup()
+        if failure is not None:
+            return  # the scenario's own failure is the one to report
+        if cleanup_error is not None:
+            raise cleanup_error
+        self.check_no_thread_left()
 
     def _release(self) -> List[Any]:
         """Open every gate and sequencer and forget the scenario's pools: the pools to stop."""
@@ -125,10 +143,20 @@ class Pools:
         made, self._made = self._made, []
         return made
 
-    def _cleanup(self) -> None:
+    def _cleanup(self) -> Optional[BaseException]:
+        """Terminate and join every pool of the scenario, each in turn: the first error, if any.
+
+        A pool whose ``terminate()`` or ``join()`` raises (the stdlib's, after a callback raised)
+        does not stop the cleanup of the others.
+        """
+        first_error: Optional[BaseException] = None
         for pool in self._release():
-            self.bounded(pool.terminate, "terminate() after the scenario")
-            self.bounded(pool.join, "join() after terminate()")
+            try:
+                self.bounded(pool.terminate, "terminate() after the scenario")
+                self.bounded(pool.join, "join() after terminate()")
+            except BaseException as error:  # noqa: BLE001 - reported once every pool was stopped
+                first_error = first_error or error
+        return first_error
 
     def _abandon(self) -> None:
         for pool in self._release():

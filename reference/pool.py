@@ -212,7 +212,11 @@ def _check_callbacks(callback: Any, error_callback: Any) -> None:
 
 
 def _collected(engine: Engine) -> None:
-    """The pool object was garbage-collected: warn if it was still running, and terminate it."""
-    if engine.state is State.RUN:
-        warnings.warn("unclosed running reference.ThreadPool", ResourceWarning, stacklevel=1)
+    """The pool object was garbage-collected: terminate it, then warn if it was still running.
+
+    Terminate first: a warning turned into an error (``-W error``) must not keep the threads alive.
+    """
+    was_running = engine.state is State.RUN
     engine.terminate()
+    if was_running:
+        warnings.warn("unclosed running reference.ThreadPool", ResourceWarning, stacklevel=1)

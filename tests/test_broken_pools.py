@@ -1,7 +1,7 @@
 """The self-check: the kit run on each broken pool of the catalogue fails the clauses it names.
 
-Each broken pool runs in a subprocess of its own (``pytest --impl=…``, selecting the clauses
-its ``BREAKS`` names, with a JSON report), bounded in time, so a deadlocking one is reported as
+Each broken pool runs in a subprocess of its own (``pytest --impl=… --poolspec-strict``, selecting
+the clauses its ``BREAKS`` names, with a JSON report), bounded in time, so a deadlocking one is reported as
 killed, never a stalled run. These tests are marked ``selfcheck``; the ``selfcheck`` tox
 environment runs them.
 """
@@ -42,7 +42,7 @@ def catalogue() -> List[Tuple[str, Any]]:
 def kit_outcomes(spec: str, clause_ids: Tuple[str, ...], report: Path) -> Dict[str, str]:
     """Each clause's outcome in a kit run on ``spec`` that selects ``clause_ids``."""
     selection = [f"--clause={clause_id}" for clause_id in clause_ids]
-    command = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", f"--impl={spec}", *selection, f"--poolspec-report={report}"]
+    command = [sys.executable, "-m", "pytest", "-c", str(ROOT / "compliance" / "kit.ini"), "-p", "no:cacheprovider", "-q", "--poolspec-strict", f"--impl={spec}", *selection, f"--poolspec-report={report}"]
     try:
         subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=RUN_LIMIT, check=False)
     except subprocess.TimeoutExpired:

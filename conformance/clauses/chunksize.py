@@ -17,4 +17,32 @@ CLAUSES = (
         "cpython-behaviour",
         "IMapIterator: Pool.imap raises ValueError('Chunksize must be 1+, not n') since Python 3.7.",
     ),
+    Clause(
+        "chunksize.every-item-once",
+        "Every map and imap form runs func exactly once for every item, whatever the chunksize: no item is dropped or run twice.",
+        "documented",
+        "This method chops the iterable into a number of chunks which it submits to the process pool as separate tasks.",
+        needs=frozenset({"threads"}),
+    ),
+    Clause(
+        "chunksize.chunk-on-one-thread",
+        "With chunksize k, the items [ck, (c+1)k) of each chunk run on one worker thread, one after another, in input order.",
+        "cpython-behaviour",
+        "Each chunk is one task, mapstar(): list(map(func, chunk)) on one worker; the docs: it chops the iterable into a number of chunks which it submits as separate tasks.",
+        needs=frozenset({"threads"}),
+    ),
+    Clause(
+        "chunksize.default-for-map",
+        "map(), map_async(), starmap() and starmap_async() without a chunksize cut n items into chunks of ceil(n / (4 * processes)).",
+        "cpython-behaviour",
+        "Pool._map_async: chunksize, extra = divmod(len(iterable), len(self._pool) * 4); if extra: chunksize += 1.",
+        level="strict",
+        needs=frozenset({"threads"}),
+    ),
+    Clause(
+        "chunksize.float-does-not-hang",
+        "map(), map_async(), starmap() and starmap_async() with a float chunksize raise TypeError or ValueError, or return the right results; they never block for ever.",
+        "cpython-bug",
+        "The stdlib's map never completes for chunksize=2.0 or 1.5, and neither does close(); join() afterwards (no upstream issue).",
+    ),
 )

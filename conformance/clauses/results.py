@@ -4,7 +4,30 @@ from __future__ import annotations
 
 from ._model import Clause
 
+THREADS = frozenset({"threads"})
+
 CLAUSES = (
+    # -- apply ------------------------------------------------------------------------------
+    Clause(
+        "apply.returns-value",
+        "apply(func, args, kwds) and apply_async(func, args, kwds).get() return func(*args, **kwds).",
+        "documented",
+        "apply(): Call func with arguments args and keyword arguments kwds. It blocks until the result is ready.",
+    ),
+    Clause(
+        "apply.async-returns-at-once",
+        "apply_async() returns its result object before the task has finished.",
+        "documented",
+        "apply(): It blocks until the result is ready. Given this blocks, apply_async() is better suited for performing work in parallel.",
+        needs=THREADS,
+    ),
+    Clause(
+        "apply.any-workload",
+        "For any mix of succeeding, failing and blocked calls, each apply_async() result gives its own call's value or exception, the ready ones while the others are still blocked.",
+        "documented",
+        "If the remote call raised an exception then that exception will be reraised by get().",
+    ),
+    # -- map --------------------------------------------------------------------------------
     Clause(
         "map.order",
         "map() returns a list of func(x) for every item, in input order.",
@@ -12,15 +35,119 @@ CLAUSES = (
         "A parallel equivalent of the map() built-in function.",
     ),
     Clause(
+        "map.async-order",
+        "map_async().get() returns func(x) for every item, in input order, whatever order the tasks finish in.",
+        "documented",
+        "map_async(): A variant of the map() method which returns a AsyncResult object.",
+    ),
+    Clause(
+        "map.starmap-order",
+        "starmap() and starmap_async() return func(*args) for every argument sequence (of any sequence type), in input order.",
+        "documented",
+        "Hence an iterable of [(1,2), (3, 4)] results in [func(1,2), func(3,4)].",
+    ),
+    Clause(
+        "map.any-iterable",
+        "map(), map_async(), starmap() and starmap_async() take any finite iterable (a generator, an iterator without __len__, a sequence with only __getitem__) and give the same results as for a list.",
+        "documented",
+        "map(func, iterable[, chunksize]): A parallel equivalent of the map() built-in function.",
+    ),
+    Clause(
+        "map.empty-input",
+        "map(), map_async(), starmap() and starmap_async() over an empty input return an empty list, at once.",
+        "cpython-behaviour",
+        "MapResult of an empty input is ready when it is made; map([]) returns [].",
+    ),
+    Clause(
+        "map.returns-list",
+        "map(), starmap() and the get() of map_async() and starmap_async() return a list.",
+        "cpython-behaviour",
+        "MapResult collects the values in a list; the starmap() docs show the result as [func(1,2), func(3,4)].",
+    ),
+    Clause(
+        "map.async-returns-at-once",
+        "map_async() and starmap_async() return their result object before any task has finished.",
+        "documented",
+        "map_async(): A variant of the map() method which returns a AsyncResult object.",
+        needs=THREADS,
+    ),
+    Clause(
+        "map.any-workload",
+        "For any mix of succeeding, failing and blocked items, any input kind, chunksize and number of workers, every map form returns all values in input order if no item fails, else raises one of the failing items' exceptions.",
+        "documented",
+        "A parallel equivalent of the map() built-in function; get(): if the remote call raised an exception then that exception will be reraised.",
+    ),
+    # -- imap -------------------------------------------------------------------------------
+    Clause(
         "imap.order",
         "imap() yields func(x) for every item, in input order.",
         "documented",
         "A lazier version of map().",
     ),
     Clause(
+        "imap.empty-input",
+        "imap() and imap_unordered() over an empty input return an iterator that is exhausted at once.",
+        "cpython-behaviour",
+        "IMapIterator: the length of an empty input is set when the task generator ends, and next() raises StopIteration.",
+    ),
+    Clause(
+        "imap.returns-at-once",
+        "imap() and imap_unordered() return before their input has been read to the end and before any task has finished.",
+        "cpython-behaviour",
+        "Pool.imap hands the input to the task handler thread and returns an IMapIterator at once (gh-84291).",
+        needs=THREADS,
+    ),
+    Clause(
+        "imap.yields-when-ready",
+        "imap() yields result i as soon as results 0..i are ready, while later tasks are still running.",
+        "cpython-behaviour",
+        "IMapIterator.next returns the next result as soon as it has arrived, whatever the tasks after it are doing.",
+        needs=THREADS,
+    ),
+    Clause(
+        "imap.runs-tasks-while-reading",
+        "imap() and imap_unordered() run the first chunk while the rest of their input is still being produced.",
+        "cpython-behaviour",
+        "The task handler thread puts each task on the queue as it reads it from the input (gh-84291).",
+        needs=THREADS,
+    ),
+    Clause(
+        "imap.buffersize-bounds-read-ahead",
+        "Where imap() accepts buffersize=b, imap() and imap_unordered() with chunksize 1 read at most processes + b items beyond those already yielded.",
+        "documented",
+        "Python 3.16 docs of imap(): buffersize limits the number of submitted tasks whose results have not yet been yielded (gh-64192, PR #136871).",
+        needs=THREADS,
+    ),
+    Clause(
+        "imap.any-workload",
+        "For any mix of succeeding, failing and blocked items, input kind, chunksize and number of workers, imap() yields each ready result in input order while later items are blocked, with chunksize 1 raises each failing item's exception at its place, and with a larger chunksize yields a correct prefix and then raises the first failing item's exception.",
+        "cpython-behaviour",
+        "IMapIterator.next re-raises a failed task's exception and goes on; with chunksize > 1 imap() is a generator over chunks, so the rest of a failed chunk and every later result are lost.",
+    ),
+    # -- imap-unordered ---------------------------------------------------------------------
+    Clause(
         "imap-unordered.permutation",
         "imap_unordered() yields func(x) for every item exactly once, in any order.",
         "documented",
         "The same as imap() except that the ordering of the results from the returned iterator should be considered arbitrary.",
+    ),
+    Clause(
+        "imap-unordered.one-worker-in-order",
+        "imap_unordered() on a pool of one worker yields the results in input order.",
+        "documented",
+        "Only when there is only one worker process is the order guaranteed to be 'correct'.",
+    ),
+    Clause(
+        "imap-unordered.yields-when-ready",
+        "imap_unordered() yields each result as soon as it is ready, while other tasks are still running.",
+        "cpython-behaviour",
+        "IMapUnorderedIterator yields the results in the order they arrive.",
+        needs=THREADS,
+    ),
+    Clause(
+        "imap-unordered.any-workload",
+        "For any mix of succeeding, failing and blocked items, input kind, chunksize and number of workers, imap_unordered() yields every ready outcome while other items are blocked, with chunksize 1 each item's value or exception exactly once, and with a larger chunksize only correct values before raising one of the failing items' exceptions.",
+        "cpython-behaviour",
+        "IMapUnorderedIterator yields in completion order and re-raises a failed task's exception; with chunksize > 1 the results not yet yielded when a chunk fails are lost.",
     ),
 )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 import pytest
 
@@ -30,3 +30,23 @@ def make_pool(pytestconfig: pytest.Config, impl: Implementation) -> Pools:
 def poolspec_clause(request: pytest.FixtureRequest) -> Any:
     """The clause ids the test checks (they are in its test id)."""
     return getattr(request, "param", None)
+
+
+@pytest.fixture
+def example_pools(pytestconfig: pytest.Config, impl: Implementation) -> Callable[[], Pools]:
+    """Makes the :class:`Pools` of each example of a stateful (``RuleBasedStateMachine``) test.
+
+    The plugin runs a test that uses ``make_pool`` as ONE scenario bounded by the hang limit, with
+    the cleanup after it; a whole state-machine run (many examples of many steps) would not fit in
+    that limit, and its pools would pile up until the end. So a stateful test uses this fixture
+    instead, and the bound and cleanup are per example and per step:
+
+    * the machine makes its ``Pools`` when it is made, and calls ``begin()``;
+    * every call of a step that could block goes through ``bounded()``, so no step blocks past
+      the hang limit (a step that does fails as HANG, which hypothesis does not shrink);
+    * the machine's ``teardown()`` calls ``end(failure)``: the example's gates are opened and its
+      pools terminated and joined (abandoned after a HANG), and after a passing example no thread
+      it started may be left (THREADS LEFT).
+    """
+    hang_limit = pytestconfig.stash[KIT].hang_limit
+    return lambda: Pools(impl, hang_limit)

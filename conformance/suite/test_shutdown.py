@@ -2,13 +2,25 @@
 
 from __future__ import annotations
 
+import os
 import re
-from typing import Any, Callable, Dict
+import subprocess
+import sys
+import textwrap
+import threading
+from typing import Any, Callable, Dict, Iterator, List, Optional
 
 import pytest
 
 from conformance import checks
-from conformance.pools import Pools
+from conformance.pools import Gate, Pools
+
+from .test_timeouts import LATE
+
+NEVER = 0.1
+"""Seconds to wait for something that must not happen (join() returning too early)."""
+PROBE = 0.2
+"""Seconds to wait, in all, for abandoned results that must never complete successfully."""
 
 SUBMISSIONS: Dict[str, Callable[[Any], Any]] = {
     "apply": lambda pool: pool.apply(abs, (1,)),
@@ -22,14 +34,69 @@ SUBMISSIONS: Dict[str, Callable[[Any], Any]] = {
 }
 
 
+def assert_rejected(pool: Any, method: str, after: str) -> None:
+    """``method`` on ``pool`` raises ValueError at once (a pool that accepts it may block: waited for LATE s)."""
+    outcome: List[Any] = []
+    call = threading.Thread(target=lambda: outcome.append(_outcome(lambda: SUBMISSIONS[method](pool))), daemon=True)
+    call.start()
+    call.join(LATE)
+    assert outcome, f"{method}() after {after} neither raised nor returned within {LATE} s; expected ValueError"
+    assert isinstance(outcome[0], ValueError), f"{method}() after {after} gave {outcome[0]!r}; expected it to raise ValueError"
+
+
+def _outcome(call: Callable[[], Any]) -> Any:
+    """What ``call()`` returned, or the exception it raised."""
+    try:
+        return call()
+    except Exception as exc:  # noqa: BLE001 - handed to the test as a value
+        return exc
+
+
+class Joiner:
+    """``pool.join()`` on a thread of its own, so that the test can watch it return."""
+
+    def __init__(self, pool: Any, snapshot: Callable[[], Any] = lambda: None) -> None:
+        self.returned = threading.Event()
+        self.error: Optional[BaseException] = None
+        self.seen: Any = None
+        self._thread = threading.Thread(target=self._join, args=(pool, snapshot), daemon=True)
+        self._thread.start()
+
+    def _join(self, pool: Any, snapshot: Callable[[], Any]) -> None:
+        try:
+            pool.join()
+        except BaseException as exc:  # noqa: BLE001 - handed to the test
+            self.error = exc
+        self.seen = snapshot()
+        self.returned.set()
+
+
+def blocked_task(started: threading.Semaphore, gate: Gate) -> Callable[..., Any]:
+    """A task that says it has started, then waits for ``gate``; it returns its argument."""
+
+    def task(value: Any = None) -> Any:
+        started.release()
+        gate.wait()
+        return value
+
+    return task
+
+
+def wait_started(make_pool: Pools, started: threading.Semaphore, count: int, what: str) -> None:
+    for done in range(count):
+        assert started.acquire(timeout=make_pool.hang_limit), f"{what}: only {done} of {count} tasks started while workers were free"
+
+
+# -- close, terminate and join rejecting work -------------------------------------------------
+
+
 @checks("shutdown.close-rejects-submit")
 @pytest.mark.parametrize("stop", ["close", "terminate"])
 @pytest.mark.parametrize("method", list(SUBMISSIONS))
 def test_submitting_after_close_or_terminate_raises(make_pool: Pools, stop: str, method: str) -> None:
     pool = make_pool(1)
     getattr(pool, stop)()
-    with pytest.raises(ValueError):
-        SUBMISSIONS[method](pool)
+    assert_rejected(pool, method, f"{stop}()")
 
 
 @checks("shutdown.join-while-running-rejected")
@@ -49,6 +116,9 @@ def test_repr_names_state_and_size(make_pool: Pools) -> None:
     assert re.fullmatch(pattern.format("TERMINATE"), repr(pool)), repr(pool)
 
 
+# -- join ---------------------------------------------------------------------------------------
+
+
 @checks("shutdown.join-ends-threads")
 @pytest.mark.parametrize("stop", ["close", "terminate"])
 def test_join_ends_every_thread_of_the_pool(make_pool: Pools, stop: str) -> None:
@@ -57,3 +127,255 @@ def test_join_ends_every_thread_of_the_pool(make_pool: Pools, stop: str) -> None
     getattr(pool, stop)()
     make_pool.bounded(pool.join, f"join() after {stop}()")
     make_pool.check_no_thread_left()
+
+
+@checks("shutdown.join-ends-threads")
+def test_join_after_terminate_waits_for_a_running_task(make_pool: Pools) -> None:
+    pool = make_pool(2)
+    gate = make_pool.gate()
+    started = threading.Semaphore(0)
+    pool.apply_async(blocked_task(started, gate))
+    wait_started(make_pool, started, 1, "apply_async()")
+    make_pool.bounded(pool.terminate, "terminate() while a task runs")
+    joiner = Joiner(pool)
+    assert not joiner.returned.wait(NEVER), "join() after terminate() returned while a task was still running on a worker thread"
+    gate.open()
+    assert joiner.returned.wait(make_pool.hang_limit), f"join() after terminate() did not return within {make_pool.hang_limit:g} s of the task's end"
+    assert joiner.error is None, f"join() after terminate() raised {joiner.error!r}"
+    make_pool.check_no_thread_left()
+
+
+def negate(x: int) -> int:
+    return -x
+
+
+@checks("shutdown.close-join-waits-for-all")
+def test_close_join_waits_for_every_task_and_callback(make_pool: Pools) -> None:
+    pool = make_pool(2)
+    tasks_go = make_pool.gate()
+    callbacks_go = make_pool.gate()
+    ran: List[int] = []
+    called: List[Any] = []
+    read: List[int] = []
+
+    def task(x: int) -> int:
+        tasks_go.wait()
+        ran.append(x)
+        return -x
+
+    def callback(value: Any) -> None:
+        callbacks_go.wait()
+        called.append(value)
+
+    def source() -> Iterator[int]:
+        for x in range(20, 40):
+            read.append(x)
+            yield x
+
+    # More tasks than workers: most are still queued at close().
+    applied = [pool.apply_async(task, (x,), callback=callback) for x in range(4)]
+    mapped = pool.map_async(task, range(10, 14), 1, callback=callback)
+    imapped = pool.imap(task, source())
+    pool.close()
+    joiner = Joiner(pool, lambda: (len(ran), len(called), len(read), [result.ready() for result in [*applied, mapped]]))
+    assert not joiner.returned.wait(NEVER), "join() after close() returned while every task was still waiting to run"
+    tasks_go.open()
+    assert not joiner.returned.wait(NEVER), "join() after close() returned while the callbacks were still waiting to run"
+    callbacks_go.open()
+    assert joiner.returned.wait(make_pool.hang_limit), f"join() after close() did not return within {make_pool.hang_limit:g} s of every task and callback being free to finish"
+    assert joiner.error is None, f"join() after close() raised {joiner.error!r}"
+    tasks, callbacks, items, ready = joiner.seen
+    assert items == 20, f"when join() returned, the imap() input had been read up to {items} of 20 items"
+    assert tasks == 4 + 4 + 20, f"when join() returned, {tasks} of {4 + 4 + 20} tasks had run"
+    assert callbacks == 5, f"when join() returned, {callbacks} of 5 callbacks had run"
+    assert all(ready), f"when join() returned, these results were not ready: {[i for i, r in enumerate(ready) if not r]} (of 4 apply_async, then map_async)"
+    assert [result.get(0) for result in applied] == [0, -1, -2, -3]
+    assert mapped.get(0) == [-10, -11, -12, -13]
+    assert make_pool.bounded(lambda: list(imapped), "iterating imap() after join()") == [-x for x in range(20, 40)]
+
+
+@checks("shutdown.idempotent")
+@pytest.mark.parametrize(
+    "calls",
+    [
+        "close close join join",
+        "terminate terminate join join",
+        "terminate close join",
+        "close terminate join",
+        "close join close terminate join",
+    ],
+    ids=lambda calls: calls.replace(" ", "-"),
+)
+def test_close_terminate_and_join_may_be_repeated(make_pool: Pools, calls: str) -> None:
+    pool = make_pool(2)
+    result = pool.apply_async(abs, (-3,))
+    result.wait(make_pool.hang_limit)
+    done: List[str] = []
+    for call in calls.split():
+        try:
+            make_pool.bounded(getattr(pool, call), f"{call}()")
+        except Exception as exc:  # noqa: BLE001 - reported with the calls before it
+            pytest.fail(f"{call}() after {' '.join(done) or 'nothing'} raised {exc!r}; expected it to do nothing")
+        done.append(f"{call}()")
+    assert result.get(0) == 3
+
+
+# -- terminate ----------------------------------------------------------------------------------
+
+
+@checks("shutdown.terminate-does-not-wait")
+def test_terminate_returns_while_a_task_runs(make_pool: Pools) -> None:
+    pool = make_pool(1)
+    gate = make_pool.gate()
+    started = threading.Semaphore(0)
+    pool.apply_async(blocked_task(started, gate))
+    wait_started(make_pool, started, 1, "apply_async()")
+    make_pool.bounded(pool.terminate, "terminate() while a task is blocked")
+
+
+@checks("shutdown.terminate-discards-queued")
+def test_terminate_discards_queued_tasks(make_pool: Pools) -> None:
+    pool = make_pool(1)
+    gate = make_pool.gate()
+    started = threading.Semaphore(0)
+    pool.apply_async(blocked_task(started, gate))
+    wait_started(make_pool, started, 1, "apply_async()")
+    ran: List[int] = []
+    for x in range(3):
+        pool.apply_async(ran.append, (x,))
+    pool.map_async(ran.append, range(10, 13), 1)
+    make_pool.bounded(pool.terminate, "terminate()")
+    gate.open()
+    make_pool.bounded(pool.join, "join() after terminate()")
+    assert not ran, f"tasks queued when terminate() was called ran anyway, with arguments {ran}"
+
+
+@checks("shutdown.terminate-abandons-results")
+def test_terminate_abandons_every_result_not_completed(make_pool: Pools) -> None:
+    pool = make_pool(2)
+    gate = make_pool.gate()
+    started = threading.Semaphore(0)
+    task = blocked_task(started, gate)
+    running = [pool.apply_async(task, (x,)) for x in range(2)]
+    wait_started(make_pool, started, 2, "apply_async()")
+    results = {
+        "running apply_async()": running[0],
+        "queued apply_async()": pool.apply_async(abs, (-1,)),
+        "queued map_async()": pool.map_async(abs, [-1, -2], 1),
+    }
+    imapped = pool.imap(abs, [-1, -2])
+    make_pool.bounded(pool.terminate, "terminate()")
+    gate.open()
+    make_pool.bounded(pool.join, "join() after terminate()")
+    completed = {}
+    for what, result in results.items():
+        result.wait(PROBE / len(results))
+        if result.ready() and result.successful():
+            completed[what] = result.get(0)
+    assert not completed, f"results that had not completed at terminate() completed successfully after it: {completed}"
+    try:
+        value = imapped.next(PROBE)
+    except StopIteration:
+        pytest.fail("an imap() iterator whose results had not completed at terminate() reported the end of its input")
+    except Exception:  # noqa: BLE001 - blocking (a timeout) and failing are both allowed
+        return
+    pytest.fail(f"an imap() iterator whose results had not completed at terminate() yielded {value!r} after it")
+
+
+@checks("shutdown.terminate-from-task")
+@pytest.mark.parametrize("where", ["task", "callback"])
+def test_terminate_from_a_task_or_callback_returns(make_pool: Pools, where: str) -> None:
+    pool = make_pool(2)
+    outcome: List[Any] = []
+    done = threading.Event()
+
+    def stop(*_: Any) -> None:
+        outcome.append(_outcome(pool.terminate))
+        done.set()
+
+    if where == "task":
+        pool.apply_async(stop)
+    else:
+        pool.apply_async(abs, (-1,), callback=stop)
+    assert done.wait(make_pool.hang_limit), f"terminate() called from a {where} did not return within {make_pool.hang_limit:g} s"
+    assert outcome == [None], f"terminate() called from a {where} gave {outcome[0]!r}; expected None"
+    assert_rejected(pool, "apply_async", f"terminate() from a {where}")
+
+
+EXITING = textwrap.dedent(
+    """
+    import importlib, sys, threading
+    module, _, attribute = sys.argv[1].partition(":")
+    factory = importlib.import_module(module)
+    for part in (attribute or "ThreadPool").split("."):
+        factory = getattr(factory, part)
+    pool = factory(2, None, ())
+    started = threading.Semaphore(0)
+    def task():
+        started.release()
+        threading.Event().wait()
+    for _ in range(3):
+        pool.apply_async(task)
+    if not (started.acquire(timeout=10) and started.acquire(timeout=10)):
+        sys.exit("the tasks did not start")
+    print("both workers busy", flush=True)
+    """
+)
+
+
+@checks("shutdown.exit-abandons-running-tasks")
+def test_a_process_exits_with_a_pool_still_running_a_task(make_pool: Pools) -> None:
+    path = os.pathsep.join(entry or os.getcwd() for entry in sys.path)
+    limit = make_pool.hang_limit / 2
+    try:
+        finished = subprocess.run(
+            [sys.executable, "-c", EXITING, make_pool.impl.spec],
+            env={**os.environ, "PYTHONPATH": path},
+            capture_output=True,
+            text=True,
+            timeout=limit,
+            check=False,
+        )
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"a process that reached its end with two tasks blocked on its pool's workers had not exited {limit:g} s later")
+    assert "both workers busy" in finished.stdout, f"the process could not set up its pool: {finished.stderr.strip()}"
+    assert finished.returncode == 0, f"the process exited with status {finished.returncode}: {finished.stderr.strip()}"
+
+
+# -- the context manager ------------------------------------------------------------------------
+
+
+@checks("shutdown.enter-returns-pool")
+def test_with_binds_the_pool_itself(make_pool: Pools) -> None:
+    pool = make_pool(1)
+    with pool as entered:
+        if entered is not pool and hasattr(entered, "terminate"):
+            make_pool.bounded(entered.terminate, "terminate() of what __enter__() returned")
+            make_pool.bounded(entered.join, "join() of what __enter__() returned")
+        assert entered is pool, f"with pool as p: bound p to {entered!r}, not to the pool {pool!r}"
+
+
+@checks("shutdown.enter-not-running-rejected")
+@pytest.mark.parametrize("stop", ["close", "terminate"])
+def test_entering_a_stopped_pool_raises(make_pool: Pools, stop: str) -> None:
+    pool = make_pool(1)
+    getattr(pool, stop)()
+    with pytest.raises(ValueError):
+        with pool:
+            pass
+
+
+@checks("shutdown.with-exit-terminates")
+def test_leaving_the_with_block_terminates(make_pool: Pools) -> None:
+    pool = make_pool(1)
+    gate = make_pool.gate()
+    started = threading.Semaphore(0)
+    ran: List[int] = []
+    with pool:
+        pool.apply_async(blocked_task(started, gate))
+        wait_started(make_pool, started, 1, "apply_async()")
+        pool.apply_async(ran.append, (1,))
+    assert_rejected(pool, "apply_async", "the with block")
+    gate.open()
+    make_pool.bounded(pool.join, "join() after the with block")
+    assert not ran, "a task still queued when the with block ended ran anyway"

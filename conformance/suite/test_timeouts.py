@@ -1,30 +1,151 @@
-"""Clauses of the asyncresult and timeout families."""
+"""Clauses of the asyncresult and timeout families that are about time: get(timeout), wait(timeout), next(timeout)."""
 
 from __future__ import annotations
 
 import multiprocessing
+import threading
 import time
+from typing import Any, Callable, Dict
 
 import pytest
 
 from conformance import checks
-from conformance.pools import Pools
+from conformance.pools import Gate, Pools
 
 TIMEOUT = 0.2
 LATE = 2.0
 """A time-out may come this many seconds late on a loaded 2-core machine, not more."""
 
+EARLY = 0.9
+"""A time-out may come this fraction of its timeout early (clocks and rounding), not earlier."""
+
+
+def gated(gate: Gate, value: int) -> Callable[..., int]:
+    """A task that returns ``value`` once ``gate`` is open (whatever arguments it is given)."""
+
+    def task(*args: Any) -> int:
+        gate.wait()
+        return value
+
+    return task
+
+
+PENDING: Dict[str, Callable[[Any, Gate], Any]] = {
+    "apply_async": lambda pool, gate: pool.apply_async(gated(gate, 7)),
+    "map_async": lambda pool, gate: pool.map_async(gated(gate, 7), [1, 2], 1),
+}
+"""Ways to get a result that is not ready until the gate opens; once it is, get() returns VALUE[form].
+
+starmap_async() makes the same result objects as map_async(); the forms are kept few because
+each test of a time-out takes its time.
+"""
+
+VALUE = {"apply_async": 7, "map_async": [7, 7]}
+
 
 @checks("asyncresult.get-timeout")
-def test_get_raises_the_timeout_error_after_about_the_timeout(make_pool: Pools) -> None:
-    pool = make_pool(1)
-    gate = make_pool.gate()
-    result = pool.apply_async(gate.wait)
+@pytest.mark.parametrize("form", list(PENDING))
+def test_get_raises_the_timeout_error_after_about_the_timeout(make_pool: Pools, form: str) -> None:
+    pool = make_pool(2)
+    result = PENDING[form](pool, make_pool.gate())
     start = time.monotonic()
     with pytest.raises(make_pool.impl.timeout_error):
-        result.get(TIMEOUT)
+        value = result.get(TIMEOUT)
+        pytest.fail(f"get({TIMEOUT}) on a pending {form} result returned {value!r}")
     elapsed = time.monotonic() - start
-    assert TIMEOUT * 0.9 <= elapsed <= TIMEOUT + LATE, f"get({TIMEOUT}) raised after {elapsed:.3f} s"
+    assert TIMEOUT * EARLY <= elapsed <= TIMEOUT + LATE, f"get({TIMEOUT}) raised after {elapsed:.3f} s, not about {TIMEOUT} s"
+
+
+@checks("asyncresult.get-timeout-nonpositive")
+@pytest.mark.parametrize("timeout", [0, -1, -0.5])
+@pytest.mark.parametrize("form", list(PENDING))
+def test_get_with_a_timeout_of_zero_or_below_raises_at_once(make_pool: Pools, form: str, timeout: float) -> None:
+    pool = make_pool(2)
+    result = PENDING[form](pool, make_pool.gate())
+    start = time.monotonic()
+    with pytest.raises(make_pool.impl.timeout_error):
+        value = make_pool.bounded(lambda: result.get(timeout), f"get({timeout}) on a pending result")
+        pytest.fail(f"get({timeout}) on a pending {form} result returned {value!r}")
+    elapsed = time.monotonic() - start
+    assert elapsed <= LATE, f"get({timeout}) on a pending {form} result raised after {elapsed:.3f} s, not at once"
+
+
+@checks("asyncresult.get-after-timeout")
+@pytest.mark.parametrize("form", list(PENDING))
+def test_a_timed_out_result_still_delivers_its_value(make_pool: Pools, form: str) -> None:
+    pool = make_pool(2)
+    gate = make_pool.gate()
+    result = PENDING[form](pool, gate)
+    for timeout in (0, TIMEOUT):
+        with pytest.raises(make_pool.impl.timeout_error):
+            value = result.get(timeout)
+            pytest.fail(f"get({timeout}) on a pending {form} result returned {value!r}")
+    gate.open()
+    try:
+        value = result.get(make_pool.hang_limit)
+    except make_pool.impl.timeout_error:
+        pytest.fail(f"after get(0) and get({TIMEOUT}) timed out, the {form} result never completed, though its task was let go")
+    except Exception as exc:  # noqa: BLE001 - reported with the clause
+        pytest.fail(f"after get(0) and get({TIMEOUT}) timed out, get() of the {form} result raised {exc!r} instead of returning {VALUE[form]!r}")
+    assert value == VALUE[form], f"after time-outs, get() of the {form} result returned {value!r}, not {VALUE[form]!r}"
+
+
+@checks("asyncresult.wait-timeout")
+@pytest.mark.parametrize("form", list(PENDING))
+def test_wait_returns_after_about_the_timeout(make_pool: Pools, form: str) -> None:
+    pool = make_pool(2)
+    result = PENDING[form](pool, make_pool.gate())
+    start = time.monotonic()
+    make_pool.bounded(lambda: result.wait(TIMEOUT), f"wait({TIMEOUT}) on a pending result")
+    elapsed = time.monotonic() - start
+    assert TIMEOUT * EARLY <= elapsed <= TIMEOUT + LATE, f"wait({TIMEOUT}) on a pending {form} result returned after {elapsed:.3f} s, not about {TIMEOUT} s"
+
+
+@checks("asyncresult.wait-returns-when-ready")
+@pytest.mark.parametrize("form", list(PENDING))
+def test_wait_returns_at_once_on_a_ready_result(make_pool: Pools, form: str) -> None:
+    pool = make_pool(2)
+    gate = make_pool.gate()
+    result = PENDING[form](pool, gate)
+    gate.open()
+    assert result.get(make_pool.hang_limit) == VALUE[form]
+    start = time.monotonic()
+    make_pool.bounded(lambda: result.wait(make_pool.hang_limit), f"wait({make_pool.hang_limit:g}) on a ready result")
+    elapsed = time.monotonic() - start
+    assert elapsed <= LATE, f"wait({make_pool.hang_limit:g}) on a ready {form} result took {elapsed:.3f} s, not a moment"
+
+
+@checks("asyncresult.wait-returns-when-ready")
+@pytest.mark.parametrize("form", list(PENDING))
+def test_wait_returns_soon_after_the_result_becomes_ready(make_pool: Pools, form: str) -> None:
+    pool = make_pool(2)
+    gate = make_pool.gate()
+    result = PENDING[form](pool, gate)
+    opener = threading.Timer(TIMEOUT, gate.open)
+    start = time.monotonic()
+    opener.start()
+    try:
+        make_pool.bounded(lambda: result.wait(make_pool.hang_limit), f"wait({make_pool.hang_limit:g}) on a result that completes after {TIMEOUT} s")
+    finally:
+        opener.cancel()
+        opener.join()
+    elapsed = time.monotonic() - start
+    assert elapsed <= TIMEOUT + LATE, (
+        f"wait({make_pool.hang_limit:g}) returned {elapsed:.3f} s after the start, though the {form} result's tasks were let go after {TIMEOUT} s"
+    )
+
+
+@checks("asyncresult.wait-returns-none")
+@pytest.mark.parametrize("form", list(PENDING))
+def test_wait_returns_none(make_pool: Pools, form: str) -> None:
+    pool = make_pool(2)
+    gate = make_pool.gate()
+    result = PENDING[form](pool, gate)
+    timed_out = result.wait(0.01)
+    assert timed_out is None, f"wait(0.01) on a pending {form} result returned {timed_out!r}, not None"
+    gate.open()
+    ready = result.wait(make_pool.hang_limit)
+    assert ready is None, f"wait({make_pool.hang_limit:g}) on a completed {form} result returned {ready!r}, not None"
 
 
 @checks("timeout.class")
@@ -38,3 +159,37 @@ def test_the_timeout_error_is_multiprocessings(make_pool: Pools) -> None:
         f"get(timeout) raised {type(caught.value).__module__}.{type(caught.value).__qualname__}, "
         "not multiprocessing.TimeoutError"
     )
+
+
+@checks("timeout.imap-next")
+@pytest.mark.parametrize("method", ["imap", "imap_unordered"])
+def test_imap_next_raises_the_timeout_error_after_about_the_timeout(make_pool: Pools, method: str) -> None:
+    pool = make_pool(1)
+    iterator = getattr(pool, method)(gated(make_pool.gate(), 7), [0, 1])
+    start = time.monotonic()
+    with pytest.raises(make_pool.impl.timeout_error):
+        value = iterator.next(TIMEOUT)
+        pytest.fail(f"{method}(...).next({TIMEOUT}) returned {value!r} though no task could finish")
+    elapsed = time.monotonic() - start
+    assert TIMEOUT * EARLY <= elapsed <= TIMEOUT + LATE, f"{method}(...).next({TIMEOUT}) raised after {elapsed:.3f} s, not about {TIMEOUT} s"
+
+
+@checks("timeout.imap-next-resumes")
+@pytest.mark.parametrize("method", ["imap", "imap_unordered"])
+def test_imap_next_after_a_timeout_returns_the_pending_result(make_pool: Pools, method: str) -> None:
+    # One worker: item 0 blocks it, so item 1 cannot finish first, even for imap_unordered.
+    pool = make_pool(1)
+    gate = make_pool.gate()
+
+    def task(x: int) -> int:
+        gate.wait()
+        return 10 * x
+
+    iterator = getattr(pool, method)(task, [0, 1, 2])
+    for timeout in (0.01, TIMEOUT):
+        with pytest.raises(make_pool.impl.timeout_error):
+            value = iterator.next(timeout)
+            pytest.fail(f"{method}(...).next({timeout}) returned {value!r} though no task could finish")
+    gate.open()
+    rest = make_pool.bounded(lambda: list(iterator), f"iterating {method}(...) after the time-outs")
+    assert rest == [0, 10, 20], f"after next() timed out twice, {method}(f, [0, 1, 2]) went on with {rest!r}, not [0, 10, 20]"

@@ -1,10 +1,20 @@
-"""Broken pools of the map, imap and imap-unordered families."""
+"""Broken pools of the apply, map, imap and imap-unordered families: results, order, streaming."""
 
 from __future__ import annotations
 
-from typing import Any, Callable, Iterable, Iterator, List, Optional
+import collections
+import itertools
+import threading
+from typing import Any, Callable, Deque, Iterable, Iterator, List, Mapping, Optional, Type
 
 from reference import ThreadPool
+from reference import _arguments
+from reference._feeder import Feeder, Throttle
+from reference._iterators import IMapIterator, IMapUnorderedIterator
+from reference._results import MapResult
+from reference.errors import TimeoutError
+
+NO_KEYWORDS: Mapping[str, Any] = {}
 
 
 class ReversedMap(ThreadPool):
@@ -28,9 +38,399 @@ class ImapYieldsInCompletionOrder(ThreadPool):
 class ImapUnorderedDropsTheLast(ThreadPool):
     """imap_unordered() loses the last result it would yield."""
 
-    BREAKS = ("imap-unordered.permutation",)
+    BREAKS = ("imap-unordered.permutation", "imap-unordered.any-workload")
 
     def imap_unordered(self, func: Callable[[Any], Any], iterable: Iterable[Any], chunksize: int = 1, **kwargs: Any) -> Iterator[Any]:
         results = list(super().imap_unordered(func, iterable, chunksize, **kwargs))
         return iter(results[:-1])
+
+
+# -- apply ---------------------------------------------------------------------------------
+
+
+class ApplyDropsKeywordsWithoutArgs(ThreadPool):
+    """apply() and apply_async() pass kwds only along with positional arguments.
+
+    A user calling ``pool.apply(connect, kwds={"host": h})`` gets ``connect()`` with its defaults.
+    """
+
+    BREAKS = ("apply.returns-value",)
+
+    def apply_async(self, func: Callable[..., Any], args: Iterable[Any] = (), kwds: Mapping[str, Any] = NO_KEYWORDS, callback: Any = None, error_callback: Any = None) -> Any:
+        args = tuple(args)
+        return super().apply_async(func, args, kwds if args else {}, callback, error_callback)
+
+
+class _Slot:
+    """A hand-made result: set once, read by get()."""
+
+    def __init__(self) -> None:
+        self._done = threading.Event()
+        self._ok = False
+        self._value: Any = None
+
+    def set(self, ok: bool, value: Any) -> None:
+        self._ok, self._value = ok, value
+        self._done.set()
+
+    def ready(self) -> bool:
+        return self._done.is_set()
+
+    def successful(self) -> bool:
+        if not self._done.is_set():
+            raise ValueError("not ready")
+        return self._ok
+
+    def wait(self, timeout: Optional[float] = None) -> None:
+        self._done.wait(timeout)
+
+    def get(self, timeout: Optional[float] = None) -> Any:
+        if not self._done.wait(timeout):
+            raise TimeoutError
+        if self._ok:
+            return self._value
+        raise self._value
+
+
+class ApplyResultsInSubmissionOrder(ThreadPool):
+    """apply_async() hands each finished call's outcome to the oldest result still waiting.
+
+    Results are matched to calls by a queue instead of by job: as long as calls finish in the
+    order they were submitted nothing shows, but when a later call finishes first, its value goes
+    to the earlier call's result and the other way round.
+    """
+
+    BREAKS = ("apply.any-workload",)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._slots: Deque[_Slot] = collections.deque()
+        self._slots_lock = threading.Lock()
+
+    def apply_async(self, func: Callable[..., Any], args: Iterable[Any] = (), kwds: Mapping[str, Any] = NO_KEYWORDS, callback: Any = None, error_callback: Any = None) -> Any:
+        slot = _Slot()
+        with self._slots_lock:
+            self._slots.append(slot)
+
+        def deliver(ok: bool, value: Any) -> None:
+            with self._slots_lock:
+                oldest = self._slots.popleft()
+            oldest.set(ok, value)
+
+        super().apply_async(func, args, kwds, lambda value: deliver(True, value), lambda error: deliver(False, error))
+        return slot
+
+
+class ApplyAsyncRunsInCallerWhenBusy(ThreadPool):
+    """apply_async() runs the call in the caller's thread when every worker is busy.
+
+    A "caller runs" policy: it keeps the queue short, but apply_async() then blocks for as long
+    as the call takes, so a program that submits work and goes on waits instead.
+    """
+
+    BREAKS = ("apply.async-returns-at-once",)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._busy = 0
+        self._busy_lock = threading.Lock()
+
+    def apply_async(self, func: Callable[..., Any], args: Iterable[Any] = (), kwds: Mapping[str, Any] = NO_KEYWORDS, callback: Any = None, error_callback: Any = None) -> Any:
+        with self._busy_lock:
+            full = self._busy >= self._engine.processes
+        if full:
+            try:
+                value = func(*args, **kwds)
+            except Exception as exc:  # noqa: BLE001 - delivered through the result
+                return super().apply_async(_raise, (exc,), {}, callback, error_callback)
+            return super().apply_async(_identity, (value,), {}, callback, error_callback)
+
+        def counted(*call_args: Any, **call_kwds: Any) -> Any:
+            with self._busy_lock:
+                self._busy += 1
+            try:
+                return func(*call_args, **call_kwds)
+            finally:
+                with self._busy_lock:
+                    self._busy -= 1
+
+        return super().apply_async(counted, args, kwds, callback, error_callback)
+
+
+def _identity(value: Any) -> Any:
+    return value
+
+
+def _raise(error: BaseException) -> Any:
+    raise error
+
+
+# -- map -----------------------------------------------------------------------------------
+
+
+class MapSortsChunksAsText(ThreadPool):
+    """map() reassembles its chunks keyed by chunk number as text.
+
+    "10" sorts before "2", so from the eleventh chunk on the tail of the list comes out of order;
+    short inputs and big chunks look right.
+    """
+
+    BREAKS = ("map.order",)
+
+    def map(self, func: Callable[[Any], Any], iterable: Iterable[Any], chunksize: Optional[int] = None) -> List[Any]:
+        items = list(iterable)
+        size = _arguments.default_chunksize(len(items), self._engine.processes) if chunksize is None else _arguments.chunksize(chunksize)
+        values = super().map(func, items, size)
+        chunks = {str(number): values[start : start + size] for number, start in enumerate(range(0, len(items), size))}
+        return [value for key in sorted(chunks) for value in chunks[key]]
+
+
+class _CompletionOrderMapResult(MapResult[Any]):
+    """Appends each chunk's values where the last chunk to arrive stopped, not at the chunk's place."""
+
+    def __init__(self, *args: Any) -> None:
+        super().__init__(*args)
+        self._filled = 0
+
+    def run_task(self, index: int, payload: Any) -> None:
+        try:
+            values = list(self._mapper(self._func, payload))
+        except BaseException as exc:  # noqa: BLE001 - as the reference does
+            self._chunk_finished(exc)
+            return
+        with self._lock:
+            start, self._filled = self._filled, self._filled + len(values)
+        self._values[start : start + len(values)] = values
+        self._chunk_finished(None)
+
+
+class MapAsyncJoinsChunksInCompletionOrder(ThreadPool):
+    """map_async() (and so map()) puts each chunk's values after those of the chunks that finished before it.
+
+    While chunks finish in input order, which they mostly do, the list is right; when a later
+    chunk overtakes an earlier one, their values swap places.
+    """
+
+    BREAKS = ("map.async-order", "map.order")
+
+    def _map_async(self, func: Callable[..., Any], iterable: Iterable[Any], chunksize: Optional[int], callback: Any, error_callback: Any, star: bool) -> Any:
+        _arguments.task_function(func)
+        size = None if chunksize is None else _arguments.chunksize(chunksize)
+        self._engine.check_running()
+        items = list(iterable)
+        if size is None:
+            size = _arguments.default_chunksize(len(items), self._engine.processes)
+        starts = range(0, len(items), size) or range(1)
+        result = _CompletionOrderMapResult(self._engine, self, func, star, len(items), len(starts), callback, error_callback)
+        self._engine.submit(result, ((start, items[start : start + size]) for start in starts))
+        return result
+
+
+class StarmapUnpacksOnlyTuples(ThreadPool):
+    """starmap() unpacks only tuples: a list or string of arguments is passed as one argument."""
+
+    BREAKS = ("map.starmap-order",)
+
+    def starmap_async(self, func: Callable[..., Any], iterable: Iterable[Any], chunksize: Optional[int] = None, callback: Any = None, error_callback: Any = None) -> Any:
+        arguments = [args if isinstance(args, tuple) else (args,) for args in iterable]
+        return super().starmap_async(func, arguments, chunksize, callback, error_callback)
+
+
+class MapReadsItsInputTwice(ThreadPool):
+    """The map forms count the input to compute the default chunksize, then read it again.
+
+    A list is read twice without harm; a generator or iterator is empty the second time, so
+    ``pool.map(f, (x for x in xs))`` returns ``[]``.
+    """
+
+    BREAKS = ("map.any-iterable",)
+
+    def _map_async(self, func: Callable[..., Any], iterable: Iterable[Any], chunksize: Optional[int], callback: Any, error_callback: Any, star: bool) -> Any:
+        if chunksize is None:
+            chunksize = _arguments.default_chunksize(len(list(iterable)), self._engine.processes)
+        return super()._map_async(func, iterable, chunksize, callback, error_callback, star)
+
+
+class MapReturnsTuplesForTuples(ThreadPool):
+    """map() keeps its input's sequence type: a tuple in gives a tuple out, not a list."""
+
+    BREAKS = ("map.returns-list",)
+
+    def map(self, func: Callable[[Any], Any], iterable: Iterable[Any], chunksize: Optional[int] = None) -> Any:
+        results = super().map(func, iterable, chunksize)
+        return tuple(results) if isinstance(iterable, tuple) else results
+
+
+class EmptyMapNeverCompletes(ThreadPool):
+    """A map of an empty input has no chunk, and a map result completes when its last chunk does.
+
+    So ``map([])`` blocks for ever and ``map_async([])`` never becomes ready.
+    """
+
+    BREAKS = ("map.empty-input",)
+
+    def _map_async(self, func: Callable[..., Any], iterable: Iterable[Any], chunksize: Optional[int], callback: Any, error_callback: Any, star: bool) -> Any:
+        _arguments.task_function(func)
+        size = None if chunksize is None else _arguments.chunksize(chunksize)
+        self._engine.check_running()
+        items = list(iterable)
+        if size is None:
+            size = _arguments.default_chunksize(len(items), self._engine.processes)
+        starts = range(0, len(items), size)  # the reference adds one empty chunk for an empty input
+        result: MapResult[Any] = MapResult(self._engine, self, func, star, len(items), len(starts), callback, error_callback)
+        self._engine.submit(result, ((start, items[start : start + size]) for start in starts))
+        return result
+
+
+class MapAsyncWaitsForSmallInputs(ThreadPool):
+    """map_async() of no more items than workers waits for them before returning ("it is quick anyway")."""
+
+    BREAKS = ("map.async-returns-at-once",)
+
+    def map_async(self, func: Callable[[Any], Any], iterable: Iterable[Any], chunksize: Optional[int] = None, callback: Any = None, error_callback: Any = None) -> Any:
+        items = list(iterable)
+        result = super().map_async(func, items, chunksize, callback, error_callback)
+        if len(items) <= self._engine.processes:
+            result.wait()
+        return result
+
+
+# -- imap ----------------------------------------------------------------------------------
+
+
+class _EndsOnLastDelivery(IMapIterator[Any]):
+    """An iteration that ends only when a delivered task finds the input ended: an empty input never ends."""
+
+    def input_ended(self, items: int, tasks: int, error: Optional[BaseException]) -> None:
+        if tasks == 0 and error is None:
+            return
+        super().input_ended(items, tasks, error)
+
+
+class EmptyImapNeverEnds(ThreadPool):
+    """imap() over an empty input never ends: the first next() blocks for ever."""
+
+    BREAKS = ("imap.empty-input",)
+
+    def imap(self, func: Callable[[Any], Any], iterable: Iterable[Any], chunksize: int = 1, buffersize: Optional[int] = None) -> Any:
+        return self._imap(_EndsOnLastDelivery, func, iterable, chunksize, buffersize)
+
+
+class ImapPeeksTheFirstResult(ThreadPool):
+    """imap() waits for the first result before returning, so that an early error is raised at the call."""
+
+    BREAKS = ("imap.returns-at-once",)
+
+    def imap(self, func: Callable[[Any], Any], iterable: Iterable[Any], chunksize: int = 1, buffersize: Optional[int] = None) -> Any:
+        iterator = super().imap(func, iterable, chunksize, buffersize)
+        try:
+            first = next(iterator)
+        except StopIteration:
+            return iter(())
+        return itertools.chain([first], iterator)
+
+
+class ImapListsItsInputInTheCaller(ThreadPool):
+    """imap() reads the whole input in the caller's thread before returning, as map() does.
+
+    An endless or slow input blocks the call itself, and no task runs until it is all read.
+    """
+
+    BREAKS = ("imap.returns-at-once", "imap.runs-tasks-while-reading")
+
+    def imap(self, func: Callable[[Any], Any], iterable: Iterable[Any], chunksize: int = 1, buffersize: Optional[int] = None) -> Any:
+        return super().imap(func, list(iterable), chunksize, buffersize)
+
+
+def _all_first(iterable: Iterable[Any]) -> Iterator[Any]:
+    yield from list(iterable)
+
+
+class ImapReadsAllInputFirst(ThreadPool):
+    """imap() returns at once, but its feeder reads the whole input before submitting the first task.
+
+    With a slow input (lines from a socket, pages of a query) nothing runs until the last item
+    has arrived.
+    """
+
+    BREAKS = ("imap.runs-tasks-while-reading",)
+
+    def imap(self, func: Callable[[Any], Any], iterable: Iterable[Any], chunksize: int = 1, buffersize: Optional[int] = None) -> Any:
+        return super().imap(func, _all_first(iterable), chunksize, buffersize)
+
+
+def _one_behind(iterator: Iterator[Any]) -> Iterator[Any]:
+    """Yields each value only once the next one has arrived (to know whether it is the last)."""
+    try:
+        previous = next(iterator)
+    except StopIteration:
+        return
+    for value in iterator:
+        yield previous
+        previous = value
+    yield previous
+
+
+class ImapHoldsBackOneResult(ThreadPool):
+    """imap() yields a result only once the next one is ready too: it looks one ahead to detect the end.
+
+    The results are right and in order, but one slow task holds back the result before it.
+    """
+
+    BREAKS = ("imap.yields-when-ready",)
+
+    def imap(self, func: Callable[[Any], Any], iterable: Iterable[Any], chunksize: int = 1, buffersize: Optional[int] = None) -> Any:
+        return _one_behind(super().imap(func, iterable, chunksize, buffersize))
+
+
+class ImapUnorderedIsImap(ThreadPool):
+    """imap_unordered() is imap(): every result is right, but one slow task holds back all later ones."""
+
+    BREAKS = ("imap-unordered.yields-when-ready", "imap-unordered.any-workload")
+
+    def imap_unordered(self, func: Callable[[Any], Any], iterable: Iterable[Any], chunksize: int = 1, buffersize: Optional[int] = None) -> Any:
+        return super().imap(func, iterable, chunksize, buffersize)
+
+
+class _ReversedChunks(IMapUnorderedIterator[Any]):
+    def _store(self, index: int, outcomes: List[Any]) -> None:
+        super()._store(index, outcomes[::-1])
+
+
+class ImapUnorderedReversesEachChunk(ThreadPool):
+    """imap_unordered() yields the items of each chunk last to first (it pops them off a list).
+
+    Still a permutation, but with one worker and chunksize > 1 the results are out of order.
+    """
+
+    BREAKS = ("imap-unordered.one-worker-in-order",)
+
+    def imap_unordered(self, func: Callable[[Any], Any], iterable: Iterable[Any], chunksize: int = 1, buffersize: Optional[int] = None) -> Any:
+        return self._imap(_ReversedChunks, func, iterable, chunksize, buffersize)
+
+
+class BuffersizeOffByOne(ThreadPool):
+    """imap(buffersize=b) lets processes + b + 1 tasks be submitted but not yet yielded, one too many."""
+
+    BREAKS = ("imap.buffersize-bounds-read-ahead",)
+
+    def _imap(self, iterator_class: Type[IMapIterator[Any]], func: Callable[[Any], Any], iterable: Iterable[Any], chunksize: int, buffersize: Optional[int]) -> Any:
+        _arguments.task_function(func)
+        size = _arguments.chunksize(chunksize)
+        buffered = _arguments.buffersize(buffersize)
+        inputs = iter(iterable)
+        throttle = None if buffered is None else Throttle(self._engine.processes + buffered + 1)
+        iterator = iterator_class(self._engine, self, func, throttle)
+        feeder = Feeder(self._engine, iterator, inputs, size, throttle)
+        self._engine.submit_with_feeder(iterator, feeder, feeder.start)
+        return iterator
+
+
+class BuffersizeIgnored(ThreadPool):
+    """imap() accepts buffersize and ignores it: the input is read to the end at once."""
+
+    BREAKS = ("imap.buffersize-bounds-read-ahead",)
+
+    def _imap(self, iterator_class: Type[IMapIterator[Any]], func: Callable[[Any], Any], iterable: Iterable[Any], chunksize: int, buffersize: Optional[int]) -> Any:
+        return super()._imap(iterator_class, func, iterable, chunksize, None)
 

@@ -1,0 +1,204 @@
+"""Clauses of the concurrency family: several submitting threads, jobs in parallel, results that outlive their pool."""
+
+from __future__ import annotations
+
+import gc
+import threading
+import weakref
+from typing import Any, Callable, Dict, List, Tuple
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from conformance import checks
+from conformance.pools import Gate, Pools
+
+Item = Tuple[int, int, int]
+"""(submitting thread, job of that thread, position in the job): every item of a scenario is distinct."""
+
+
+def doubled(item: Item) -> Item:
+    thread, job, k = item
+    return (thread, job, 2 * k)
+
+
+def negated(item: Item) -> Item:
+    thread, job, k = item
+    return (thread, job, -k)
+
+
+def squared(item: Item) -> Item:
+    thread, job, k = item
+    return (thread, job, k * k)
+
+
+FUNCS: Dict[str, Callable[[Item], Item]] = {"doubled": doubled, "negated": negated, "squared": squared}
+
+Run = Callable[[Any, Callable[[Item], Item], List[Item], int, List[Any]], Any]
+
+RUNS: Dict[str, Run] = {
+    "apply": lambda pool, func, items, chunksize, calls: [pool.apply(func, (item,)) for item in items],
+    "apply_async": lambda pool, func, items, chunksize, calls: [result.get() for result in [pool.apply_async(func, (item,)) for item in items]],
+    "apply_async with a callback": lambda pool, func, items, chunksize, calls: [
+        result.get() for result in [pool.apply_async(func, (item,), callback=calls.append) for item in items]
+    ],
+    "map": lambda pool, func, items, chunksize, calls: pool.map(func, items, chunksize),
+    "map_async": lambda pool, func, items, chunksize, calls: pool.map_async(func, items, chunksize).get(),
+    "map_async with a callback": lambda pool, func, items, chunksize, calls: pool.map_async(func, items, chunksize, callback=calls.append).get(),
+    "starmap": lambda pool, func, items, chunksize, calls: pool.starmap(func, [(item,) for item in items], chunksize),
+    "starmap_async": lambda pool, func, items, chunksize, calls: pool.starmap_async(func, [(item,) for item in items], chunksize).get(),
+    "imap": lambda pool, func, items, chunksize, calls: list(pool.imap(func, items, chunksize)),
+    "imap_unordered": lambda pool, func, items, chunksize, calls: sorted(pool.imap_unordered(func, items, chunksize)),
+}
+"""Each submission form, run to its list of results (imap_unordered's sorted); callbacks append to ``calls``."""
+
+
+def expected_calls(form: str, values: List[Item]) -> List[Any]:
+    """What the callbacks of a job of ``form`` are called with, in all (in any order for apply_async)."""
+    if form == "apply_async with a callback":
+        return sorted(values)
+    return [values] if form == "map_async with a callback" else []
+
+
+Job = Tuple[str, str, int, int]
+"""(form, function, number of items, chunksize)."""
+
+jobs = st.tuples(st.sampled_from(sorted(RUNS)), st.sampled_from(sorted(FUNCS)), st.integers(1, 6), st.integers(1, 3))
+
+
+@checks("concurrency.threaded-submission")
+@given(workloads=st.lists(st.lists(jobs, min_size=1, max_size=3), min_size=2, max_size=4), processes=st.integers(1, 3))
+def test_jobs_submitted_from_several_threads_get_their_own_results(make_pool: Pools, workloads: List[List[Job]], processes: int) -> None:
+    pool = make_pool(processes)
+    start = threading.Barrier(len(workloads), timeout=make_pool.hang_limit)
+    outcomes: Dict[Tuple[int, int], Any] = {}
+    calls: Dict[Tuple[int, int], List[Any]] = {(i, job): [] for i, workload in enumerate(workloads) for job in range(len(workload))}
+
+    def submitter(thread: int) -> None:
+        start.wait()
+        for job, (form, func, n, chunksize) in enumerate(workloads[thread]):
+            items = [(thread, job, k) for k in range(1, n + 1)]
+            try:
+                outcomes[thread, job] = RUNS[form](pool, FUNCS[func], items, chunksize, calls[thread, job])
+            except BaseException as exc:  # noqa: BLE001 - reported below, with the job
+                outcomes[thread, job] = exc
+
+    threads = [threading.Thread(target=submitter, args=(i,), name=f"submitter {i}") for i in range(len(workloads))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(make_pool.hang_limit)
+    stuck = [thread.name for thread in threads if thread.is_alive()]
+    assert not stuck, f"{stuck} did not finish their jobs within {make_pool.hang_limit:g} s"
+    pool.close()
+    make_pool.bounded(pool.join, "join() after close()")  # every callback has run
+    wrong = []
+    for submitter_number, workload in enumerate(workloads):
+        for job, (form, func, n, chunksize) in enumerate(workload):
+            items = [(submitter_number, job, k) for k in range(1, n + 1)]
+            expected = [FUNCS[func](item) for item in items]
+            if form == "imap_unordered":
+                expected.sort()
+            got = outcomes.get((submitter_number, job), "nothing")
+            if got != expected:
+                wrong.append(f"thread {submitter_number}, job {job}: {form}({func}, {items}, chunksize={chunksize}) gave {got!r}, not {expected!r}")
+            called = sorted(calls[submitter_number, job]) if form == "apply_async with a callback" else calls[submitter_number, job]
+            if called != expected_calls(form, expected):
+                wrong.append(f"thread {submitter_number}, job {job}: the callbacks of {form}({func}, {items}) got {called!r}, not {expected_calls(form, expected)!r}")
+    assert not wrong, f"{len(wrong)} job(s) submitted from {len(workloads)} threads at once got wrong results:\n" + "\n".join(wrong)
+
+
+def meet(parties: int, within: float) -> Callable[..., str]:
+    """A task that returns "met" once ``parties`` such tasks are running at the same time (or a complaint after ``within`` s)."""
+    barrier = threading.Barrier(parties, timeout=within)
+
+    def task(*args: Any) -> str:
+        try:
+            barrier.wait()
+        except threading.BrokenBarrierError:
+            return f"not all {parties} tasks were running at the same time within {within:g} s"
+        return "met"
+
+    return task
+
+
+def in_threads(count: int, call: Callable[[], Any]) -> Callable[[], List[Any]]:
+    """Submit with a blocking method: ``count`` threads each make ``call()``; their values, in a list."""
+
+    def run() -> List[Any]:
+        values: List[Any] = []
+        threads = [threading.Thread(target=lambda: values.append(call()), name=f"submitter {i}") for i in range(count)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        return values
+
+    return run
+
+
+PROCESSES = 3
+
+SEPARATE: Dict[str, Callable[[Any, Callable[..., str]], Callable[[], List[Any]]]] = {
+    "apply_async": lambda pool, task: (lambda results: lambda: [result.get() for result in results])([pool.apply_async(task) for _ in range(PROCESSES)]),
+    "map_async": lambda pool, task: (lambda results: lambda: [result.get()[0] for result in results])([pool.map_async(task, [0]) for _ in range(PROCESSES)]),
+    "starmap_async": lambda pool, task: (lambda results: lambda: [result.get()[0] for result in results])([pool.starmap_async(task, [()]) for _ in range(PROCESSES)]),
+    "imap": lambda pool, task: (lambda iterators: lambda: [next(iterator) for iterator in iterators])([pool.imap(task, [0]) for _ in range(PROCESSES)]),
+    "imap_unordered": lambda pool, task: (lambda iterators: lambda: [next(iterator) for iterator in iterators])([pool.imap_unordered(task, [0]) for _ in range(PROCESSES)]),
+    "apply from several threads": lambda pool, task: in_threads(PROCESSES, lambda: pool.apply(task)),
+    "map from several threads": lambda pool, task: in_threads(PROCESSES, lambda: pool.map(task, [0])[0]),
+}
+"""Each way to submit PROCESSES jobs of one task each: returns a call that collects the tasks' values."""
+
+
+@checks("concurrency.parallel-jobs")
+@pytest.mark.parametrize("form", list(SEPARATE))
+def test_tasks_of_separate_jobs_run_at_the_same_time(make_pool: Pools, form: str) -> None:
+    # Each task waits until all of them are running: they can only finish if the pool runs them at once.
+    pool = make_pool(PROCESSES)
+    collect = SEPARATE[form](pool, meet(PROCESSES, make_pool.hang_limit / 2))
+    values = make_pool.bounded(collect, f"the results of {PROCESSES} separate {form} jobs")
+    assert values == ["met"] * PROCESSES, f"{PROCESSES} separate {form} jobs on ThreadPool({PROCESSES}): {values}"
+
+
+def gated_value(gate: Gate, value: int) -> Callable[..., int]:
+    def task(*args: Any) -> int:
+        gate.wait()
+        return value
+
+    return task
+
+
+OUTSTANDING: Dict[str, Tuple[Callable[[Any, Gate], Any], Callable[[Any], Any], Any]] = {
+    "apply_async": (lambda pool, gate: pool.apply_async(gated_value(gate, 5)), lambda result: result.get(), 5),
+    "map_async": (lambda pool, gate: pool.map_async(gated_value(gate, 5), range(3), 1), lambda result: result.get(), [5, 5, 5]),
+    "imap": (lambda pool, gate: pool.imap(gated_value(gate, 5), range(3)), list, [5, 5, 5]),
+    "imap_unordered": (lambda pool, gate: pool.imap_unordered(gated_value(gate, 5), range(3)), list, [5, 5, 5]),
+}
+"""Each form: how to submit a job that waits for the gate, how to collect it, and what it gives."""
+
+
+@checks("concurrency.results-outlive-pool")
+@pytest.mark.parametrize("form", list(OUTSTANDING))
+def test_a_result_is_delivered_after_its_pool_was_dropped(make_pool: Pools, form: str) -> None:
+    # Not make_pool(): the kit keeps the pools it makes, and this pool must be let go. It is
+    # closed before it is dropped, so that collecting it warns of nothing.
+    submit, collect, expected = OUTSTANDING[form]
+    gate = make_pool.gate()
+    pool = make_pool.impl.factory(2, None, ())
+    dropped = weakref.ref(pool)
+    try:
+        result = submit(pool, gate)
+        pool.close()
+        del pool
+        gc.collect()
+        gate.open()
+        value = make_pool.bounded(lambda: collect(result), f"collecting a {form} result whose pool was dropped")
+        assert value == expected, f"the {form} result of a dropped pool gave {value!r}, not {expected!r}"
+    finally:
+        gate.open()
+        survivor = dropped()
+        if survivor is not None:
+            make_pool.bounded(survivor.terminate, "terminate() of the dropped pool")
+            make_pool.bounded(survivor.join, "join() of the dropped pool")

@@ -1,0 +1,170 @@
+"""Broken pools of the concurrency family: state shared between submitters, jobs run one at a time, results lost with the pool."""
+
+from __future__ import annotations
+
+import threading
+from contextlib import contextmanager
+from typing import Any, Callable, Iterable, Iterator, List, Mapping, Optional
+
+from reference import ThreadPool
+from reference.pool import _NO_KEYWORDS
+
+# -- several submitting threads --------------------------------------------------------------------
+
+
+class FunctionKeptOnThePool(ThreadPool):
+    """Each submission stores its function on the pool, and the tasks call whatever function is stored when they run.
+
+    Code that submits one job and waits for it never notices. Two threads submitting at once
+    (or one thread with two jobs of different functions in flight) get each other's function
+    applied to their items: wrong values, no error.
+    """
+
+    BREAKS = ("concurrency.threaded-submission",)
+
+    def _call(self, *args: Any, **kwargs: Any) -> Any:
+        return self._func(*args, **kwargs)
+
+    def apply_async(self, func: Callable[..., Any], args: Iterable[Any] = (), kwds: Mapping[str, Any] = _NO_KEYWORDS, callback: Any = None, error_callback: Any = None) -> Any:
+        self._func = func
+        return super().apply_async(self._call, args, kwds, callback, error_callback)
+
+    def map_async(self, func: Callable[..., Any], iterable: Iterable[Any], chunksize: Optional[int] = None, callback: Any = None, error_callback: Any = None) -> Any:
+        self._func = func
+        return super().map_async(self._call, iterable, chunksize, callback, error_callback)
+
+    def starmap_async(self, func: Callable[..., Any], iterable: Iterable[Any], chunksize: Optional[int] = None, callback: Any = None, error_callback: Any = None) -> Any:
+        self._func = func
+        return super().starmap_async(self._call, iterable, chunksize, callback, error_callback)
+
+    def imap(self, func: Callable[..., Any], iterable: Iterable[Any], chunksize: int = 1, **kwargs: Any) -> Any:
+        self._func = func
+        return super().imap(self._call, iterable, chunksize, **kwargs)
+
+    def imap_unordered(self, func: Callable[..., Any], iterable: Iterable[Any], chunksize: int = 1, **kwargs: Any) -> Any:
+        self._func = func
+        return super().imap_unordered(self._call, iterable, chunksize, **kwargs)
+
+
+class LastResultKeptOnThePool(ThreadPool):
+    """apply(), map() and starmap() keep the result they wait for on the pool, and return whichever result is stored when the wait ends.
+
+    One thread at a time never notices. With two threads calling map() at once, one of them
+    gets the other's list.
+    """
+
+    BREAKS = ("concurrency.threaded-submission",)
+
+    def _wait_for_last(self) -> Any:
+        self._last.wait()
+        return self._last.get()
+
+    def apply(self, func: Callable[..., Any], args: Iterable[Any] = (), kwds: Mapping[str, Any] = _NO_KEYWORDS) -> Any:
+        self._last = self.apply_async(func, args, kwds)
+        return self._wait_for_last()
+
+    def map(self, func: Callable[..., Any], iterable: Iterable[Any], chunksize: Optional[int] = None) -> List[Any]:
+        self._last = self.map_async(func, iterable, chunksize)
+        return self._wait_for_last()  # type: ignore[no-any-return]
+
+    def starmap(self, func: Callable[..., Any], iterable: Iterable[Any], chunksize: Optional[int] = None) -> List[Any]:
+        self._last = self.starmap_async(func, iterable, chunksize)
+        return self._wait_for_last()  # type: ignore[no-any-return]
+
+
+# -- jobs in parallel ------------------------------------------------------------------------------
+
+
+class _JobTurns:
+    """Lets the tasks of one job at a time run: a task of another job waits until none of the current job's is running."""
+
+    def __init__(self) -> None:
+        self._changed = threading.Condition()
+        self._owner: Optional[object] = None
+        self._running = 0
+
+    @contextmanager
+    def turn(self, job: object) -> Iterator[None]:
+        with self._changed:
+            self._changed.wait_for(lambda: self._owner is None or self._owner is job)
+            self._owner = job
+            self._running += 1
+        try:
+            yield
+        finally:
+            with self._changed:
+                self._running -= 1
+                if not self._running:
+                    self._owner = None
+                    self._changed.notify_all()
+
+
+class OneJobAtATime(ThreadPool):
+    """The tasks of one job run in parallel, but a job's tasks wait while another job has tasks running.
+
+    A single map() runs as fast as ever; separate apply_async() calls, or maps from two
+    threads, run one after the other, and a job that waits for another job's task deadlocks.
+    """
+
+    BREAKS = ("concurrency.parallel-jobs",)
+
+    def __init__(self, processes: Optional[int] = None, initializer: Any = None, initargs: Iterable[Any] = ()) -> None:
+        super().__init__(processes, initializer, initargs)
+        self._turns = _JobTurns()
+
+    def _in_turn(self, func: Callable[..., Any]) -> Callable[..., Any]:
+        job = object()
+
+        def task(*args: Any, **kwargs: Any) -> Any:
+            with self._turns.turn(job):
+                return func(*args, **kwargs)
+
+        return task
+
+    def apply_async(self, func: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        return super().apply_async(self._in_turn(func), *args, **kwargs)
+
+    def map_async(self, func: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        return super().map_async(self._in_turn(func), *args, **kwargs)
+
+    def starmap_async(self, func: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        return super().starmap_async(self._in_turn(func), *args, **kwargs)
+
+    def imap(self, func: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        return super().imap(self._in_turn(func), *args, **kwargs)
+
+    def imap_unordered(self, func: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        return super().imap_unordered(self._in_turn(func), *args, **kwargs)
+
+
+# -- results outliving the pool --------------------------------------------------------------------
+
+
+class ResultsDoNotKeepThePoolAlive(ThreadPool):
+    """Results and imap iterators do not hold their pool: a pool the user dropped is collected, and terminated, while it still owes them.
+
+    ``results = ThreadPool(4).map_async(f, items)`` (no name kept for the pool) fails with
+    PoolTerminatedError, or at random when the garbage collector happens to run.
+    """
+
+    BREAKS = ("concurrency.results-outlive-pool",)
+
+    def apply_async(self, *args: Any, **kwargs: Any) -> Any:
+        return _let_go(super().apply_async(*args, **kwargs))
+
+    def map_async(self, *args: Any, **kwargs: Any) -> Any:
+        return _let_go(super().map_async(*args, **kwargs))
+
+    def starmap_async(self, *args: Any, **kwargs: Any) -> Any:
+        return _let_go(super().starmap_async(*args, **kwargs))
+
+    def imap(self, *args: Any, **kwargs: Any) -> Any:
+        return _let_go(super().imap(*args, **kwargs))
+
+    def imap_unordered(self, *args: Any, **kwargs: Any) -> Any:
+        return _let_go(super().imap_unordered(*args, **kwargs))
+
+
+def _let_go(result: Any) -> Any:
+    result._keepalive = None  # the reference keeps the pool here until the result completes
+    return result

@@ -1,0 +1,187 @@
+"""Broken pools of the construction family."""
+
+from __future__ import annotations
+
+import multiprocessing.pool
+import os
+import warnings
+from typing import Any, Callable, Iterable, Optional
+
+from reference import ThreadPool
+
+Initializer = Optional[Callable[..., object]]
+
+
+class OneWorkerTooMany(ThreadPool):
+    """ThreadPool(n) starts n + 1 workers: one task more than asked for runs at the same time."""
+
+    BREAKS = ("construction.processes-honoured",)
+
+    def __init__(self, processes: Optional[int] = None, initializer: Initializer = None, initargs: Iterable[Any] = ()) -> None:
+        if isinstance(processes, int) and processes >= 1:
+            processes += 1
+        super().__init__(processes, initializer, initargs)
+
+
+class ZeroProcessesMeansOne(ThreadPool):
+    """processes 0 or below is taken as 1 instead of being rejected: ThreadPool(0) quietly runs one worker."""
+
+    BREAKS = ("construction.processes-below-one-rejected",)
+
+    def __init__(self, processes: Optional[int] = None, initializer: Initializer = None, initargs: Iterable[Any] = ()) -> None:
+        if isinstance(processes, int) and processes < 1:
+            processes = 1
+        super().__init__(processes, initializer, initargs)
+
+
+class DefaultCountsOneMore(ThreadPool):
+    """ThreadPool() starts the CPU count plus one workers (a rule of thumb for I/O pools), not the CPU count."""
+
+    BREAKS = ("construction.processes-default",)
+
+    def __init__(self, processes: Optional[int] = None, initializer: Initializer = None, initargs: Iterable[Any] = ()) -> None:
+        if processes is None:
+            processes = (os.cpu_count() or 1) + 1
+        super().__init__(processes, initializer, initargs)
+
+
+class CoercesProcesses(ThreadPool):
+    """processes goes through int(): ThreadPool("2") and ThreadPool(2.5) quietly build a pool of 2 instead of raising."""
+
+    BREAKS = ("construction.processes-type-checked",)
+
+    def __init__(self, processes: Any = None, initializer: Initializer = None, initargs: Iterable[Any] = ()) -> None:
+        super().__init__(None if processes is None else int(processes), initializer, initargs)
+
+
+class InitializerOnCallerThread(ThreadPool):
+    """The constructor runs the initializer once per worker itself, on the thread that builds the pool:
+    whatever it sets up per thread (thread-locals, connections) is missing in the workers."""
+
+    BREAKS = ("construction.initializer-per-worker",)
+
+    def __init__(self, processes: Optional[int] = None, initializer: Initializer = None, initargs: Iterable[Any] = ()) -> None:
+        if initializer is not None:
+            for _ in range(processes or os.cpu_count() or 1):
+                initializer(*initargs)
+        super().__init__(processes)
+
+
+class InitializerTwice(ThreadPool):
+    """Each worker runs the initializer twice before its first task (a retry wrapper gone wrong)."""
+
+    BREAKS = ("construction.initializer-per-worker",)
+
+    def __init__(self, processes: Optional[int] = None, initializer: Initializer = None, initargs: Iterable[Any] = ()) -> None:
+        if callable(initializer):
+            once = initializer
+
+            def twice(*args: Any) -> None:
+                once(*args)
+                once(*args)
+
+            initializer = twice
+        super().__init__(processes, initializer, initargs)
+
+
+class InitargsAsOneArgument(ThreadPool):
+    """The initializer gets initargs as one tuple, initializer(initargs), instead of initializer(*initargs)."""
+
+    BREAKS = ("construction.initializer-per-worker",)
+
+    def __init__(self, processes: Optional[int] = None, initializer: Initializer = None, initargs: Iterable[Any] = ()) -> None:
+        if callable(initializer):
+            target = initializer
+            super().__init__(processes, lambda *args: target(args), initargs)
+        else:
+            super().__init__(processes, initializer, initargs)
+
+
+class InitializerCheckedLate(ThreadPool):
+    """A non-callable initializer is accepted: the constructor wraps it without looking, and each worker
+    fails only when it calls it, so the mistake shows up later as failing tasks."""
+
+    BREAKS = ("construction.initializer-not-callable-rejected",)
+
+    def __init__(self, processes: Optional[int] = None, initializer: Any = None, initargs: Iterable[Any] = ()) -> None:
+        if initializer is not None:
+            target = initializer
+            super().__init__(processes, lambda *args: target(*args), initargs)
+        else:
+            super().__init__(processes)
+
+
+class InitializerErrorIgnored(ThreadPool):
+    """An initializer that raises is ignored: the workers run the tasks half-initialised, and their
+    results succeed as if nothing had happened."""
+
+    BREAKS = ("construction.initializer-error-fails-results",)
+
+    def __init__(self, processes: Optional[int] = None, initializer: Initializer = None, initargs: Iterable[Any] = ()) -> None:
+        if callable(initializer):
+            target = initializer
+
+            def forgiving(*args: Any) -> None:
+                try:
+                    target(*args)
+                except Exception:  # noqa: BLE001 - the bug
+                    pass
+
+            initializer = forgiving
+        super().__init__(processes, initializer, initargs)
+
+
+class InitializerErrorHangs(multiprocessing.pool.ThreadPool):
+    """The stdlib's pool as it is (bpo-43306): a worker whose initializer raises dies, and no result
+    ever completes; get() without a timeout blocks for ever."""
+
+    BREAKS = ("construction.initializer-error-fails-results",)
+
+
+class AcceptsProcessArguments(ThreadPool):
+    """maxtasksperchild and context are accepted and ignored, as in a process pool's signature: code
+    written for Pool silently loses them."""
+
+    BREAKS = ("construction.process-arguments-rejected",)
+
+    def __init__(
+        self,
+        processes: Optional[int] = None,
+        initializer: Initializer = None,
+        initargs: Iterable[Any] = (),
+        maxtasksperchild: Optional[int] = None,
+        context: Any = None,
+    ) -> None:
+        super().__init__(processes, initializer, initargs)
+
+
+class PicklesWithTypeError(ThreadPool):
+    """Pickling is not refused up front: it fails deep inside, on a lock (TypeError: cannot pickle
+    '_thread.lock' object), instead of raising NotImplementedError."""
+
+    BREAKS = ("construction.pickling-rejected",)
+
+    __reduce__ = object.__reduce__  # type: ignore[assignment]
+
+
+class NeverWarns(multiprocessing.pool.ThreadPool):
+    """A running pool that is garbage-collected is terminated without a ResourceWarning: a leaked pool goes unnoticed."""
+
+    BREAKS = ("construction.collected-running-pool-warns",)
+
+    def __del__(self) -> None:
+        notifier = getattr(self, "_change_notifier", None)
+        if notifier is not None:
+            notifier.put(None)
+
+
+class WarnsForClosedPool(multiprocessing.pool.ThreadPool):
+    """A pool that was closed, but not terminated, still warns 'unclosed running pool' when it is
+    collected: the warning cries wolf for code that closed its pool properly."""
+
+    BREAKS = ("construction.collected-running-pool-warns",)
+
+    def __del__(self) -> None:
+        if getattr(self, "_state", None) == multiprocessing.pool.CLOSE:
+            warnings.warn(f"unclosed running multiprocessing pool {self!r}", ResourceWarning, source=self)
+        super().__del__()  # type: ignore[misc]

@@ -1,0 +1,275 @@
+"""Broken pools of the shutdown family."""
+
+from __future__ import annotations
+
+import atexit
+import multiprocessing.pool
+import queue
+import threading
+import weakref
+from typing import Any, Callable, Iterable, Iterator, Mapping, Optional
+
+from reference import ThreadPool
+from reference._engine import State
+
+Callback = Optional[Callable[[Any], object]]
+
+
+# -- refusing work --------------------------------------------------------------------------------
+
+
+class TerminatedPoolAcceptsWork(multiprocessing.pool.ThreadPool):
+    """Only close() makes the pool refuse work: after terminate(), submissions are accepted and never
+    run, so apply() blocks for ever and an async result never becomes ready."""
+
+    BREAKS = ("shutdown.close-rejects-submit",)
+
+    def _check_running(self) -> None:
+        if self._state == multiprocessing.pool.CLOSE:  # type: ignore[attr-defined]
+            raise ValueError("Pool not running")
+
+
+class ImapUnorderedAfterClose(ThreadPool):
+    """imap_unordered() on a closed or terminated pool returns an empty iterator instead of raising:
+    the caller silently gets no results."""
+
+    BREAKS = ("shutdown.close-rejects-submit",)
+
+    def imap_unordered(self, func: Callable[[Any], Any], iterable: Iterable[Any], chunksize: int = 1, **kwargs: Any) -> Iterator[Any]:
+        if self._engine.state is not State.RUN:
+            return iter(())
+        return super().imap_unordered(func, iterable, chunksize, **kwargs)
+
+
+class JoinWhileRunningReturns(multiprocessing.pool.ThreadPool):
+    """join() on a running pool returns at once instead of raising ValueError: a forgotten close() goes unnoticed."""
+
+    BREAKS = ("shutdown.join-while-running-rejected", "shutdown.lifecycle-model")
+
+    def join(self) -> None:
+        if self._state == multiprocessing.pool.RUN:  # type: ignore[attr-defined]
+            return
+        super().join()
+
+
+class ReprWithoutState(multiprocessing.pool.ThreadPool):
+    """repr() is the default '<... object at 0x...>', as before Python 3.8: logs show neither state nor size."""
+
+    BREAKS = ("shutdown.repr",)
+
+    __repr__ = object.__repr__
+
+
+# -- join ----------------------------------------------------------------------------------------
+
+
+class JoinAfterTerminateDoesNotWait(multiprocessing.pool.ThreadPool):
+    """join() after terminate() returns at once, while a task still runs on a worker thread."""
+
+    BREAKS = ("shutdown.join-ends-threads",)
+
+    def join(self) -> None:
+        if self._state == multiprocessing.pool.TERMINATE:  # type: ignore[attr-defined]
+            return
+        super().join()
+
+
+class TerminateLeavesAThread(ThreadPool):
+    """A housekeeping thread of the pool is stopped by close() but not by terminate(): after
+    terminate(); join() it is still running."""
+
+    BREAKS = ("shutdown.join-ends-threads",)
+
+    def __init__(self, processes: Optional[int] = None, initializer: Optional[Callable[..., object]] = None, initargs: Iterable[Any] = ()) -> None:
+        super().__init__(processes, initializer, initargs)
+        self._housekeeping_stop = threading.Event()
+        threading.Thread(target=self._housekeeping_stop.wait, args=(30,), name="housekeeping", daemon=True).start()
+
+    def close(self) -> None:
+        self._housekeeping_stop.set()
+        super().close()
+
+
+class JoinDoesNotWaitAfterClose(ThreadPool):
+    """join() after close() returns at once, without waiting for the queued tasks: results read
+    after join() are not ready."""
+
+    BREAKS = ("shutdown.close-join-waits-for-all",)
+
+    def join(self) -> None:
+        if self._engine.state is State.CLOSE:
+            return
+        super().join()
+
+
+def _detached(callback: Callback) -> Callback:
+    """``callback`` run on a fresh thread of its own that nobody waits for."""
+    if callback is None:
+        return None
+    target = callback
+    return lambda value: threading.Thread(target=target, args=(value,), daemon=True).start()
+
+
+class CallbacksOnTheirOwnThreads(ThreadPool):
+    """Each callback runs on a fresh thread that nobody waits for: join() returns before the callbacks have run."""
+
+    BREAKS = ("shutdown.close-join-waits-for-all",)
+
+    def apply_async(self, func: Callable[..., Any], args: Iterable[Any] = (), kwds: Mapping[str, Any] = {}, callback: Callback = None, error_callback: Callback = None) -> Any:  # noqa: B006
+        return super().apply_async(func, args, kwds, _detached(callback), _detached(error_callback))
+
+    def map_async(self, func: Callable[[Any], Any], iterable: Iterable[Any], chunksize: Optional[int] = None, callback: Callback = None, error_callback: Callback = None) -> Any:
+        return super().map_async(func, iterable, chunksize, _detached(callback), _detached(error_callback))
+
+
+class LazyImap(ThreadPool):
+    """imap() reads its input only as the caller iterates, one apply() per item: after close(); join()
+    the input has not been read, and iterating then raises ValueError."""
+
+    BREAKS = ("shutdown.close-join-waits-for-all",)
+
+    def imap(self, func: Callable[[Any], Any], iterable: Iterable[Any], chunksize: int = 1, **kwargs: Any) -> Iterator[Any]:
+        self._engine.check_running()
+        return (self.apply(func, (item,)) for item in iterable)
+
+
+class CloseTerminates(ThreadPool):
+    """close() behaves like terminate(): queued tasks are dropped and their results fail."""
+
+    BREAKS = ("shutdown.close-join-waits-for-all", "shutdown.lifecycle-model")
+
+    def close(self) -> None:
+        self.terminate()
+
+
+class CloseRejectsStoppedPool(multiprocessing.pool.ThreadPool):
+    """close() on a pool already closed or terminated raises ValueError: cleanup code that closes
+    twice, or after terminate(), fails."""
+
+    BREAKS = ("shutdown.idempotent",)
+
+    def close(self) -> None:
+        self._check_running()  # type: ignore[attr-defined]
+        super().close()
+
+
+class JoinOnlyOnce(ThreadPool):
+    """A second join() raises ValueError('Pool already joined')."""
+
+    BREAKS = ("shutdown.idempotent",)
+
+    def join(self) -> None:
+        if getattr(self, "_joined", False):
+            raise ValueError("Pool already joined")
+        super().join()
+        self._joined = True
+
+
+# -- terminate -----------------------------------------------------------------------------------
+
+
+class TerminateJoinsWorkers(multiprocessing.pool.ThreadPool):
+    """terminate() waits for the worker threads to end: it blocks while a task runs, and fails
+    (RuntimeError: cannot join current thread) when a task calls it."""
+
+    BREAKS = ("shutdown.terminate-does-not-wait", "shutdown.terminate-from-task")
+
+    def terminate(self) -> None:
+        super().terminate()
+        for worker in self._pool:  # type: ignore[attr-defined]
+            worker.join()
+
+
+class TerminateLikeClose(ThreadPool):
+    """terminate() only closes the pool: queued tasks still run and outstanding results complete."""
+
+    BREAKS = ("shutdown.terminate-discards-queued", "shutdown.terminate-abandons-results", "shutdown.lifecycle-model")
+
+    def terminate(self) -> None:
+        self.close()
+
+
+class TerminateDeliversRunningResults(ThreadPool):
+    """terminate() drops the queued tasks, but a task already running still delivers its result:
+    a result that had not completed at terminate() completes successfully after it."""
+
+    BREAKS = ("shutdown.terminate-abandons-results",)
+
+    def terminate(self) -> None:
+        engine: Any = self._engine
+        with engine._lock:
+            if engine._state is State.TERMINATE:
+                return
+            engine._state = State.TERMINATE
+            while True:  # drop the queued tasks, but leave their jobs pending (unlike _give_up_pending)
+                try:
+                    engine._tasks.get_nowait()
+                except queue.Empty:
+                    break
+            if engine._workers_stopped:
+                engine._queue_sentinels()
+            engine._stop_workers()
+            engine._stop_callbacks()
+
+
+class TerminateAfterCloseIgnored(ThreadPool):
+    """terminate() on a closed pool does nothing ("already stopping"): the queued tasks of a closed
+    pool still run and their results complete, although terminate() was called."""
+
+    BREAKS = ("shutdown.lifecycle-model",)
+
+    def terminate(self) -> None:
+        if self._engine.state is State.CLOSE:
+            return
+        super().terminate()
+
+
+# -- the process's end and the context manager ---------------------------------------------------
+
+
+def _close_and_join(pool: "weakref.ref[ThreadPool]") -> None:
+    alive = pool()
+    if alive is not None:
+        alive.close()
+        alive.join()
+
+
+class ExitWaitsForTasks(ThreadPool):
+    """At interpreter exit the pool waits for its tasks (close(); join() in an atexit hook, as
+    concurrent.futures does): a process with a task stuck in its pool never exits."""
+
+    BREAKS = ("shutdown.exit-abandons-running-tasks",)
+
+    def __init__(self, processes: Optional[int] = None, initializer: Optional[Callable[..., object]] = None, initargs: Iterable[Any] = ()) -> None:
+        super().__init__(processes, initializer, initargs)
+        atexit.register(_close_and_join, weakref.ref(self))
+
+
+class EnterReturnsNewPool(ThreadPool):
+    """__enter__() returns a fresh pool of the same size: the work of the with block goes to a pool
+    that nobody terminates."""
+
+    BREAKS = ("shutdown.enter-returns-pool",)
+
+    def __enter__(self) -> Any:
+        self._engine.check_running()
+        return ThreadPool(self._engine.processes)
+
+
+class EnterIgnoresState(multiprocessing.pool.ThreadPool):
+    """Entering a with block on a closed or terminated pool works, as before Python 3.8: the block
+    runs and fails only at its first submission."""
+
+    BREAKS = ("shutdown.enter-not-running-rejected",)
+
+    def __enter__(self) -> Any:
+        return self
+
+
+class ExitCloses(ThreadPool):
+    """Leaving a with block closes the pool instead of terminating it: tasks still queued run after the block."""
+
+    BREAKS = ("shutdown.with-exit-terminates",)
+
+    def __exit__(self, *exc_info: Any) -> None:
+        self.close()
