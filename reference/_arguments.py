@@ -52,9 +52,9 @@ def callback(name: str, value: Any) -> None:
 
 def call_arguments(args: Any, kwds: Any) -> Tuple[Tuple[Any, ...], dict[str, Any]]:
     """``args`` as a tuple and ``kwds`` as a dict, copied now so later mutation cannot leak in."""
-    if not isinstance(kwds, Mapping):
+    if type(kwds) is not dict and not isinstance(kwds, Mapping):  # the dict check spares the slow ABC check
         raise TypeError(f"kwds must be a mapping, not {type(kwds).__name__}")
-    return _argument_tuple("args", args), dict(kwds)
+    return (args if type(args) is tuple else _argument_tuple("args", args)), dict(kwds)
 
 
 def chunksize(value: Any) -> int:

@@ -8,10 +8,16 @@ A result is completed exactly once, by one of:
 
 :meth:`Engine.retire` decides which one wins. ``_ok`` and ``_value`` are written once, before
 ``_done`` is set, and only read after ``_done`` is set, so they need no lock of their own.
+
+Waiting uses a latch rather than a ``threading.Event`` (a condition, a lock and a list per
+result): ``_latch`` is a lock held from creation until the result completes. A waiter acquires it
+(with the timeout) and at once releases it, which lets the next waiter through, so every waiter
+returns once the result is complete, and a complete result never blocks anyone.
 """
 
 from __future__ import annotations
 
+import _thread
 import itertools
 import threading
 from typing import Any, Callable, Generic, List, Optional, TypeVar
@@ -34,7 +40,9 @@ class ApplyResult(Generic[T]):
         self._keepalive: Optional[object] = keepalive
         self._callback = callback
         self._error_callback = error_callback
-        self._done = threading.Event()
+        self._latch = _thread.allocate_lock()
+        self._latch.acquire()
+        self._done = False
         self._ok = False
         self._value: Any = None
 
@@ -42,25 +50,39 @@ class ApplyResult(Generic[T]):
 
     def ready(self) -> bool:
         """True once the result completed (after its callback, if any, has returned)."""
-        return self._done.is_set()
+        return self._done
 
     def successful(self) -> bool:
         """Whether the call completed without raising. ``ValueError`` if not ready yet."""
-        if not self._done.is_set():
+        if not self._done:
             raise ValueError(f"{self!r} not ready")
         return self._ok
 
     def wait(self, timeout: Optional[float] = None) -> None:
         """Wait until the result is ready, or until ``timeout`` seconds have passed."""
-        self._done.wait(timeout)
+        self._wait(timeout)
 
     def get(self, timeout: Optional[float] = None) -> T:
         """The value; or re-raise the call's own exception; or ``TimeoutError`` after ``timeout``."""
-        if not self._done.wait(timeout):
+        if not self._wait(timeout):
             raise TimeoutError
         if self._ok:
             return self._value  # type: ignore[no-any-return]
         raise self._value
+
+    def _wait(self, timeout: Optional[float]) -> bool:
+        """Whether the result completed within ``timeout`` seconds (None: no limit)."""
+        if self._done:
+            return True
+        if timeout is None:
+            acquired = self._latch.acquire()
+        elif timeout > 0:
+            acquired = self._latch.acquire(timeout=timeout)
+        else:
+            acquired = self._latch.acquire(blocking=False)
+        if acquired:
+            self._latch.release()
+        return self._done
 
     # -- the engine's interface ---------------------------------------------------------------
 
@@ -108,7 +130,8 @@ class ApplyResult(Generic[T]):
     def _complete(self, ok: bool, value: Any) -> None:
         self._ok, self._value = ok, value
         self._keepalive = None
-        self._done.set()
+        self._done = True
+        self._latch.release()
 
 
 AsyncResult = ApplyResult

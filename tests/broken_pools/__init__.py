@@ -3,6 +3,54 @@
 Each module holds the broken pools of one clause family. A broken pool is a class (or factory)
 usable as ``--impl=tests.broken_pools.<module>:<Name>``, nearly always a minimal change of the
 reference pool or of the stdlib's. Its docstring says what is wrong and what a user would see;
-its ``BREAKS`` attribute names the clauses the kit must fail for it. ``tests/test_broken_pools.py``
-runs the kit on each one in a subprocess, bounded in time, and checks that those clauses fail.
+its ``BREAKS`` attribute names the clauses the kit must fail for it.
+
+:func:`run_kit` runs the kit on one of them in a subprocess of its own, bounded in time, so a
+deadlocking pool is reported as killed by a hang, never a stalled run. ``tests/test_broken_pools.py``
+checks that each pool fails its ``BREAKS``; ``tools/kill_matrix.py`` runs the whole kit on each
+and writes ``docs/kill-matrix.md``.
 """
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any, Dict, List, Optional, Sequence, Tuple
+
+CATALOGUE = Path(__file__).resolve().parent
+ROOT = CATALOGUE.parent.parent
+KIT_INI = ROOT / "compliance" / "kit.ini"
+RUN_LIMIT = 300
+"""Seconds one kit run on a broken pool may take before it counts as killed by a hang."""
+
+
+def catalogue() -> List[Tuple[str, Any]]:
+    """Every broken pool: (its --impl spec, the class)."""
+    pools = []
+    for path in sorted(CATALOGUE.glob("*.py")):
+        if path.stem == "__init__":
+            continue
+        module = importlib.import_module(f"tests.broken_pools.{path.stem}")
+        for name, value in vars(module).items():
+            if inspect.isclass(value) and value.__module__ == module.__name__ and hasattr(value, "BREAKS"):
+                pools.append((f"tests.broken_pools.{path.stem}:{name}", value))
+    return pools
+
+
+def run_kit(spec: str, options: Sequence[str], report: Path) -> Optional[Dict[str, str]]:
+    """Each clause's outcome in a kit run on ``spec`` (strict clauses on), or None if it was killed.
+
+    The run uses pytest's defaults (``compliance/kit.ini``), as a user's project would.
+    """
+    command = [sys.executable, "-m", "pytest", "-c", str(KIT_INI), "-p", "no:cacheprovider", "-q", "--poolspec-strict", f"--impl={spec}", *options, f"--poolspec-report={report}"]
+    try:
+        subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=RUN_LIMIT, check=False)
+    except subprocess.TimeoutExpired:
+        return None
+    if not report.exists():
+        raise RuntimeError(f"the kit on {spec} wrote no report: {' '.join(command)}")
+    return {clause_id: clause["outcome"] for clause_id, clause in json.loads(report.read_text())["clauses"].items()}

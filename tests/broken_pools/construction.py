@@ -131,13 +131,6 @@ class InitializerErrorIgnored(ThreadPool):
         super().__init__(processes, initializer, initargs)
 
 
-class InitializerErrorHangs(multiprocessing.pool.ThreadPool):
-    """The stdlib's pool as it is (bpo-43306): a worker whose initializer raises dies, and no result
-    ever completes; get() without a timeout blocks for ever."""
-
-    BREAKS = ("construction.initializer-error-fails-results",)
-
-
 class AcceptsProcessArguments(ThreadPool):
     """maxtasksperchild and context are accepted and ignored, as in a process pool's signature: code
     written for Pool silently loses them."""
