@@ -9,7 +9,11 @@ from __future__ import annotations
 import operator
 import os
 from collections.abc import Mapping
+from types import MappingProxyType
 from typing import Any, Callable, Optional, Tuple
+
+
+_PLAIN_MAPPINGS = (dict, MappingProxyType)  # the pool's default ``kwds`` is a MappingProxyType
 
 
 def worker_count(processes: Optional[int]) -> int:
@@ -52,7 +56,7 @@ def callback(name: str, value: Any) -> None:
 
 def call_arguments(args: Any, kwds: Any) -> Tuple[Tuple[Any, ...], dict[str, Any]]:
     """``args`` as a tuple and ``kwds`` as a dict, copied now so later mutation cannot leak in."""
-    if type(kwds) is not dict and not isinstance(kwds, Mapping):  # the dict check spares the slow ABC check
+    if type(kwds) not in _PLAIN_MAPPINGS and not isinstance(kwds, Mapping):  # spares the slow ABC check
         raise TypeError(f"kwds must be a mapping, not {type(kwds).__name__}")
     return (args if type(args) is tuple else _argument_tuple("args", args)), dict(kwds)
 

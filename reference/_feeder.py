@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import itertools
 import threading
-from typing import Any, Iterator, List, Optional, Protocol, Tuple
+from typing import Any, Iterator, List, Optional, Protocol
 
 from ._engine import Engine, Job
 
@@ -86,29 +86,26 @@ class Feeder(threading.Thread):
             self._engine.feeder_stopped(self)
 
     def _feed(self) -> None:
+        # With imap's default chunksize of 1 this loop runs once per item: it keeps to locals.
+        engine, job, inputs, size, throttle = self._engine, self._job, self._inputs, self._chunksize, self._throttle
         items = tasks = 0
         while True:
-            if self._throttle is not None:
-                self._throttle.acquire()
-            if self._job.abandoned:
+            if throttle is not None:
+                throttle.acquire()
+            if job.abandoned:
                 return
-            chunk, error = _read_chunk(self._inputs, self._chunksize)
+            chunk: List[Any] = []
+            error = None
+            try:
+                for item in itertools.islice(inputs, size):
+                    chunk.append(item)
+            except BaseException as exc:  # noqa: BLE001 - the consumer gets it at its position
+                error = exc
             if chunk:
-                if not self._engine.feed(self._job, items, chunk):
+                if not engine.feed(job, items, chunk):
                     return  # given up meanwhile: the iteration ends with the reason
                 items += len(chunk)
                 tasks += 1
-            if error is not None or len(chunk) < self._chunksize:
-                self._job.input_ended(items, tasks, error)
+            if error is not None or len(chunk) < size:
+                job.input_ended(items, tasks, error)
                 return
-
-
-def _read_chunk(inputs: Iterator[Any], size: int) -> Tuple[List[Any], Optional[BaseException]]:
-    """Up to ``size`` items; if the input raised, the items read before it and the exception."""
-    chunk: List[Any] = []
-    try:
-        for item in itertools.islice(inputs, size):
-            chunk.append(item)
-    except BaseException as exc:  # noqa: BLE001 - the consumer gets it at its position
-        return chunk, exc
-    return chunk, None

@@ -11,12 +11,27 @@ the iteration yields what it can and then raises the reason, once, where the fir
 would be. After the end, ``next()`` only raises ``StopIteration``, even if a task that was still
 running when the pool gave up delivers its result later.
 
-``_cond`` guards every attribute that changes after construction except ``_keepalive``, which only
-the retiring thread clears.
+Locks and waking
+----------------
+``_lock`` (a plain lock, held only for a few attribute updates and never while calling out) guards
+every attribute that changes after construction, except ``_keepalive``, which only the retiring
+thread clears, and ``abandoned``, which is written under ``_lock`` but may be read without it (the
+feeder only uses it as a hint to stop reading input early).
+
+A consumer with nothing to yield waits on ``_waiter``: a lock that is acquired (locked) while it
+is in that slot. Every change a consumer may be waiting for (an outcome stored, the input's end,
+the job abandoned) happens under ``_lock`` together with :meth:`_wake`, which empties the slot and
+releases that lock. A consumer checks the state and, if it must wait, fills the slot (or joins the
+latch already there) in the same ``_lock`` section, then acquires the latch outside it; once
+through, it releases the latch again to let the next waiter through and checks again. So a wake-up
+cannot fall between the check and the wait, a released latch is never reused, and a worker pays
+only an attribute test per task when nobody waits (a ``threading.Condition`` costs a lock and
+several Python calls per ``notify_all``).
 """
 
 from __future__ import annotations
 
+import _thread
 import collections
 import threading
 import time
@@ -48,14 +63,15 @@ class IMapIterator(Generic[T]):
         self._keepalive: Optional[object] = keepalive  # see ApplyResult._keepalive
         self._func = func
         self._throttle = throttle
-        self._cond = threading.Condition(threading.Lock())
+        self._lock = threading.Lock()
+        self._waiter: Optional[_thread.LockType] = None  # see "Locks and waking"
         self._current: Deque[Any] = collections.deque()  # outcomes of the chunk being yielded
         self._taken = 0  # items moved into _current so far
         self._delivered = 0  # tasks whose outcomes arrived
         self._input_items: Optional[int] = None  # all items, once the input has been read
         self._input_tasks: Optional[int] = None
         self._input_error: Optional[BaseException] = None  # raised once, after the last item
-        self._abandoned = False
+        self.abandoned = False  # the pool gave up on the job: reading more input would be wasted
         self._abandon_error: Optional[BaseException] = None  # raised once, at the first gap
         self._finished = False  # the end was reached: from now on only StopIteration
         self._arrived: Dict[int, List[Any]] = {}  # outcomes by the position of their first item
@@ -65,46 +81,53 @@ class IMapIterator(Generic[T]):
     def __iter__(self) -> IMapIterator[T]:
         return self
 
-    def __next__(self) -> T:
-        return self.next()
-
     def next(self, timeout: Optional[float] = None) -> T:
         """The next result; ``TimeoutError`` if none is ready within ``timeout`` seconds.
 
         After a time-out the iterator stays usable and a later call returns that same result.
         """
-        deadline = None if timeout is None else time.monotonic() + timeout
-        with self._cond:
-            while not self._current:
-                chunk = None if self._finished else self._take_chunk()
-                if chunk is not None:
-                    self._current.extend(chunk)
-                    self._taken += len(chunk)
-                elif self._finished:
+        deadline = None
+        while True:
+            with self._lock:
+                if not self._current and not self._finished:
+                    chunk = self._take_chunk()
+                    if chunk is not None:
+                        self._current.extend(chunk)
+                        self._taken += len(chunk)
+                if self._current:
+                    outcome = self._current.popleft()
+                    chunk_yielded = not self._current
+                    break
+                if self._finished:
                     raise StopIteration
-                elif self._taken == self._input_items or self._abandoned:
+                if self._taken == self._input_items or self.abandoned:
                     self._finished = True
                     error = self._input_error if self._taken == self._input_items else self._abandon_error
                     raise error or StopIteration
-                elif deadline is None:
-                    self._cond.wait()
-                else:
-                    remaining = deadline - time.monotonic()
-                    if remaining <= 0:
-                        raise TimeoutError
-                    self._cond.wait(remaining)
-            outcome = self._current.popleft()
-            if not self._current and self._throttle is not None:
-                self._throttle.release()
+                waiter = self._waiter
+                if waiter is None:
+                    waiter = self._waiter = _thread.allocate_lock()
+                    waiter.acquire()
+            if timeout is None:
+                waiter.acquire()
+            else:
+                if deadline is None:
+                    deadline = time.monotonic() + timeout
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise TimeoutError
+                if not waiter.acquire(timeout=remaining):
+                    continue  # check once more, then time out
+            waiter.release()
+        if chunk_yielded and self._throttle is not None:
+            self._throttle.release()
         if type(outcome) is _Failure:
             raise outcome.error
         return outcome  # type: ignore[no-any-return]
 
-    # -- the engine's and the feeder's interface ----------------------------------------------
+    __next__ = next
 
-    @property
-    def abandoned(self) -> bool:
-        return self._abandoned
+    # -- the engine's and the feeder's interface ----------------------------------------------
 
     def run_task(self, index: int, payload: Any) -> None:
         """Run one chunk: ``payload`` holds its items, ``index`` is the position of the first."""
@@ -115,28 +138,28 @@ class IMapIterator(Generic[T]):
                 outcomes.append(func(item))
             except BaseException as exc:  # noqa: BLE001 - raised to the consumer at its place
                 outcomes.append(_Failure(exc))
-        with self._cond:
+        with self._lock:
             self._store(index, outcomes)
             self._delivered += 1
-            self._cond.notify_all()
             complete = self._delivered == self._input_tasks
+            self._wake()
         if complete:
             self._retire()
 
     def input_ended(self, items: int, tasks: int, error: Optional[BaseException]) -> None:
-        with self._cond:
+        with self._lock:
             self._input_items, self._input_tasks = items, tasks
             self._input_error = error
-            self._cond.notify_all()
             complete = self._delivered == tasks
+            self._wake()
         if complete:
             self._retire()
 
     def abandon(self, error: BaseException) -> None:
-        with self._cond:
-            self._abandoned = True
+        with self._lock:
+            self.abandoned = True
             self._abandon_error = error
-            self._cond.notify_all()
+            self._wake()
         if self._throttle is not None:
             self._throttle.lift()
         self._keepalive = None
@@ -147,9 +170,17 @@ class IMapIterator(Generic[T]):
         self._arrived[index] = outcomes
 
     def _take_chunk(self) -> Optional[List[Any]]:
+        """The outcomes of the next chunk to yield, if they arrived. Needs ``_lock``."""
         return self._arrived.pop(self._taken, None)
 
     # -- internals ----------------------------------------------------------------------------
+
+    def _wake(self) -> None:
+        """Let every waiting consumer through (see "Locks and waking"). Needs ``_lock``."""
+        waiter = self._waiter
+        if waiter is not None:
+            self._waiter = None
+            waiter.release()
 
     def _retire(self) -> None:
         if self._engine.retire(self):

@@ -64,7 +64,7 @@ class ApplyResult(Generic[T]):
 
     def get(self, timeout: Optional[float] = None) -> T:
         """The value; or re-raise the call's own exception; or ``TimeoutError`` after ``timeout``."""
-        if not self._wait(timeout):
+        if not self._done and not self._wait(timeout):
             raise TimeoutError
         if self._ok:
             return self._value  # type: ignore[no-any-return]

@@ -62,7 +62,8 @@ class ThreadPool:
     ) -> ApplyResult[T]:
         """Run ``func(*args, **kwds)`` on a worker; return its :class:`ApplyResult` at once."""
         _arguments.task_function(func)
-        _check_callbacks(callback, error_callback)
+        if callback is not None or error_callback is not None:
+            _check_callbacks(callback, error_callback)
         call_args, call_kwds = _arguments.call_arguments(args, kwds)
         result: ApplyResult[T] = ApplyResult(self._engine, self, callback, error_callback)
         self._engine.submit(result, [(0, (func, call_args, call_kwds))])

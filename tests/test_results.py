@@ -131,6 +131,31 @@ def test_imap_unordered_yields_a_ready_result_while_earlier_ones_block(make_pool
     assert iterator.next(10) is None
 
 
+@pytest.mark.parametrize("method", ["imap", "imap_unordered"])
+def test_consumers_in_several_threads_share_every_result_once(make_pool: Make, gate_factory: Gates, method: str) -> None:
+    pool = make_pool(2)
+    gate = gate_factory()
+    iterator = getattr(pool, method)(lambda i: (gate.wait(), i)[1], range(40))
+    got: List[int] = []
+
+    def consume(timeout: Any) -> None:
+        while True:
+            try:
+                got.append(iterator.next(timeout))
+            except StopIteration:
+                return
+
+    # Consumers waiting with and without a timeout at once, on one iterator.
+    consumers = [threading.Thread(target=consume, args=(timeout,), daemon=True) for timeout in (None, None, 10, 10)]
+    for consumer in consumers:
+        consumer.start()
+    gate.open()
+    for consumer in consumers:
+        consumer.join(10)
+    assert not any(consumer.is_alive() for consumer in consumers), "a consumer hung"
+    assert sorted(got) == list(range(40))
+
+
 @pytest.mark.parametrize("method", ["map", "imap", "imap_unordered"])
 def test_a_chunk_runs_in_order_on_one_worker(make_pool: Make, method: str) -> None:
     pool = make_pool(3)
