@@ -28,7 +28,7 @@ from typing import List
 
 ROOT = Path(__file__).resolve().parent
 DEV_VENV = ROOT / ".dev-venv"
-MATRIX = "py38,py39,py310,py311,py312,py313,pypy39,multiprocess,mpi4py,billiard-threadpool,joblib"
+MATRIX = "py38,py39,py310,py311,py312,py313,pypy39,multiprocess,mpi4py,billiard-threadpool,billiard-pool,joblib"
 COMMANDS = {
     "kit": [["-e", "kit"]],
     "test": [[]],

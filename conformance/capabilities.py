@@ -22,7 +22,7 @@ def detect(impl: Implementation, limit: float) -> FrozenSet[str]:
     """The capabilities (names from :data:`conformance.clauses.CAPABILITIES`) ``impl`` has."""
 
     def tasks_run_in_this_process() -> bool:
-        pool = impl.factory(1, None, ())
+        pool = impl.new_pool(1)
         try:
             return bool(pool.apply(os.getpid) == os.getpid())
         finally:

@@ -4,6 +4,7 @@ Kinds of failure, each with its status word in the terminal:
 
 * ``assertion``: the scenario's check did not hold (``FAILED``);
 * ``hang``: a call into the pool blocked past the hang limit (``HANG``);
+* ``exit``: a thread of the pool called ``os._exit()``, which the kit intercepted (``EXIT``);
 * ``missing``: the pool, or something it returned, lacks an attribute the clause uses
   (``MISSING``): the test itself touched an attribute that is not there;
 * ``threads-left``: the scenario passed, but threads it started outlived ``terminate()`` and
@@ -21,12 +22,13 @@ from typing import Any, List, Optional, Sequence
 import pytest
 
 from .clauses import CLAUSES, Clause
+from .exits import ProcessExit
 from .pools import ThreadsLeft
 from .watchdog import Hang
 
 SUITE = Path(__file__).resolve().parent / "suite"
 THREADS_CLAUSE = "shutdown.join-ends-threads"
-STATUS_WORDS = {"hang": ("H", "HANG"), "missing": ("M", "MISSING"), "threads-left": ("T", "THREADS LEFT")}
+STATUS_WORDS = {"hang": ("H", "HANG"), "exit": ("X", "EXIT"), "missing": ("M", "MISSING"), "threads-left": ("T", "THREADS LEFT")}
 MESSAGE_LIMIT = 2000
 
 
@@ -48,6 +50,8 @@ def classify(report: pytest.TestReport, call: pytest.CallInfo[None], clauses: Se
         return Failure("assertion", clauses, str(report.longrepr))
     if excinfo.errisinstance(Hang):
         return Failure("hang", clauses, _message(call))
+    if excinfo.errisinstance(ProcessExit):
+        return Failure("exit", clauses, _message(call))
     if excinfo.errisinstance(ThreadsLeft):
         return Failure("threads-left", [CLAUSES[THREADS_CLAUSE]], _message(call))
     if excinfo.errisinstance(AttributeError) and _raised_in_suite(excinfo):

@@ -33,6 +33,15 @@ class Implementation:
     timeout_error: Type[BaseException]
     timeout_error_source: str
 
+    def new_pool(self, processes: Any = 2, initializer: Any = None, initargs: Any = (), **kwargs: Any) -> Any:
+        """``factory(processes, initializer=initializer, initargs=initargs, **kwargs)``.
+
+        ``initializer`` and ``initargs`` go by the stdlib's keywords: a process pool's constructor
+        (joblib's ``MemmappingPool(processes, temp_folder, max_nbytes, ...)``) may take other
+        arguments in second and third place.
+        """
+        return self.factory(processes, initializer=initializer, initargs=initargs, **kwargs)
+
     @property
     def is_stdlib(self) -> bool:
         return self.module.__name__.startswith("multiprocessing")

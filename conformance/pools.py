@@ -5,19 +5,23 @@ hypothesis example) runs on a daemon thread under the hang limit; afterwards eve
 sequencer is opened and every pool it made is terminated and joined, again under the limit. Then
 no thread the scenario started may still be running (:class:`ThreadsLeft` otherwise). After a
 HANG the pools are abandoned: their threads cannot be killed, and the next scenario makes fresh
-ones.
+ones. While a scenario runs, a pool calling ``os._exit()`` fails it as ``EXIT`` instead of
+ending the run (:mod:`conformance.exits`).
 """
 
 from __future__ import annotations
 
 import functools
+import os
 import threading
 import time
 from typing import Any, Callable, Hashable, List, Optional, Sequence, Set, TypeVar, Union
 
 import pytest
 
+from .exits import ExitGuard, ProcessExit
 from .impl import Implementation
+from .process_gate import ProcessGate
 from .sequencer import Sequencer
 from .watchdog import RUNNER_PREFIX, Hang, run_bounded, thread_stacks
 
@@ -61,8 +65,9 @@ class Pools:
         self.impl = impl
         self.hang_limit = hang_limit
         self._made: List[Any] = []
-        self._to_open: List[Union[Gate, Sequencer]] = []
+        self._to_open: List[Union[Gate, ProcessGate, Sequencer]] = []
         self._threads_before: Set[threading.Thread] = set()
+        self._exits = ExitGuard()
 
     def __call__(self, processes: int = 2, initializer: Any = None, initargs: Any = ()) -> Any:
         """A new pool; a constructor that raises fails the test in one line."""
@@ -72,14 +77,25 @@ class Pools:
             pytest.fail(f"cannot construct the pool: {self.impl.spec}({processes}, {initializer!r}, {initargs!r}) raised {exc!r}", pytrace=False)
 
     def build(self, processes: Any, initializer: Any = None, initargs: Any = (), **kwargs: Any) -> Any:
-        """``factory(processes, initializer, initargs, **kwargs)``, its exceptions passed on (for clauses about them)."""
-        pool = self.impl.factory(processes, initializer, initargs, **kwargs)
+        """:meth:`Implementation.new_pool`, its exceptions passed on (for clauses about them)."""
+        pool = self.impl.new_pool(processes, initializer, initargs, **kwargs)
         self._made.append(pool)
         return pool
 
     def gate(self) -> Gate:
         """A gate that the kit opens after the scenario, if the scenario has not."""
         gate = Gate(self.hang_limit)
+        self._to_open.append(gate)
+        return gate
+
+    def process_gate(self) -> ProcessGate:
+        """A :class:`ProcessGate` (tasks in worker processes can wait at it), opened by the kit after the scenario.
+
+        Where the platform has no named pipes, the test is skipped.
+        """
+        if not hasattr(os, "mkfifo"):
+            pytest.skip("this clause's check of a process pool needs os.mkfifo")
+        gate = ProcessGate()
         self._to_open.append(gate)
         return gate
 
@@ -114,17 +130,24 @@ class Pools:
         return guarded
 
     def begin(self) -> None:
-        """A scenario starts: the threads running now are not its own."""
+        """A scenario starts: the threads running now are not its own, and ``os._exit`` is guarded."""
         self._threads_before = set(threading.enumerate())
+        self._exits.install()
 
     def end(self, failure: Optional[BaseException]) -> None:
         """The scenario is over, with ``failure`` or without: stop its pools.
 
-        After a :class:`Hang` the pools are abandoned; after another failure they are terminated
-        and joined; after success they are too, and no thread the scenario started may be left.
-        An error while stopping the pools is raised only if the scenario itself passed. A stateful
+        After a :class:`Hang`, or a :class:`ProcessExit` (which is raised whatever the scenario's
+        own outcome), the pools are abandoned; after another failure they are terminated and
+        joined; after success they are too, and no thread the scenario started may be left. An
+        error while stopping the pools is raised only if the scenario itself passed. A stateful
         test, whose example is not one call, calls these two itself.
         """
+        try:
+            self._exits.uninstall()
+        except ProcessExit:
+            self._abandon()
+            raise
         if isinstance(failure, Hang):
             self._abandon()
             return

@@ -9,8 +9,11 @@ from typing import Dict
 import pytest
 
 BROKEN_POOLS = '''
+import os
 import threading
 from multiprocessing.pool import ThreadPool as StdlibPool
+
+from reference import ThreadPool as Reference
 
 
 class Hangs(StdlibPool):
@@ -39,9 +42,22 @@ class WithoutImapUnordered:
 class LeavesAThread(StdlibPool):
     """Starts a thread that join() does not end."""
 
-    def __init__(self, *args):
-        super().__init__(*args)
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
         threading.Thread(target=threading.Event().wait, name="forgotten", daemon=True).start()
+
+
+class ExitsWhenACallbackRaises(Reference):
+    """Ends the process when a map_async callback raises, as billiard's pool threads do."""
+
+    def map_async(self, func, iterable, chunksize=None, callback=None, error_callback=None):
+        def exit_if_it_raises(value):
+            try:
+                callback(value)
+            except Exception:
+                os._exit(1)
+
+        return super().map_async(func, iterable, chunksize, callback and exit_if_it_raises, error_callback)
 
 
 class Unbuildable:
@@ -188,6 +204,16 @@ def test_threads_left_after_join_break_their_own_clause(broken: pytest.Pytester)
     found = outcomes(report)
     assert found["shutdown.join-ends-threads"] == "failed"
     assert found["map.order"] == "passed"
+
+
+def test_a_pool_calling_os_exit_fails_as_exit_and_the_run_goes_on(broken: pytest.Pytester) -> None:
+    report = broken.path / "report.json"
+    clauses = ("--clause=callbacks.raising-callback-fails-result", "--clause=map.order")
+    result = run(broken, "--impl=broken_pools:ExitsWhenACallbackRaises", *clauses, f"--poolspec-report={report}", "-ra")
+    result.stdout.fnmatch_lines(["*EXIT: during the scenario thread * called os._exit(1): the pool would have ended the whole process*", "EXIT *"])
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    found = outcomes(report)
+    assert (found["callbacks.raising-callback-fails-result"], found["map.order"]) == ("failed", "passed")
 
 
 def baseline_file(pytester: pytest.Pytester, text: str) -> str:

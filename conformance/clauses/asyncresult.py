@@ -41,7 +41,6 @@ CLAUSES = (
         "successful() raises ValueError while the result is not ready; once ready, it is True if the call returned and False if it raised.",
         "documented",
         "successful(): Return whether the call completed without raising an exception. Will raise ValueError if the result is not ready.",
-        needs=frozenset({"threads"}),
     ),
     Clause(
         "asyncresult.wait-timeout",

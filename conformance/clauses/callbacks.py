@@ -19,7 +19,6 @@ CLAUSES = (
         "documented",
         "If error_callback is specified then it should be a callable which accepts a single argument. If the target function fails, "
         "then the error_callback is called with the exception instance.",
-        needs=frozenset({"threads"}),
     ),
     Clause(
         "callbacks.done-before-ready",

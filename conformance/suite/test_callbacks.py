@@ -7,6 +7,7 @@ tests wait for the callbacks with ``close(); join()`` where the clause is not ab
 
 from __future__ import annotations
 
+import functools
 import threading
 import time
 from typing import Any, Callable, Dict, List, Optional, Tuple, Type
@@ -146,26 +147,27 @@ def failing_maps(draw: st.DrawFn) -> Tuple[str, int, List[int], int]:
     return form, n, sorted(failing), draw(st.integers(1, 3))
 
 
+def fail_listed(failing: Tuple[int, ...], i: int) -> int:
+    """Raise TaskError(i) if ``i`` is listed in ``failing``, else return it (a module-level task: any pool can run it)."""
+    if i in failing:
+        raise TaskError(i)
+    return i
+
+
 @checks("callbacks.error-callback-once")
 @given(scenario=failing_maps())
 def test_error_callback_is_called_once_with_the_exception_get_raises(make_pool: Pools, scenario: Tuple[str, int, List[int], int]) -> None:
     form, n, failing, chunksize = scenario
     pool = make_pool(3)
-    errors = {i: TaskError(i) for i in failing}
-
-    def task(i: int) -> int:
-        if i in errors:
-            raise errors[i]
-        return i
-
     calls: List[Any] = []
     error_calls: List[BaseException] = []
+    task = functools.partial(fail_listed, tuple(failing))
     result = submit(pool, form, task, list(range(n)), chunksize, callback=calls.append, error_callback=error_calls.append)
     with pytest.raises(TaskError) as caught:
         value = make_pool.bounded(result.get, f"get() of {form}")
         pytest.fail(f"{form} with failing items {failing} returned {value!r}")
     join(make_pool, pool)
-    assert any(caught.value is error for error in errors.values()), f"get() raised {caught.value!r}, not the exception object a task raised"
+    assert caught.value.args[0] in failing, f"get() raised {caught.value!r}, not the error of a failing item {failing}"
     assert calls == [], f"{form} with failing items {failing} called callback with {calls!r}"
     assert len(error_calls) == 1, f"{form} with failing items {failing} (chunksize {chunksize}) called error_callback {len(error_calls)} times: {error_calls!r}"
     assert error_calls[0] is caught.value, f"error_callback got {error_calls[0]!r}, but get() raised {caught.value!r}, another object"

@@ -109,11 +109,15 @@ def test_jobs_submitted_from_several_threads_get_their_own_results(make_pool: Po
     assert not wrong, f"{len(wrong)} job(s) submitted from {len(workloads)} threads at once got wrong results:\n" + "\n".join(wrong)
 
 
-def meet(parties: int, within: float) -> Callable[..., str]:
-    """A task that returns "met" once ``parties`` such tasks are running at the same time (or a complaint after ``within`` s)."""
+def meet(parties: int, within: float, started: threading.Semaphore) -> Callable[..., str]:
+    """A task that releases ``started``, then returns "met" once ``parties`` such tasks are running at the same time.
+
+    After ``within`` s without them all, it returns a complaint instead.
+    """
     barrier = threading.Barrier(parties, timeout=within)
 
     def task(*args: Any) -> str:
+        started.release()
         try:
             barrier.wait()
         except threading.BrokenBarrierError:
@@ -123,42 +127,61 @@ def meet(parties: int, within: float) -> Callable[..., str]:
     return task
 
 
-def in_threads(count: int, call: Callable[[], Any]) -> Callable[[], List[Any]]:
-    """Submit with a blocking method: ``count`` threads each make ``call()``; their values, in a list."""
+class InThread:
+    """``call()`` made on a thread of its own, started at once: a blocking submission that does not block the test."""
 
-    def run() -> List[Any]:
-        values: List[Any] = []
-        threads = [threading.Thread(target=lambda: values.append(call()), name=f"submitter {i}") for i in range(count)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-        return values
+    def __init__(self, call: Callable[[], Any]) -> None:
+        self._outcome: List[Any] = []
+        self._thread = threading.Thread(target=self._run, args=(call,), name="submitter")
+        self._thread.start()
 
-    return run
+    def _run(self, call: Callable[[], Any]) -> None:
+        try:
+            self._outcome.append(call())
+        except Exception as exc:  # noqa: BLE001 - shown as the value
+            self._outcome.append(f"raised {exc!r}")
+
+    def value(self) -> Any:
+        self._thread.join()
+        return self._outcome[0]
 
 
 PROCESSES = 3
 
-SEPARATE: Dict[str, Callable[[Any, Callable[..., str]], Callable[[], List[Any]]]] = {
-    "apply_async": lambda pool, task: (lambda results: lambda: [result.get() for result in results])([pool.apply_async(task) for _ in range(PROCESSES)]),
-    "map_async": lambda pool, task: (lambda results: lambda: [result.get()[0] for result in results])([pool.map_async(task, [0]) for _ in range(PROCESSES)]),
-    "starmap_async": lambda pool, task: (lambda results: lambda: [result.get()[0] for result in results])([pool.starmap_async(task, [()]) for _ in range(PROCESSES)]),
-    "imap": lambda pool, task: (lambda iterators: lambda: [next(iterator) for iterator in iterators])([pool.imap(task, [0]) for _ in range(PROCESSES)]),
-    "imap_unordered": lambda pool, task: (lambda iterators: lambda: [next(iterator) for iterator in iterators])([pool.imap_unordered(task, [0]) for _ in range(PROCESSES)]),
-    "apply from several threads": lambda pool, task: in_threads(PROCESSES, lambda: pool.apply(task)),
-    "map from several threads": lambda pool, task: in_threads(PROCESSES, lambda: pool.map(task, [0])[0]),
+SEPARATE: Dict[str, Tuple[Callable[[Any, Callable[..., str]], Any], Callable[[Any], Any]]] = {
+    "apply_async": (lambda pool, task: pool.apply_async(task), lambda result: result.get()),
+    "map_async": (lambda pool, task: pool.map_async(task, [0]), lambda result: result.get()[0]),
+    "starmap_async": (lambda pool, task: pool.starmap_async(task, [()]), lambda result: result.get()[0]),
+    "imap": (lambda pool, task: pool.imap(task, [0]), next),
+    "imap_unordered": (lambda pool, task: pool.imap_unordered(task, [0]), next),
+    "apply from several threads": (lambda pool, task: InThread(lambda: pool.apply(task)), InThread.value),
+    "map from several threads": (lambda pool, task: InThread(lambda: pool.map(task, [0])[0]), InThread.value),
 }
-"""Each way to submit PROCESSES jobs of one task each: returns a call that collects the tasks' values."""
+"""Each way to submit a job of one task: how to submit it, and how to collect the task's value."""
 
 
 @checks("concurrency.parallel-jobs")
 @pytest.mark.parametrize("form", list(SEPARATE))
 def test_tasks_of_separate_jobs_run_at_the_same_time(make_pool: Pools, form: str) -> None:
-    # Each task waits until all of them are running: they can only finish if the pool runs them at once.
+    # Each job is submitted once the task of the one before has started, and each task waits until
+    # all of them are running: they can only finish if the pool runs them at once. (Submitting
+    # while the earlier tasks already run also catches a pool that adds a worker only when one
+    # takes a task while another is queued.)
     pool = make_pool(PROCESSES)
-    collect = SEPARATE[form](pool, meet(PROCESSES, make_pool.hang_limit / 2))
-    values = make_pool.bounded(collect, f"the results of {PROCESSES} separate {form} jobs")
+    submit, collect = SEPARATE[form]
+    within = make_pool.hang_limit / 2
+    started = threading.Semaphore(0)
+    task = meet(PROCESSES, within, started)
+
+    def run_jobs() -> List[Any]:
+        submitted = []
+        for number in range(1, PROCESSES + 1):
+            submitted.append(submit(pool, task))
+            if not started.acquire(timeout=within):
+                return [f"the task of job {number} did not start within {within:g} s while {number - 1} task(s) of earlier jobs ran"]
+        return [collect(handle) for handle in submitted]
+
+    values = make_pool.bounded(run_jobs, f"{PROCESSES} separate {form} jobs")
     assert values == ["met"] * PROCESSES, f"{PROCESSES} separate {form} jobs on ThreadPool({PROCESSES}): {values}"
 
 
@@ -186,7 +209,7 @@ def test_a_result_is_delivered_after_its_pool_was_dropped(make_pool: Pools, form
     # closed before it is dropped, so that collecting it warns of nothing.
     submit, collect, expected = OUTSTANDING[form]
     gate = make_pool.gate()
-    pool = make_pool.impl.factory(2, None, ())
+    pool = make_pool.impl.new_pool()
     dropped = weakref.ref(pool)
     try:
         result = submit(pool, gate)

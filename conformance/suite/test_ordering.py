@@ -243,8 +243,16 @@ def test_imap_unordered_yields_every_result_once(make_pool: Pools, items: List[i
 
 
 @checks("imap-unordered.one-worker-in-order")
+@pytest.mark.parametrize("read", ["as-they-come", "after-join"])
 @given(items=items, chunksize=chunksizes, kind=st.sampled_from(INPUT_KINDS))
-def test_imap_unordered_with_one_worker_keeps_input_order(make_pool: Pools, items: List[int], chunksize: int, kind: str) -> None:
-    result = list(make_pool(1).imap_unordered(triple, make_input(kind, items), chunksize))
+def test_imap_unordered_with_one_worker_keeps_input_order(make_pool: Pools, read: str, items: List[int], chunksize: int, kind: str) -> None:
+    # Read after close() and join() too: every result is then waiting at once, which a pool that
+    # keeps them unordered (a set, a dict of futures) yields in its own order.
+    pool = make_pool(1)
+    iterator = pool.imap_unordered(triple, make_input(kind, items), chunksize)
+    if read == "after-join":
+        pool.close()
+        make_pool.bounded(pool.join, "join() after close()")
+    result = list(iterator)
     expected = [triple(x) for x in items]
-    assert result == expected, f"ThreadPool(1).imap_unordered(triple, {kind} of {items!r}, {chunksize}) yielded {result!r}, expected {expected!r}"
+    assert result == expected, f"ThreadPool(1).imap_unordered(triple, {kind} of {items!r}, {chunksize}) read {read} yielded {result!r}, expected {expected!r}"

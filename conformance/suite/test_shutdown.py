@@ -309,7 +309,7 @@ EXITING = textwrap.dedent(
     factory = importlib.import_module(module)
     for part in (attribute or "ThreadPool").split("."):
         factory = getattr(factory, part)
-    pool = factory(2, None, ())
+    pool = factory(2)
     started = threading.Semaphore(0)
     def task():
         started.release()
