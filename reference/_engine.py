@@ -3,8 +3,8 @@
 Handoff design
 --------------
 * A submission puts its tasks, ``(job, index, payload)`` tuples, straight onto one
-  :class:`queue.SimpleQueue` from the submitting thread (or from an ``imap`` feeder thread). There
-  is no dispatcher thread in between.
+  :class:`queue.SimpleQueue` from the submitting thread (or, for an ``imap`` whose input may block
+  or run user code, from that call's feeder thread). There is no dispatcher thread in between.
 * Each worker takes a task and calls ``job.run_task(index, payload)``; the job runs the user's
   function and records the outcome itself. A job without callbacks is completed by the worker that
   finishes its last task: one thread hop per task, caller to worker.
@@ -15,10 +15,11 @@ Handoff design
 Jobs
 ----
 A job is anything with ``run_task(index, payload)`` and ``abandon(error)``. It is *pending* from
-:meth:`Engine.submit` until it is retired. Exactly one party retires it: the job itself when its
-outcome is published (:meth:`Engine.retire` returns True), or the engine when it gives up on it
-(terminate, a failed initializer), which then calls ``abandon``. Whoever loses that race does
-nothing, so every result completes exactly once.
+its submission (:meth:`Engine.submit`, ``submit_one``, ``submit_chunks`` or ``submit_with_feeder``)
+until it is retired. Exactly one party retires it: the job itself when its outcome is published
+(:meth:`Engine.retire` returns True), or the engine when it gives up on it (terminate, a failed
+initializer), which then calls ``abandon``. Whoever loses that race does nothing, so every result
+completes exactly once.
 
 Locks
 -----
@@ -33,7 +34,9 @@ to get wrong.
 
 from __future__ import annotations
 
+import collections
 import enum
+import itertools
 import queue
 import threading
 from typing import Any, Callable, Iterable, List, Optional, Protocol, Set, Tuple
@@ -117,6 +120,36 @@ class Engine:
                 return
         job.abandon(self._initializer_error())
 
+    def submit_chunks(self, job: Job, indices: Iterable[int], payloads: Iterable[Any]) -> bool:
+        """:meth:`submit` with the tasks given as indices and payloads, paired in order.
+
+        Both are read while ``_lock`` is held, so reading them must neither block nor run user
+        code. True if the job is now pending, False if it was abandoned (a failed initializer).
+        """
+        with self._lock:
+            self.check_running()
+            if self._broken is None:
+                self._pending.add(job)
+                # Builds and enqueues the tasks without a Python-level step per task.
+                collections.deque(map(self._tasks.put, zip(itertools.repeat(job), indices, payloads)), maxlen=0)
+                return True
+        job.abandon(self._initializer_error())
+        return False
+
+    def submit_one(self, job: Job, payload: Any) -> None:
+        """:meth:`submit` for a job of one task, index 0 (``apply_async``), without its set-up."""
+        lock = self._lock
+        lock.acquire()  # not ``with``: this runs once per task, and __exit__ costs as much again
+        try:
+            self.check_running()
+            if self._broken is None:
+                self._pending.add(job)
+                self._tasks.put((job, 0, payload))
+                return
+        finally:
+            lock.release()
+        job.abandon(self._initializer_error())
+
     def submit_with_feeder(self, job: Job, feeder: Feeder, start: Callable[[], None]) -> None:
         """Make ``job`` pending and start ``feeder``, which will enqueue its tasks with :meth:`feed`."""
         with self._lock:
@@ -147,11 +180,15 @@ class Engine:
 
     def retire(self, job: Job) -> bool:
         """End ``job``'s pending state. True if the caller won and must publish the outcome."""
-        with self._lock:
-            if job in self._pending:
-                self._pending.remove(job)
-                return True
-            return False
+        lock = self._lock
+        lock.acquire()  # not ``with``: see submit_one
+        try:
+            self._pending.remove(job)
+        except KeyError:
+            return False  # the engine gave up on the job first
+        finally:
+            lock.release()
+        return True
 
     def defer(self, call: Callable[..., None], *args: Any) -> None:
         """Run ``call(*args)`` on the callback thread, after the calls deferred before it."""

@@ -2,7 +2,9 @@
 
 Each ``imap``/``imap_unordered`` call gets its own feeder, so a slow or blocking input delays only
 its own results, never other jobs (the stdlib reads every job's input on one shared thread, so one
-blocking input stalls the whole pool).
+blocking input stalls the whole pool). The exception is an input that can neither block nor run
+user code, a ``list``, ``tuple`` or ``range`` without ``buffersize``: ``ThreadPool._imap`` submits
+all of its chunks from the calling thread, as ``map`` does, and then reports ``input_ended`` itself.
 """
 
 from __future__ import annotations

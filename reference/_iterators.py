@@ -1,9 +1,10 @@
 """``IMapIterator`` and ``IMapUnorderedIterator``: results yielded item by item as they complete.
 
-Every task is one chunk of consecutive items; its outcome is a list with one entry per item, either
-the value or a :class:`_Failure`. Every item of a chunk is run even after one fails, so for every
-chunksize (not only 1, as in the stdlib) iteration raises each failed item's own exception at its
-place and then goes on. ``next(timeout)`` works for every chunksize too.
+Every task is one chunk of consecutive items (its payload a sequence of them or, for an iterator
+made with ``single_items``, the one item itself); its outcome is a list with one entry per item,
+either the value or a :class:`_Failure`. Every item of a chunk is run even after one fails, so for
+every chunksize (not only 1, as in the stdlib) iteration raises each failed item's own exception at
+its place and then goes on. ``next(timeout)`` works for every chunksize too.
 
 The iteration ends when every item of the input has been yielded. If reading the input raised, that
 exception is raised there, once. If the pool gave up on the job (terminate, a failed initializer),
@@ -15,8 +16,15 @@ Locks and waking
 ----------------
 ``_lock`` (a plain lock, held only for a few attribute updates and never while calling out) guards
 every attribute that changes after construction, except ``_keepalive``, which only the retiring
-thread clears, and ``abandoned``, which is written under ``_lock`` but may be read without it (the
-feeder only uses it as a hint to stop reading input early).
+thread clears, ``abandoned``, which is written under ``_lock`` but may be read without it (the
+feeder only uses it as a hint to stop reading input early), and ``_ready``.
+
+``_ready`` holds the outcomes that can be yielded now, in the order they are to be yielded. The
+worker that delivers a chunk moves it there under ``_lock`` as soon as it may be yielded (for
+``imap``, once every chunk before it is there too), together with every chunk waiting for it; a
+consumer pops from it without the lock (``deque.popleft`` is atomic, so concurrent consumers
+each get a different outcome). Nothing is added once the end was reached. So a consumer takes
+``_lock`` only when ``_ready`` is empty, to find out whether to wait, end or raise.
 
 A consumer with nothing to yield waits on ``_waiter``: a lock that is acquired (locked) while it
 is in that slot. Every change a consumer may be waiting for (an outcome stored, the input's end,
@@ -53,20 +61,35 @@ class _Failure:
         self.error = error
 
 
+class _LastOfChunk:
+    """The last outcome of a chunk, with a ``buffersize``: yielding it gives the chunk's room back."""
+
+    __slots__ = ("outcome",)
+
+    def __init__(self, outcome: Any) -> None:
+        self.outcome = outcome
+
+
 class IMapIterator(Generic[T]):
     """The iterator of ``imap``: results in input order, each as soon as it and those before it are ready."""
 
     def __init__(
-        self, engine: Engine, keepalive: object, func: Callable[[Any], T], throttle: Optional[Throttle]
+        self,
+        engine: Engine,
+        keepalive: object,
+        func: Callable[[Any], T],
+        throttle: Optional[Throttle],
+        single_items: bool = False,
     ) -> None:
         self._engine = engine
+        self._single_items = single_items  # every payload is one item, not a sequence of them
         self._keepalive: Optional[object] = keepalive  # see ApplyResult._keepalive
         self._func = func
         self._throttle = throttle
         self._lock = threading.Lock()
         self._waiter: Optional[_thread.LockType] = None  # see "Locks and waking"
-        self._current: Deque[Any] = collections.deque()  # outcomes of the chunk being yielded
-        self._taken = 0  # items moved into _current so far
+        self._ready: Deque[Any] = collections.deque()  # outcomes to yield now, in order: see above
+        self._taken = 0  # items moved into _ready so far
         self._delivered = 0  # tasks whose outcomes arrived
         self._input_items: Optional[int] = None  # all items, once the input has been read
         self._input_tasks: Optional[int] = None
@@ -86,18 +109,28 @@ class IMapIterator(Generic[T]):
 
         After a time-out the iterator stays usable and a later call returns that same result.
         """
+        try:
+            outcome = self._ready.popleft()
+        except IndexError:  # none ready: the rare, slow path (raising costs less than waiting)
+            outcome = self._wait(timeout)
+        if type(outcome) is _LastOfChunk:
+            self._throttle.release()  # type: ignore[union-attr] # only made with a throttle
+            outcome = outcome.outcome
+        if type(outcome) is _Failure:
+            raise outcome.error
+        return outcome  # type: ignore[no-any-return]
+
+    __next__ = next
+
+    def _wait(self, timeout: Optional[float]) -> Any:
+        """The next outcome once it is ready; or raise where the iteration ends, or times out."""
         deadline = None
         while True:
             with self._lock:
-                if not self._current and not self._finished:
-                    chunk = self._take_chunk()
-                    if chunk is not None:
-                        self._current.extend(chunk)
-                        self._taken += len(chunk)
-                if self._current:
-                    outcome = self._current.popleft()
-                    chunk_yielded = not self._current
-                    break
+                try:
+                    return self._ready.popleft()
+                except IndexError:
+                    pass
                 if self._finished:
                     raise StopIteration
                 if self._taken == self._input_items or self.abandoned:
@@ -119,30 +152,37 @@ class IMapIterator(Generic[T]):
                 if not waiter.acquire(timeout=remaining):
                     continue  # check once more, then time out
             waiter.release()
-        if chunk_yielded and self._throttle is not None:
-            self._throttle.release()
-        if type(outcome) is _Failure:
-            raise outcome.error
-        return outcome  # type: ignore[no-any-return]
-
-    __next__ = next
 
     # -- the engine's and the feeder's interface ----------------------------------------------
 
     def run_task(self, index: int, payload: Any) -> None:
-        """Run one chunk: ``payload`` holds its items, ``index`` is the position of the first."""
+        """Run one chunk: ``payload`` holds its items (or is the item, with ``single_items``), ``index``
+        is the position of the first."""
         func = self._func
-        outcomes: List[Any] = []
-        for item in payload:
+        outcomes: List[Any]
+        if self._single_items:  # saves a tuple per item at submission, and the loop
             try:
-                outcomes.append(func(item))
+                outcomes = [func(payload)]
             except BaseException as exc:  # noqa: BLE001 - raised to the consumer at its place
-                outcomes.append(_Failure(exc))
-        with self._lock:
-            self._store(index, outcomes)
+                outcomes = [_Failure(exc)]
+        else:
+            outcomes = []
+            for item in payload:
+                try:
+                    outcomes.append(func(item))
+                except BaseException as exc:  # noqa: BLE001 - as above
+                    outcomes.append(_Failure(exc))
+        lock = self._lock
+        lock.acquire()  # not ``with``: once per task, and its __exit__ call costs as much again
+        try:
+            if not self._finished:  # after the end nothing more is yielded
+                self._store(index, outcomes)
             self._delivered += 1
             complete = self._delivered == self._input_tasks
-            self._wake()
+            if self._waiter is not None:
+                self._wake()
+        finally:
+            lock.release()
         if complete:
             self._retire()
 
@@ -167,11 +207,26 @@ class IMapIterator(Generic[T]):
     # -- the order of results: what IMapUnorderedIterator changes -----------------------------
 
     def _store(self, index: int, outcomes: List[Any]) -> None:
-        self._arrived[index] = outcomes
+        """A chunk's outcomes arrived: make them ready, then every chunk that waited for them.
 
-    def _take_chunk(self) -> Optional[List[Any]]:
-        """The outcomes of the next chunk to yield, if they arrived. Needs ``_lock``."""
-        return self._arrived.pop(self._taken, None)
+        With a throttle, the last outcome of each chunk is marked (chunks are never empty). Needs
+        ``_lock``.
+        """
+        if index != self._taken:
+            self._arrived[index] = outcomes
+            return
+        arrived, throttle = self._arrived, self._throttle
+        while True:
+            self._taken += len(outcomes)
+            if throttle is not None:
+                outcomes[-1] = _LastOfChunk(outcomes[-1])
+            self._ready.extend(outcomes)
+            if not arrived:
+                return
+            waiting = arrived.pop(self._taken, None)
+            if waiting is None:
+                return
+            outcomes = waiting
 
     # -- internals ----------------------------------------------------------------------------
 
@@ -190,14 +245,9 @@ class IMapIterator(Generic[T]):
 class IMapUnorderedIterator(IMapIterator[T]):
     """The iterator of ``imap_unordered``: each chunk's results as soon as that chunk is done."""
 
-    def __init__(
-        self, engine: Engine, keepalive: object, func: Callable[[Any], T], throttle: Optional[Throttle]
-    ) -> None:
-        super().__init__(engine, keepalive, func, throttle)
-        self._done_chunks: Deque[List[Any]] = collections.deque()
-
     def _store(self, index: int, outcomes: List[Any]) -> None:
-        self._done_chunks.append(outcomes)
-
-    def _take_chunk(self) -> Optional[List[Any]]:
-        return self._done_chunks.popleft() if self._done_chunks else None
+        """A chunk's outcomes arrived: they are ready at once (see :meth:`IMapIterator._store`)."""
+        self._taken += len(outcomes)
+        if self._throttle is not None:
+            outcomes[-1] = _LastOfChunk(outcomes[-1])
+        self._ready.extend(outcomes)

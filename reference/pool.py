@@ -11,7 +11,7 @@ from __future__ import annotations
 import warnings
 import weakref
 from types import MappingProxyType, TracebackType
-from typing import Any, Callable, Iterable, List, Mapping, NoReturn, Optional, Type, TypeVar
+from typing import Any, Callable, Dict, Iterable, Iterator, List, Mapping, NoReturn, Optional, Sequence, Type, TypeVar
 
 from . import _arguments
 from ._engine import Engine, State
@@ -24,6 +24,9 @@ T = TypeVar("T")
 Self = TypeVar("Self", bound="ThreadPool")
 
 _NO_KEYWORDS: Mapping[str, Any] = MappingProxyType({})
+
+_PLAIN_SEQUENCES = (list, tuple, range)
+"""Inputs that ``imap`` reads at the call: exact types only, as a subclass may override iteration."""
 
 
 class ThreadPool:
@@ -64,9 +67,13 @@ class ThreadPool:
         _arguments.task_function(func)
         if callback is not None or error_callback is not None:
             _check_callbacks(callback, error_callback)
-        call_args, call_kwds = _arguments.call_arguments(args, kwds)
+        call_kwds: Dict[str, Any]
+        if type(args) is tuple and kwds is _NO_KEYWORDS:  # the common call: nothing to check or copy
+            call_args, call_kwds = args, {}
+        else:
+            call_args, call_kwds = _arguments.call_arguments(args, kwds)
         result: ApplyResult[T] = ApplyResult(self._engine, self, callback, error_callback)
-        self._engine.submit(result, [(0, (func, call_args, call_kwds))])
+        self._engine.submit_one(result, (func, call_args, call_kwds))
         return result
 
     # -- maps: the whole input up front, one result ---------------------------------------------
@@ -127,7 +134,7 @@ class ThreadPool:
         self._engine.submit(result, ((start, items[start : start + size]) for start in starts))
         return result
 
-    # -- imaps: the input read by a feeder thread, results streamed ---------------------------
+    # -- imaps: the input read by a feeder thread (or at the call), results streamed ----------
 
     def imap(
         self,
@@ -140,6 +147,10 @@ class ThreadPool:
 
         The input is read by a thread of the pool, not the caller's; with ``buffersize`` at most
         ``processes + buffersize`` tasks are submitted whose results have not yet been yielded.
+        Without ``buffersize``, a ``list``, ``tuple`` or ``range`` (exactly these types, not
+        subclasses) is instead read whole during the call, as :meth:`map` reads its input: changing
+        the list afterwards does not change the results (the stdlib reads it later, in its task
+        handler thread, so it may see such changes).
         """
         return self._imap(IMapIterator, func, iterable, chunksize, buffersize)
 
@@ -164,6 +175,20 @@ class ThreadPool:
         _arguments.task_function(func)
         size = _arguments.chunksize(chunksize)
         buffered = _arguments.buffersize(buffersize)
+        if buffered is None and type(iterable) in _PLAIN_SEQUENCES:
+            sequence: Sequence[S] = iterable  # type: ignore[assignment]
+            try:
+                count = len(sequence)
+            except OverflowError:  # a range too long for len(): read it lazily, like any iterable
+                pass
+            else:
+                # Nothing to wait for and no user code to run: submit every chunk now, as map does.
+                iterator = iterator_class(self._engine, self, func, None, single_items=size == 1)
+                starts = range(0, count, size)
+                payloads = sequence if size == 1 else _chunks(sequence, starts, size)
+                if self._engine.submit_chunks(iterator, starts, payloads):
+                    iterator.input_ended(count, len(starts), None)
+                return iterator
         inputs = iter(iterable)
         throttle = None if buffered is None else Throttle(self._engine.processes + buffered)
         iterator = iterator_class(self._engine, self, func, throttle)
@@ -205,6 +230,11 @@ class ThreadPool:
     def __repr__(self) -> str:
         cls = type(self)
         return f"<{cls.__module__}.{cls.__qualname__} state={self._engine.state.value} pool_size={self._engine.processes}>"
+
+
+def _chunks(items: Sequence[Any], starts: range, size: int) -> Iterator[Sequence[Any]]:
+    """The slices of ``items`` of ``size`` items beginning at each of ``starts`` (copies, for a list)."""
+    return (items[start : start + size] for start in starts)
 
 
 def _check_callbacks(callback: Any, error_callback: Any) -> None:

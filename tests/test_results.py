@@ -56,6 +56,66 @@ def test_every_form_returns_func_of_each_item_in_input_order(make_pool: Make, n:
         assert sorted(pool.imap_unordered(double, make_input(), imap_size)) == expected, name
 
 
+class BackwardsList(List[int]):
+    """A list subclass whose iteration differs from its items: imap must iterate it, not index it."""
+
+    def __iter__(self) -> Iterator[int]:
+        return reversed(list(super().__iter__()))
+
+
+class BackwardsTuple(Tuple[int, ...]):
+    def __iter__(self) -> Iterator[int]:
+        return reversed(tuple(super().__iter__()))
+
+
+@pytest.mark.parametrize("chunksize", [1, 2, 3, 10])
+@pytest.mark.parametrize("method", ["imap", "imap_unordered"])
+def test_imap_over_sequences_and_their_subclasses(make_pool: Make, method: str, chunksize: int) -> None:
+    """Exact lists, tuples and ranges are submitted at the call; subclasses are iterated."""
+    pool = make_pool(2)
+    cases: List[Tuple[Any, List[int]]] = [
+        ([1, 2, 3, 4, 5], [1, 2, 3, 4, 5]),
+        ((1, 2, 3, 4, 5), [1, 2, 3, 4, 5]),
+        (range(3, 20, 4), [3, 7, 11, 15, 19]),
+        (range(0), []),
+        ([], []),
+        ((), []),
+        (BackwardsList([1, 2, 3, 4, 5]), [5, 4, 3, 2, 1]),
+        (BackwardsTuple((1, 2, 3)), [3, 2, 1]),
+    ]
+    arrange: Callable[[List[int]], List[int]] = list if method == "imap" else sorted
+    for source, order in cases:
+        expected = arrange([2 * x for x in order])
+        assert arrange(list(getattr(pool, method)(double, source, chunksize))) == expected, source
+        assert arrange(list(getattr(pool, method)(double, source, chunksize, buffersize=1))) == expected, source
+
+
+@pytest.mark.parametrize("chunksize", [1, 2, 10])
+def test_imap_over_a_list_ignores_changes_after_the_call(make_pool: Make, gate_factory: Gates, chunksize: int) -> None:
+    """The reference reads an exact list whole during the call (the stdlib reads it later)."""
+    pool = make_pool(2)
+    gate = gate_factory()
+    items = [1, 2, 3, 4]
+
+    def task(x: int) -> int:
+        gate.wait()
+        return 2 * x
+
+    iterator = pool.imap(task, items, chunksize)
+    items[0] = 100
+    items.append(5)
+    del items[1]
+    gate.open()
+    assert finishes(lambda: list(iterator), "an imap over a list changed after the call") == [2, 4, 6, 8]
+
+
+def test_imap_reads_a_range_too_long_for_len_lazily(make_pool: Make) -> None:
+    pool = make_pool(2)
+    iterator = pool.imap(double, range(2**64))
+    assert [next(iterator) for _ in range(3)] == [0, 2, 4]
+    pool.terminate()
+
+
 def test_map_results_are_lists(make_pool: Make) -> None:
     pool = make_pool(2)
     assert type(pool.map(double, (1, 2))) is list
@@ -156,6 +216,29 @@ def test_consumers_in_several_threads_share_every_result_once(make_pool: Make, g
     assert sorted(got) == list(range(40))
 
 
+@pytest.mark.parametrize("chunksize", [1, 3])
+@pytest.mark.parametrize("method", ["imap", "imap_unordered"])
+def test_consumers_racing_for_ready_results_get_each_once(make_pool: Make, method: str, chunksize: int) -> None:
+    """Consumers take ready results without the iterator's lock: none is lost or yielded twice."""
+    pool = make_pool(2)
+    n = 20000
+    iterator = getattr(pool, method)(abs, range(n), chunksize)
+    got: List[List[int]] = [[] for _ in range(4)]
+
+    def consume(mine: List[int]) -> None:
+        mine.extend(iterator)
+
+    consumers = [threading.Thread(target=consume, args=(mine,), daemon=True) for mine in got]
+    for consumer in consumers:
+        consumer.start()
+    for consumer in consumers:
+        consumer.join(30)
+    assert not any(consumer.is_alive() for consumer in consumers), "a consumer hung"
+    assert sorted(value for mine in got for value in mine) == list(range(n))
+    if method == "imap":
+        assert all(mine == sorted(mine) for mine in got), "one consumer saw results out of order"
+
+
 @pytest.mark.parametrize("method", ["map", "imap", "imap_unordered"])
 def test_a_chunk_runs_in_order_on_one_worker(make_pool: Make, method: str) -> None:
     pool = make_pool(3)
@@ -233,9 +316,11 @@ def test_map_is_ready_only_after_every_chunk_finished(make_pool: Make, gate_fact
 
 @pytest.mark.parametrize("chunksize", [1, 2, 3])
 @pytest.mark.parametrize("method", ["imap", "imap_unordered"])
-def test_imap_raises_each_failed_item_and_goes_on(make_pool: Make, method: str, chunksize: int) -> None:
+@pytest.mark.parametrize("source", ["range", "list", "generator"])
+def test_imap_raises_each_failed_item_and_goes_on(make_pool: Make, method: str, chunksize: int, source: str) -> None:
     pool = make_pool(2)
-    iterator = getattr(pool, method)(fail_on({2, 4}), range(6), chunksize)
+    items = {"range": range(6), "list": list(range(6)), "generator": (i for i in range(6))}[source]
+    iterator = getattr(pool, method)(fail_on({2, 4}), items, chunksize)
     values, errors = [], []
     while True:
         try:

@@ -93,6 +93,8 @@ def test_a_failing_initializer_fails_pending_and_later_results(make_pool: Make) 
         lambda: pool.starmap(abs, [(1,)]),
         lambda: list(pool.imap(abs, range(5))),
         lambda: list(pool.imap_unordered(abs, range(5), 2)),
+        lambda: list(pool.imap(abs, [])),
+        lambda: list(pool.imap(abs, iter([1, 2]))),
     ]
     for submit in submissions * 2:
         with pytest.raises(InitializerError) as caught:
