@@ -1,22 +1,24 @@
-"""Keeping a pool from ending the test run: ``os._exit()`` is intercepted while a scenario runs.
+"""Keeping a pool from ending the test run: ``os._exit()`` is intercepted in the threads of pools.
 
 Some pools end the whole process when one of their threads fails: billiard's pool threads call
-``os._exit(1)`` when a ``map_async`` callback raises. In a test run that would end pytest with no
-report at all. So while a scenario runs, :class:`ExitGuard` replaces ``os._exit``: a call from this
-process is recorded and raises :class:`ProcessExit` in the calling thread instead, which unwinds
-that thread. A forked child (another process id) still exits as it asked. When the scenario ends,
-the original is back and the test fails as ``EXIT``, naming the thread that tried to end the
-process.
+``os._exit(1)`` when a ``map_async`` callback raises, even after ``terminate()``. In a test run
+that would end pytest with no report at all. So from the start of the kit's run (before it builds
+its first pool) until its end, :data:`GUARD` replaces ``os._exit``: a call from a thread started
+since (a pool's thread, or the kit's own) is recorded and raises :class:`ProcessExit` in that
+thread instead, which unwinds it. Every other caller still exits as it asked: the threads that ran
+before (the main thread; pytest-xdist's own), and a forked child (another process id). A call
+outside any scenario, by a pool already stopped or abandoned (or by the capability probe's), is
+reported as an :class:`ExitWarning` when the next scenario begins.
 
-Only calls made during a scenario are intercepted: a pool thread left running that calls
-``os._exit`` later still ends the run.
+:class:`conformance.pools.Pools` takes the calls made during a scenario and fails its test as
+``EXIT``, naming the thread.
 """
 
 from __future__ import annotations
 
 import os
 import threading
-from typing import Callable, List, NoReturn, Optional
+from typing import Callable, FrozenSet, List, NoReturn, Optional
 
 Exit = Callable[..., NoReturn]  # os._exit(status)
 
@@ -29,8 +31,12 @@ class ProcessExit(BaseException):
     """
 
 
+class ExitWarning(UserWarning):
+    """A pool thread called ``os._exit()`` between scenarios; the kit intercepted it."""
+
+
 class ExitGuard:
-    """``os._exit`` replaced between :meth:`install` and :meth:`uninstall`.
+    """``os._exit`` replaced from :meth:`install` until :meth:`uninstall`; the calls it intercepted.
 
     ``_lock`` guards ``_calls``, which pool threads append to.
     """
@@ -41,14 +47,15 @@ class ExitGuard:
         self._original: Optional[Exit] = None
 
     def install(self) -> None:
-        """From now on, ``os._exit`` in this process raises :class:`ProcessExit` instead."""
+        """Intercept ``os._exit`` in every thread but those running now (once; later calls do nothing)."""
         if self._original is not None:
             return
         original: Exit = os._exit
         pid = os.getpid()
+        exempt: FrozenSet[Optional[int]] = frozenset(thread.ident for thread in threading.enumerate())
 
         def intercepted(status: int) -> NoReturn:
-            if os.getpid() != pid:  # a forked child: let it exit
+            if os.getpid() != pid or threading.get_ident() in exempt:
                 original(status)
             with self._lock:
                 self._calls.append(f"thread {threading.current_thread().name!r} called os._exit({status!r})")
@@ -58,15 +65,22 @@ class ExitGuard:
         os._exit = intercepted
 
     def uninstall(self) -> None:
-        """Fail with :class:`ProcessExit` if ``os._exit`` was called since :meth:`install`.
+        """``os._exit`` is the original again."""
+        if self._original is not None:
+            os._exit = self._original
+            self._original = None
 
-        ``os._exit`` is the original again either way.
-        """
-        if self._original is None:
-            return
-        os._exit = self._original
-        self._original = None
+    def take(self) -> List[str]:
+        """The calls intercepted since the last :meth:`take`, each as a line naming its thread."""
         with self._lock:
             calls, self._calls = self._calls, []
-        if calls:
-            raise ProcessExit(f"EXIT: during the scenario {'; '.join(calls)}: the pool would have ended the whole process")
+        return calls
+
+
+def exit_failure(calls: List[str], when: str) -> ProcessExit:
+    """The failure of a test whose pool made ``calls`` (from :meth:`ExitGuard.take`) ``when``."""
+    return ProcessExit(f"EXIT: {when}, {'; '.join(calls)}: the pool would have ended the whole process")
+
+
+GUARD = ExitGuard()
+"""The one guard of the run: ``os._exit`` is one function for the whole process."""

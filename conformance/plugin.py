@@ -27,6 +27,7 @@ from typing import Any, Dict, FrozenSet, Generator, List, Optional, Set, Tuple
 import pytest
 
 from . import baseline, capabilities, report
+from .exits import GUARD
 from .clauses import CAPABILITIES, CLAUSES, Clause
 from .failures import STATUS_WORDS, classify, ids, shown
 from .impl import Implementation, ImplError, resolve
@@ -113,12 +114,17 @@ def pytest_configure(config: pytest.Config) -> None:
     except baseline.BaselineError as exc:
         raise pytest.UsageError(str(exc)) from None
     shown_files = tuple(f"{path} (shipped for the stdlib)" if path == baseline.STDLIB else str(path) for path in files)
+    GUARD.install()  # before the first pool is built, by the capability probe
     found = capabilities.detect(impl, hang_limit)
     config.stash[KIT] = Kit(impl, origin, profile, hang_limit, config.getoption("poolspec_strict"), seed, shown_files, entries, found)
     config.pluginmanager.register(Recorder(config, config.stash[KIT]), "poolspec-recorder")
     _load_hypothesis_profile(profile)
     if config.args_source is not pytest.Config.ArgsSource.ARGS:
         config.args[:] = [str(SUITE)]
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    GUARD.uninstall()  # os._exit works as before for whatever runs after the kit
 
 
 def _baseline_files(config: pytest.Config, impl: Implementation) -> List[Path]:

@@ -5,8 +5,8 @@ hypothesis example) runs on a daemon thread under the hang limit; afterwards eve
 sequencer is opened and every pool it made is terminated and joined, again under the limit. Then
 no thread the scenario started may still be running (:class:`ThreadsLeft` otherwise). After a
 HANG the pools are abandoned: their threads cannot be killed, and the next scenario makes fresh
-ones. While a scenario runs, a pool calling ``os._exit()`` fails it as ``EXIT`` instead of
-ending the run (:mod:`conformance.exits`).
+ones. A pool thread calling ``os._exit()`` fails the scenario as ``EXIT`` instead of ending the
+run (:mod:`conformance.exits`).
 """
 
 from __future__ import annotations
@@ -14,12 +14,13 @@ from __future__ import annotations
 import functools
 import os
 import threading
+import warnings
 import time
 from typing import Any, Callable, Hashable, List, Optional, Sequence, Set, TypeVar, Union
 
 import pytest
 
-from .exits import ExitGuard, ProcessExit
+from .exits import GUARD, ExitWarning, exit_failure
 from .impl import Implementation
 from .process_gate import ProcessGate
 from .sequencer import Sequencer
@@ -67,7 +68,6 @@ class Pools:
         self._made: List[Any] = []
         self._to_open: List[Union[Gate, ProcessGate, Sequencer]] = []
         self._threads_before: Set[threading.Thread] = set()
-        self._exits = ExitGuard()
 
     def __call__(self, processes: int = 2, initializer: Any = None, initargs: Any = ()) -> Any:
         """A new pool; a constructor that raises fails the test in one line."""
@@ -130,28 +130,37 @@ class Pools:
         return guarded
 
     def begin(self) -> None:
-        """A scenario starts: the threads running now are not its own, and ``os._exit`` is guarded."""
+        """A scenario starts: the threads running now are not its own, and ``os._exit`` is guarded.
+
+        A pool thread that called ``os._exit`` since the last scenario ended gives an :class:`ExitWarning`.
+        """
+        GUARD.install()
+        late = GUARD.take()
+        if late:
+            warnings.warn(ExitWarning(f"between scenarios, {'; '.join(late)}: intercepted by the conformance kit"), stacklevel=2)
         self._threads_before = set(threading.enumerate())
-        self._exits.install()
 
     def end(self, failure: Optional[BaseException]) -> None:
         """The scenario is over, with ``failure`` or without: stop its pools.
 
-        After a :class:`Hang`, or a :class:`ProcessExit` (which is raised whatever the scenario's
-        own outcome), the pools are abandoned; after another failure they are terminated and
-        joined; after success they are too, and no thread the scenario started may be left. An
-        error while stopping the pools is raised only if the scenario itself passed. A stateful
-        test, whose example is not one call, calls these two itself.
+        After a :class:`Hang`, or a call of ``os._exit`` by a pool thread (which fails the test as
+        ``EXIT`` whatever the scenario's own outcome, also when made while its pools are stopped),
+        the pools are abandoned; after another failure they are terminated and joined; after
+        success they are too, and no thread the scenario started may be left. An error while
+        stopping the pools is raised only if the scenario itself passed. A stateful test, whose
+        example is not one call, calls these two itself.
         """
-        try:
-            self._exits.uninstall()
-        except ProcessExit:
+        exits = GUARD.take()
+        if exits:
             self._abandon()
-            raise
+            raise exit_failure(exits, "during the scenario")
         if isinstance(failure, Hang):
             self._abandon()
             return
         cleanup_error = self._cleanup()
+        exits = GUARD.take()
+        if exits:
+            raise exit_failure(exits, "while the kit terminated and joined the scenario's pools")
         if failure is not None:
             return  # the scenario's own failure is the one to report
         if cleanup_error is not None:

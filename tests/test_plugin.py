@@ -60,6 +60,16 @@ class ExitsWhenACallbackRaises(Reference):
         return super().map_async(func, iterable, chunksize, callback and exit_if_it_raises, error_callback)
 
 
+class ExitsWhenTerminated(Reference):
+    """terminate() has a thread of its own end the process."""
+
+    def terminate(self):
+        super().terminate()
+        ending = threading.Thread(target=os._exit, args=(3,), name="ender")
+        ending.start()
+        ending.join()
+
+
 class Unbuildable:
     def __init__(self, processes=None, initializer=None, initargs=()):
         raise AttributeError("'Queue' object has no attribute '_writer'")
@@ -210,10 +220,16 @@ def test_a_pool_calling_os_exit_fails_as_exit_and_the_run_goes_on(broken: pytest
     report = broken.path / "report.json"
     clauses = ("--clause=callbacks.raising-callback-fails-result", "--clause=map.order")
     result = run(broken, "--impl=broken_pools:ExitsWhenACallbackRaises", *clauses, f"--poolspec-report={report}", "-ra")
-    result.stdout.fnmatch_lines(["*EXIT: during the scenario thread * called os._exit(1): the pool would have ended the whole process*", "EXIT *"])
+    result.stdout.fnmatch_lines(["*EXIT: during the scenario, thread * called os._exit(1): the pool would have ended the whole process*", "EXIT *"])
     assert result.ret == pytest.ExitCode.TESTS_FAILED
     found = outcomes(report)
     assert (found["callbacks.raising-callback-fails-result"], found["map.order"]) == ("failed", "passed")
+
+
+def test_os_exit_while_the_kit_stops_the_pools_fails_as_exit(broken: pytest.Pytester) -> None:
+    result = run(broken, "--impl=broken_pools:ExitsWhenTerminated", "--clause=map.order", "-ra")
+    result.stdout.fnmatch_lines(["*EXIT: while the kit terminated and joined the scenario's pools, thread 'ender' called os._exit(3)*"])
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
 
 
 def baseline_file(pytester: pytest.Pytester, text: str) -> str:
