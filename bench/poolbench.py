@@ -6,7 +6,8 @@ for a 50 µs blocking task (``time.sleep``), at 1, 4 and 16 workers and 10³–1
 figure is the median of several runs, and the contenders take turns within each run so that
 drift of the machine hits them alike. Ratios compare figures of the same run only. It also
 times pool start-up and shutdown, and measures (in subprocesses) the peak memory of ``imap``
-over a long generator with and without ``buffersize``. ``--quick`` runs a reduced grid.
+over a long generator with and without ``buffersize``. ``--quick`` runs a reduced grid. The
+targets (:data:`TARGETS`) are judged on the trivial task, where the cost is the pool's own.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from contenders import CONTENDERS, Contender  # noqa: E402
 
 TARGETS = {"apply_async+get": ("stdlib", 0.33), "imap": ("stdlib", 0.5), "imap_unordered": ("stdlib", 0.5), "map, default chunksize": ("stdlib", 1.0), "map, chunksize 1": ("minimal", 4.0)}
-"""Operation: (what the reference is compared with, the ratio it must not exceed)."""
+"""Operation: (what the reference is compared with, the ratio it must not exceed on the trivial task)."""
 
 
 def trivial(x: Any) -> Any:
@@ -47,7 +48,8 @@ def blocking_pair(x: Any, y: Any) -> Any:
     return x
 
 
-TASKS: Dict[str, Tuple[Callable[[Any], Any], Callable[[Any, Any], Any]]] = {"trivial": (trivial, trivial_pair), "50 µs sleep": (blocking, blocking_pair)}
+TRIVIAL_TASK, SLEEP_TASK = "trivial", "50 µs sleep"
+TASKS: Dict[str, Tuple[Callable[[Any], Any], Callable[[Any, Any], Any]]] = {TRIVIAL_TASK: (trivial, trivial_pair), SLEEP_TASK: (blocking, blocking_pair)}
 OPERATIONS: Dict[str, Callable[[Contender, int, str], List[Any]]] = {
     "apply_async+get": lambda pool, n, task: pool.apply(TASKS[task][0], range(n)),
     "map, chunksize 1": lambda pool, n, task: pool.map(TASKS[task][0], range(n), 1),
@@ -142,6 +144,20 @@ def imap_memory(sizes: Sequence[int]) -> List[Tuple[str, str, int, float]]:
     return found
 
 
+def _ratios(rows: List[Dict[str, Any]], operation: str, contender: str, other: str, task: str) -> List[float]:
+    """``contender``'s cost ÷ ``other``'s in every row of ``operation`` with ``task`` that has both."""
+    return [
+        row["medians"][contender] / row["medians"][other]
+        for row in rows
+        if row["operation"] == operation and row["task"] == task and contender in row["medians"] and other in row["medians"]
+    ]
+
+
+def _median_ratio(rows: List[Dict[str, Any]], operation: str, contender: str, other: str, task: str) -> str:
+    ratios = _ratios(rows, operation, contender, other, task)
+    return f"{statistics.median(ratios):.2f}" if ratios else "–"
+
+
 def report(rows: List[Dict[str, Any]], startup: Dict[Tuple[str, int], float], memory: List[Tuple[str, str, int, float]], seconds: float) -> str:
     names = list(CONTENDERS)
     lines = [
@@ -157,14 +173,20 @@ def report(rows: List[Dict[str, Any]], startup: Dict[Tuple[str, int], float], me
         "",
         "## Targets",
         "",
-        "| operation | compared with | target ratio | median ratio | worst ratio | met |",
-        "|---|---|---|---|---|---|",
+        "A target is judged on the trivial task, where a task's cost is the pool's own work. With the 50 µs task the "
+        "sleep sets the pace: there even `minimal`, which does nothing but hand tasks over, runs at "
+        f"{_median_ratio(rows, 'apply_async+get', 'minimal', 'stdlib', SLEEP_TASK)}× the stdlib's time on apply_async+get "
+        "(median), so no pool can reach a ratio like 0.33; the medians with that task are shown beside.",
+        "",
+        f"| operation | compared with | target ratio | median ratio, {TRIVIAL_TASK} task | worst ratio, {TRIVIAL_TASK} task | median ratio, {SLEEP_TASK} task | met |",
+        "|---|---|---|---|---|---|---|",
     ]
     for operation, (other, target) in TARGETS.items():
-        ratios = [row["medians"]["reference"] / row["medians"][other] for row in rows if row["operation"] == operation and other in row["medians"]]
+        ratios = _ratios(rows, operation, "reference", other, TRIVIAL_TASK)
         if ratios:
             median = statistics.median(ratios)
-            lines.append(f"| {operation} | {other} | ≤ {target:g} | {median:.2f} | {max(ratios):.2f} | {'yes' if median <= target else 'no'} |")
+            met = "yes" if median <= target else "no"
+            lines.append(f"| {operation} | {other} | ≤ {target:g} | {median:.2f} | {max(ratios):.2f} | {_median_ratio(rows, operation, 'reference', other, SLEEP_TASK)} | {met} |")
     for task in TASKS:
         lines += ["", f"## {task} task", "", "| operation | workers | tasks | " + " | ".join(names) + " | ÷ stdlib | ÷ futures | ÷ minimal |", "|---|---|---|" + "---|" * (len(names) + 3)]
         for row in rows:
@@ -172,8 +194,8 @@ def report(rows: List[Dict[str, Any]], startup: Dict[Tuple[str, int], float], me
                 continue
             medians = row["medians"]
             cells = [f"{medians[name] * 1e6:.2f}" if name in medians else "–" for name in names]
-            ratios = [f"{medians['reference'] / medians[other]:.2f}" if other in medians else "–" for other in ("stdlib", "futures", "minimal")]
-            lines.append(f"| {row['operation']} | {row['workers']} | {row['n']} | " + " | ".join(cells + ratios) + " |")
+            shown_ratios = [f"{medians['reference'] / medians[other]:.2f}" if other in medians else "–" for other in ("stdlib", "futures", "minimal")]
+            lines.append(f"| {row['operation']} | {row['workers']} | {row['n']} | " + " | ".join(cells + shown_ratios) + " |")
     lines += ["", "## Start-up and shutdown", "", "Build a pool, close it, join it (median, ms). concurrent.futures starts its threads on the first submit, so its figure is the bare executor.", "", "| workers | reference | stdlib | futures |", "|---|---|---|---|"]
     for workers in (1, 4, 16):
         lines.append(f"| {workers} | " + " | ".join(f"{startup[(name, workers)] * 1e3:.2f}" for name in ("reference", "stdlib", "futures")) + " |")

@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import datetime
 import json
+import os
 import sys
 from collections import defaultdict
 from pathlib import Path
@@ -49,10 +50,14 @@ def _label(report: Dict[str, Any]) -> str:
 
 
 def _note(clause: Dict[str, Any]) -> str:
-    """Why a clause failed: the first failing (or expected-failing) test's message, first line."""
+    """Why a clause failed: the first failing (or expected-failing) test's message, first line.
+
+    Paths under the current directory (the checkout the matrix ran in) are made relative to it,
+    so the table does not depend on where it was generated.
+    """
     for test in clause["tests"]:
         if test["outcome"] == clause["outcome"] and test["message"]:
-            return str(test["message"]).strip().splitlines()[0][:200]
+            return str(test["message"]).strip().splitlines()[0].replace(f"{Path.cwd()}{os.sep}", "")[:200]
     return ""
 
 

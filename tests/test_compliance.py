@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any, Dict
 
@@ -35,6 +36,7 @@ def test_the_matrix_has_every_implementation_of_the_tox_matrix() -> None:
         "multiprocess.pool:ThreadPool",
         "mpi4py.util.pool:ThreadPool",
         "billiard.pool:ThreadPool",
+        "billiard.pool:Pool",
         "joblib.pool:MemmappingPool",
     }
     assert expected <= implementations, f"missing from the matrix: {sorted(expected - implementations)}: {RERUN}"
@@ -44,7 +46,7 @@ def test_the_matrix_has_every_implementation_of_the_tox_matrix() -> None:
 
 def test_the_table_is_collected_from_kit_reports(tmp_path: Path) -> None:
     def report(spec: str, python: str, outcome: str) -> Dict[str, Any]:
-        test = {"outcome": outcome, "message": "why it fails\nmore"}
+        test = {"outcome": outcome, "message": f"why it fails ({Path.cwd() / 'baselines' / 'x.txt'}:3)\nmore"}
         clauses = {clause_id: {"outcome": "passed", "tests": []} for clause_id in CLAUSES}
         clauses["map.order"] = {"outcome": outcome, "tests": [test]}
         return {"implementation": {"spec": spec, "version": "1"}, "python": {"version": python, "implementation": "cpython"}, "profile": "ci", "clauses": clauses}
@@ -56,5 +58,5 @@ def test_the_table_is_collected_from_kit_reports(tmp_path: Path) -> None:
     assert compliance.main([str(tmp_path), "--output", str(output), "--data", str(data)]) == 0
     page = output.read_text()
     assert "| `map.order` | ✗ 3.8 ✓ 3.13 |" in page
-    assert "- `map.order` (fail on 3.8): why it fails" in page
+    assert f"- `map.order` (fail on 3.8): why it fails (baselines{os.sep}x.txt:3)" in page
     assert page == compliance.render(json.loads(data.read_text()))
