@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import gc
 import threading
-import weakref
 from typing import Any, Callable, Dict, List, Tuple
 
 import pytest
@@ -210,7 +209,7 @@ def test_a_result_is_delivered_after_its_pool_was_dropped(make_pool: Pools, form
     submit, collect, expected = OUTSTANDING[form]
     gate = make_pool.gate()
     pool = make_pool.impl.new_pool()
-    dropped = weakref.ref(pool)
+    dropped = make_pool.weak_reference(pool)
     try:
         result = submit(pool, gate)
         pool.close()

@@ -8,7 +8,6 @@ import os
 import pickle
 import threading
 import warnings
-import weakref
 from typing import Any, Callable, Dict, List, Tuple
 
 import pytest
@@ -204,7 +203,7 @@ def collect(make_pool: Pools, prepare: Callable[[Any], object]) -> List[str]:
         gc.collect()  # earlier garbage, and its warnings, are not this test's
     pool = make_pool.impl.new_pool()
     prepare(pool)
-    alive = weakref.ref(pool)
+    alive = make_pool.weak_reference(pool)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         del pool
