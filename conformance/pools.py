@@ -79,6 +79,15 @@ class Pools:
         self.notes: List[str] = []
         """What the kit could not do with this test's pools (stop them), one line each."""
 
+    @property
+    def patience(self) -> float:
+        """Seconds a scenario waits for what must happen soon (a task to start, a call to return).
+
+        Half the hang limit: such a failure is reported as what it is, before the scenario's own
+        bound (the hang limit) would make it a HANG; a wait as long as that bound would race it.
+        """
+        return self.hang_limit / 2
+
     def __call__(self, processes: int = 2, initializer: Any = None, initargs: Any = ()) -> Any:
         """A new pool; a constructor that raises fails the test in one line."""
         try:

@@ -238,7 +238,7 @@ def soon(pools: Pools, call: Callable[[], T], what: str) -> T:
 
     Shorter than the scenario's own bound, so a failure names this call, not the whole scenario.
     """
-    return pools.bounded(call, what, limit=pools.hang_limit / 2)
+    return pools.bounded(call, what, limit=pools.patience)
 
 
 

@@ -190,7 +190,7 @@ def test_the_callback_has_returned_before_the_result_is_ready(make_pool: Pools, 
 
     kind = "callback" if outcome == "returns" else "error_callback"
     result = submit(pool, form, negate if outcome == "returns" else fail, [1, 2], 1, **{kind: callback})
-    assert called.wait(make_pool.hang_limit), f"the {kind} of {form} was never called"
+    assert called.wait(make_pool.patience), f"the {kind} of {form} was never called"
     if observer == "ready":
         # The callback waits for the gate: the result must not be ready yet.
         result.wait(SHORT)
@@ -210,7 +210,7 @@ def test_the_callback_has_returned_before_the_result_is_ready(make_pool: Pools, 
     waiter.start()
     waiter.join(SHORT)  # time for a wrong pool to let the waiter go
     gate.open()
-    waiter.join(make_pool.hang_limit)
+    waiter.join(make_pool.patience)
     assert not waiter.is_alive(), f"{observer}() of {form} did not return after its {kind} had returned"
     assert seen and seen[0], f"{observer}() of {form} returned while its {kind} was still running"
 
@@ -335,7 +335,7 @@ def test_results_after_a_raising_callback_still_complete(make_pool: Pools) -> No
     pool = make_pool(2)
     reached = {kind: threading.Event() for kind in KINDS}
     pool.apply_async(negate, (1,), callback=raise_from_callback(CallbackError("callback"), reached["callback"]))
-    assert reached["callback"].wait(make_pool.hang_limit), "the callback was never called"
+    assert reached["callback"].wait(make_pool.patience), "the callback was never called"
     pool.apply_async(fail, (2,), error_callback=raise_from_callback(CallbackError("error_callback"), reached["error_callback"]))
     assert reached["error_callback"].wait(LATE), f"after a callback raised, the error_callback of a later job was not called within {LATE:g} s"
     later_calls: List[Any] = []

@@ -85,7 +85,7 @@ def blocked_task(started: threading.Semaphore, gate: Gate) -> Callable[..., Any]
 
 def wait_started(make_pool: Pools, started: threading.Semaphore, count: int, what: str) -> None:
     for done in range(count):
-        assert started.acquire(timeout=make_pool.hang_limit), f"{what}: only {done} of {count} tasks started while workers were free"
+        assert started.acquire(timeout=make_pool.patience), f"{what}: only {done} of {count} tasks started while workers were free"
 
 
 # -- close, terminate and join rejecting work -------------------------------------------------
@@ -141,7 +141,7 @@ def test_join_after_terminate_waits_for_a_running_task(make_pool: Pools) -> None
     joiner = Joiner(pool)
     assert not joiner.returned.wait(NEVER), "join() after terminate() returned while a task was still running on a worker thread"
     gate.open()
-    assert joiner.returned.wait(make_pool.hang_limit), f"join() after terminate() did not return within {make_pool.hang_limit:g} s of the task's end"
+    assert joiner.returned.wait(make_pool.patience), f"join() after terminate() did not return within {make_pool.patience:g} s of the task's end"
     assert joiner.error is None, f"join() after terminate() raised {joiner.error!r}"
     make_pool.check_no_thread_left()
 
@@ -183,7 +183,7 @@ def test_close_join_waits_for_every_task_and_callback(make_pool: Pools) -> None:
     tasks_go.open()
     assert not joiner.returned.wait(NEVER), "join() after close() returned while the callbacks were still waiting to run"
     callbacks_go.open()
-    assert joiner.returned.wait(make_pool.hang_limit), f"join() after close() did not return within {make_pool.hang_limit:g} s of every task and callback being free to finish"
+    assert joiner.returned.wait(make_pool.patience), f"join() after close() did not return within {make_pool.patience:g} s of every task and callback being free to finish"
     assert joiner.error is None, f"join() after close() raised {joiner.error!r}"
     tasks, callbacks, items, ready = joiner.seen
     assert items == 20, f"when join() returned, the imap() input had been read up to {items} of 20 items"
@@ -210,7 +210,7 @@ def test_close_join_waits_for_every_task_and_callback(make_pool: Pools) -> None:
 def test_close_terminate_and_join_may_be_repeated(make_pool: Pools, calls: str) -> None:
     pool = make_pool(2)
     result = pool.apply_async(abs, (-3,))
-    result.wait(make_pool.hang_limit)
+    result.wait(make_pool.patience)
     done: List[str] = []
     for call in calls.split():
         try:
@@ -298,7 +298,7 @@ def test_terminate_from_a_task_or_callback_returns(make_pool: Pools, where: str)
         pool.apply_async(stop)
     else:
         pool.apply_async(abs, (-1,), callback=stop)
-    assert done.wait(make_pool.hang_limit), f"terminate() called from a {where} did not return within {make_pool.hang_limit:g} s"
+    assert done.wait(make_pool.patience), f"terminate() called from a {where} did not return within {make_pool.patience:g} s"
     assert outcome == [None], f"terminate() called from a {where} gave {outcome[0]!r}; expected None"
     assert_rejected(pool, "apply_async", f"terminate() from a {where}")
 
@@ -329,12 +329,12 @@ EXITING = textwrap.dedent(
 def test_a_process_exits_with_a_pool_still_running_a_task(make_pool: Pools) -> None:
     """In a helper process: two tasks block the pool's workers, the main module ends; the process must exit.
 
-    The helper has half the hang limit to set that up and the other half to exit. Where it could
-    not set it up (an import or the pool failed, the tasks never started), the behaviour at exit
-    was not observed.
+    The helper has most of the scenario's bound (the hang limit), leaving room to report: half
+    of that to set the situation up, the other half to exit. Where it could not set it up (an
+    import or the pool failed, the tasks never started), the behaviour at exit was not observed.
     """
     path = os.pathsep.join(entry or os.getcwd() for entry in sys.path)
-    limit = make_pool.hang_limit
+    limit = make_pool.hang_limit * 0.8
     try:
         finished = subprocess.run(
             [sys.executable, "-c", EXITING, make_pool.impl.spec, f"{limit / 2:g}"],
