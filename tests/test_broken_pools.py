@@ -10,6 +10,7 @@ clauses, but a pool or clause added since the data was measured only shows as no
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any, Dict
 
@@ -38,6 +39,11 @@ def test_the_kit_rejects_the_broken_pool(spec: str, pool: Any, tmp_path: Path) -
 def test_every_clause_is_broken_by_some_pool_of_the_catalogue() -> None:
     broken = {clause_id for _, pool in catalogue() for clause_id in pool.BREAKS}
     assert not sorted(set(CLAUSES) - broken), "clauses no broken pool names in BREAKS (untested sensitivity)"
+
+
+def test_the_readme_gives_the_size_of_the_catalogue() -> None:
+    stated = set(re.findall(r"(\d+) (?:deliberately )?broken pools", (ROOT / "README.md").read_text(encoding="utf-8")))
+    assert stated == {str(len(catalogue()))}, f"the README says {sorted(stated)} broken pools; the catalogue has {len(catalogue())}"
 
 
 def kill_matrix_data() -> Dict[str, Any]:
