@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 import threading
 import time
-from typing import Any, Callable, Dict, List, Optional, Tuple, Type
+from typing import Any, Callable, Dict, List, Optional, Set, Tuple, Type
 
 import pytest
 from hypothesis import given
@@ -171,6 +171,66 @@ def test_error_callback_is_called_once_with_the_exception_get_raises(make_pool: 
     assert calls == [], f"{form} with failing items {failing} called callback with {calls!r}"
     assert len(error_calls) == 1, f"{form} with failing items {failing} (chunksize {chunksize}) called error_callback {len(error_calls)} times: {error_calls!r}"
     assert error_calls[0] is caught.value, f"error_callback got {error_calls[0]!r}, but get() raised {caught.value!r}, another object"
+
+
+Job = Tuple[str, int, str, str]
+"""A job of a scenario: its form, how many items, whether its tasks return or raise, which callbacks it has."""
+
+
+def describe(job: Job) -> str:
+    form, size, outcome, kinds = job
+    return f"{form} of {size} item{'s' if size > 1 else ''} whose tasks would {outcome}, with {'callback and error_callback' if kinds == 'both' else kinds}"
+
+
+@checks("callbacks.none-for-discarded-tasks")
+@given(
+    jobs=st.lists(
+        st.tuples(st.sampled_from(FORMS), st.integers(1, 3), st.sampled_from(["return", "raise"]), st.sampled_from(["callback", "error_callback", "both"])),
+        min_size=1,
+        max_size=4,
+    ),
+    stop=st.sampled_from(["terminate()", "the end of a with block"]),
+)
+def test_no_callback_is_called_for_a_job_terminate_discarded(make_pool: Pools, jobs: List[Job], stop: str) -> None:
+    # The only worker is held at a gate while the jobs queue behind it; terminate() discards them,
+    # then the gate opens and join() waits for the pool's threads, the one that calls back
+    # included. A job counts as discarded only if none of its tasks started.
+    pool = make_pool(1)
+    gate = make_pool.gate()
+    holding = threading.Event()
+    started: Set[int] = set()
+    calls: List[Tuple[int, str, Any]] = []
+
+    def hold() -> None:
+        holding.set()
+        gate.wait()
+
+    def task(job: int, outcome: str, x: int) -> int:
+        started.add(job)
+        if outcome == "raise":
+            raise TaskError(x)
+        return -x
+
+    def record(job: int, kind: str) -> Callable[[Any], None]:
+        return lambda value: calls.append((job, kind, value))
+
+    def submit_jobs() -> None:
+        pool.apply_async(hold)
+        assert holding.wait(make_pool.hang_limit), f"the task holding the only worker did not start within {make_pool.hang_limit:g} s"
+        for job, (form, size, outcome, kinds) in enumerate(jobs):
+            callbacks = {kind: record(job, kind) for kind in ("callback", "error_callback") if kinds in (kind, "both")}
+            submit(pool, form, functools.partial(task, job, outcome), list(range(size)), 1, **callbacks)
+
+    if stop == "terminate()":
+        submit_jobs()
+        make_pool.bounded(pool.terminate, "terminate()")
+    else:
+        with pool:
+            submit_jobs()
+    gate.open()
+    make_pool.bounded(pool.join, f"join() after {stop}")
+    wrong = [f"{kind} of job {job} ({describe(jobs[job])}) called with {value!r}" for job, kind, value in calls if job not in started]
+    assert not wrong, f"jobs queued behind a held worker were discarded by {stop}, none of their tasks started, yet: {'; '.join(wrong)}"
 
 
 @checks("callbacks.done-before-ready")

@@ -54,9 +54,14 @@ def _outcome(call: Callable[[], Any]) -> Any:
 
 
 class Joiner:
-    """``pool.join()`` on a thread of its own, so that the test can watch it return."""
+    """``pool.join()`` on a thread of its own, so that the test can watch it return.
+
+    ``called`` is set just before the thread calls ``join()``; ``seen`` is what ``snapshot()``
+    gave as soon as ``join()`` had returned, and ``returned`` is set after that.
+    """
 
     def __init__(self, pool: Any, snapshot: Callable[[], Any] = lambda: None) -> None:
+        self.called = threading.Event()
         self.returned = threading.Event()
         self.error: Optional[BaseException] = None
         self.seen: Any = None
@@ -64,6 +69,7 @@ class Joiner:
         self._thread.start()
 
     def _join(self, pool: Any, snapshot: Callable[[], Any]) -> None:
+        self.called.set()
         try:
             pool.join()
         except BaseException as exc:  # noqa: BLE001 - handed to the test
@@ -193,6 +199,53 @@ def test_close_join_waits_for_every_task_and_callback(make_pool: Pools) -> None:
     assert [result.get(0) for result in applied] == [0, -1, -2, -3]
     assert mapped.get(0) == [-10, -11, -12, -13]
     assert make_pool.bounded(lambda: list(imapped), "iterating imap() after join()") == [-x for x in range(20, 40)]
+
+
+@checks("shutdown.join-waits-for-slow-input")
+@pytest.mark.parametrize("chunksize", [1, 2])
+@pytest.mark.parametrize("method", ["imap", "imap_unordered"])
+def test_close_join_waits_for_an_imap_input_still_being_read(make_pool: Pools, method: str, chunksize: int) -> None:
+    # The input produces 3 items at once and holds back 3 more until the scenario opens a gate,
+    # which it does only after join() has been called (and given the time to return that a join()
+    # that does not wait would take). Whenever join() returns, the snapshot records how much of the
+    # input had been read by then: a join() that returned before the input's end is caught
+    # whatever the timing, and so is one that lost the held-back items. A pool that reads the
+    # input in the call to imap() (which imap.returns-at-once rejects) gets it all at once: no
+    # input is still being read when it joins.
+    pool = make_pool(2)
+    held_back = make_pool.gate()
+    caller = threading.current_thread()
+    read: List[int] = []
+    ran: List[int] = []
+
+    def task(x: int) -> int:
+        ran.append(x)
+        return -x
+
+    def source() -> Iterator[int]:
+        for x in range(6):
+            if x == 3 and threading.current_thread() is not caller:
+                held_back.wait()
+            read.append(x)
+            yield x
+
+    results = getattr(pool, method)(task, source(), chunksize)
+    pool.close()
+    joiner = Joiner(pool, lambda: (len(read), len(ran)))
+    assert joiner.called.wait(make_pool.hang_limit), f"the kit's thread that calls join() did not start within {make_pool.hang_limit:g} s"
+    joiner.returned.wait(NEVER)  # not an assertion: a join() that returns here is caught by the snapshot
+    held_back.open()
+    assert joiner.returned.wait(make_pool.hang_limit), f"join() after close() did not return within {make_pool.hang_limit:g} s of the {method}() input being free to end"
+    assert joiner.error is None, f"join() after close() raised {joiner.error!r}"
+    items, tasks = joiner.seen
+    call = f"{method}() over 6 items, 3 of them held back until join() had been called (chunksize {chunksize})"
+    assert items == 6, f"close(); join() returned while the input of {call} was still being read: {items} of its items had been read by then"
+    assert tasks == 6, f"close(); join() returned when {tasks} of the 6 tasks of {call} had run"
+    values = make_pool.bounded(lambda: list(results), f"iterating {method}() after join()")
+    expected = [-x for x in range(6)]
+    if method == "imap_unordered":
+        values, expected = sorted(values), sorted(expected)
+    assert values == expected, f"after close(); join(), iterating {call} gave {values}"
 
 
 @checks("shutdown.idempotent")
