@@ -28,11 +28,13 @@ from .report import kit_version
 
 NOT_IN_RUN = "not-in-run"
 """A cell's outcome for a clause the run did not report: the run predates it."""
-SYMBOLS = {"passed": "✓", "failed": "✗", "xfailed": "xfail", "skipped": "n/a", "not-run": "·", NOT_IN_RUN: "○"}
+SYMBOLS = {"passed": "✓", "failed": "✗", "xfailed": "xfail", "xpassed": "xpass", "unobserved": "?", "skipped": "n/a", "not-run": "·", NOT_IN_RUN: "○"}
 OUTCOME_NAMES = {
     "passed": "pass",
     "failed": "fail",
     "xfailed": "expected fail",
+    "xpassed": "passed, though its baseline expects a failure",
+    "unobserved": "not observed by the kit",
     "skipped": "not applicable",
     "not-run": "not run",
     NOT_IN_RUN: "not run on this version of the kit",
