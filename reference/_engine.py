@@ -294,6 +294,9 @@ class Engine:
                 return
         for job, index, payload in iter(self._tasks.get, None):
             job.run_task(index, payload)
+            # Let go of the task before waiting for the next one, which may never come: the job
+            # holds its function and outcome, the payload its arguments (bpo-29861).
+            del job, payload
 
     def _break(self, cause: BaseException) -> None:
         """An initializer raised: fail every pending and every later job with the cause."""
@@ -308,3 +311,4 @@ class Engine:
     def _run_deferred(self) -> None:
         for call, args in iter(self._deferred.get, None):
             call(*args)
+            del call, args  # the result and its outcome: not kept until the next callback (see _work)
