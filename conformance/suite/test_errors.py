@@ -106,13 +106,13 @@ def test_a_tasks_exception_is_raised_as_the_very_same_object(make_pool: Pools, f
 
 
 @st.composite
-def several_failures(draw: st.DrawFn) -> Tuple[str, List[int], Optional[int], int]:
+def several_failures(draw: st.DrawFn, processes: st.SearchStrategy[int] = st.integers(1, 3)) -> Tuple[str, List[int], Optional[int], int]:
     """(form, items, chunksize, processes): at least two items are negative, so they fail."""
     n = draw(st.integers(2, 12))
     failing = draw(st.sets(st.integers(0, n - 1), min_size=2))
     items = [-(x + 1) if x in failing else x for x in range(n)]
     form = draw(st.sampled_from(("map", "map_async", "starmap", "starmap_async")))
-    return form, items, draw(st.none() | st.integers(1, 3)), draw(st.integers(1, 3))
+    return form, items, draw(st.none() | st.integers(1, 3)), draw(processes)
 
 
 @checks("errors.map-raises-a-failure")
@@ -135,6 +135,26 @@ def test_map_with_several_failures_raises_one_of_them_and_the_pool_goes_on(make_
     )
     after = soon(make_pool, lambda: pool.map(triple, range(5)), "map(triple, range(5)) after the failed map")
     assert after == [0, 3, 6, 9, 12], f"after {what} raised, map(triple, range(5)) gave {after!r}"
+
+
+@checks("errors.map-raises-first-failure")
+@given(scenario=several_failures(processes=st.just(1)))
+def test_map_on_one_worker_raises_the_first_failure(make_pool: Pools, scenario: Tuple[str, List[int], Optional[int], int]) -> None:
+    form, items, chunksize, processes = scenario
+    pool = make_pool(processes)
+    arguments: List[Any] = [(x,) for x in items] if form.startswith("starmap") else items
+    args: Tuple[Any, ...] = (fail_on_negative, arguments) if chunksize is None else (fail_on_negative, arguments, chunksize)
+    what = f"ThreadPool({processes}).{form}(fail_on_negative, {arguments!r}{'' if chunksize is None else f', {chunksize}'})"
+
+    def call() -> Any:
+        result = getattr(pool, form)(*args)
+        return result.get() if form.endswith("_async") else result
+
+    first = next(x for x in items if x < 0)
+    raised = raised_by(make_pool, call, what, f"the exception of the first failing item, {first}")
+    assert type(raised) is TaskError and raised.args == ("item", first), (
+        f"{what} raised {raised!r}, expected TaskError('item', {first}) of the first failing item: one worker runs the items in input order"
+    )
 
 
 @st.composite
