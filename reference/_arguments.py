@@ -8,12 +8,7 @@ from __future__ import annotations
 
 import operator
 import os
-from collections.abc import Mapping
-from types import MappingProxyType
 from typing import Any, Callable, Optional, Tuple
-
-
-_PLAIN_MAPPINGS = (dict, MappingProxyType)  # the pool's default ``kwds`` is a MappingProxyType
 
 
 def worker_count(processes: Optional[int]) -> int:
@@ -55,9 +50,14 @@ def callback(name: str, value: Any) -> None:
 
 
 def call_arguments(args: Any, kwds: Any) -> Tuple[Tuple[Any, ...], dict[str, Any]]:
-    """``args`` as a tuple and ``kwds`` as a dict, copied now so later mutation cannot leak in."""
-    if type(kwds) not in _PLAIN_MAPPINGS and not isinstance(kwds, Mapping):  # spares the slow ABC check
-        raise TypeError(f"kwds must be a mapping, not {type(kwds).__name__}")
+    """``args`` as a tuple and ``kwds`` as a dict, copied now so later mutation cannot leak in.
+
+    ``kwds`` may be anything ``func(**kwds)`` takes: an object with ``keys()`` whose items
+    ``__getitem__`` gives, a ``Mapping`` or not (``sqlite3.Row``); ``dict(kwds)`` reads it the same
+    way. An error raised while reading it is the caller's own and propagates as it is.
+    """
+    if not hasattr(kwds, "keys"):
+        raise TypeError(f"kwds must be a mapping (have keys() and __getitem__), not {type(kwds).__name__}")
     return (args if type(args) is tuple else _argument_tuple("args", args)), dict(kwds)
 
 

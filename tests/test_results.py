@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import collections.abc
+import sqlite3
 import threading
 import time
 from typing import Any, Callable, Iterator, List, Tuple
@@ -131,6 +133,35 @@ def test_apply_passes_args_and_kwds(make_pool: Make) -> None:
     pool = make_pool(1)
     assert pool.apply(int, ("ff",), {"base": 16}) == 255
     assert pool.apply_async(divmod, [7, 2]).get(10) == (3, 1)
+
+
+def parse(x: str, base: int) -> int:
+    return int(x, base)
+
+
+def test_kwds_may_be_a_mapping_by_protocol_only(make_pool: Make) -> None:
+    """What ``f(**kwds)`` takes: an sqlite3.Row has keys() and __getitem__ but is no Mapping."""
+    connection = sqlite3.connect(":memory:")
+    connection.row_factory = sqlite3.Row
+    row = connection.execute("select 'ff' as x, 16 as base").fetchone()
+    assert not isinstance(row, collections.abc.Mapping)
+    pool = make_pool(1)
+    assert pool.apply(parse, (), row) == 255
+    assert pool.apply_async(parse, (), row).get(10) == 255
+    connection.close()
+
+
+class BrokenKeys:
+    def keys(self) -> List[str]:
+        raise LookupError("the keys are gone")
+
+    def __getitem__(self, key: str) -> Any:
+        raise AssertionError("never read")
+
+
+def test_an_error_reading_kwds_propagates_as_it_is(make_pool: Make) -> None:
+    with pytest.raises(LookupError, match="the keys are gone"):
+        make_pool(1).apply_async(abs, (1,), BrokenKeys())  # type: ignore[arg-type]
 
 
 def reverse_completion(pool: ThreadPool, gates: Gates, n: int) -> Tuple[Callable[[int], int], Callable[[], None]]:

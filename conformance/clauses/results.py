@@ -10,9 +10,12 @@ CLAUSES = (
     # -- apply ------------------------------------------------------------------------------
     Clause(
         "apply.returns-value",
-        "apply(func, args, kwds) and apply_async(func, args, kwds).get() return func(*args, **kwds).",
+        "apply(func, args, kwds) and apply_async(func, args, kwds).get() return func(*args, **kwds), for kwds of every kind "
+        "func(**kwds) takes: a dict, another mapping (OrderedDict, defaultdict, ChainMap), or an object with only keys() and "
+        "__getitem__ (such as sqlite3.Row).",
         "documented",
-        "apply(): Call func with arguments args and keyword arguments kwds. It blocks until the result is ready.",
+        "apply(): Call func with arguments args and keyword arguments kwds. It blocks until the result is ready. "
+        "(The stdlib's worker calls func(*args, **kwds), which takes any object with keys() and __getitem__.)",
     ),
     Clause(
         "apply.async-returns-at-once",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import collections
+import collections.abc
 import itertools
 import threading
 from typing import Any, Callable, Deque, Iterable, Iterator, List, Mapping, Optional, Type
@@ -59,6 +60,21 @@ class ApplyDropsKeywordsWithoutArgs(ThreadPool):
     def apply_async(self, func: Callable[..., Any], args: Iterable[Any] = (), kwds: Mapping[str, Any] = NO_KEYWORDS, callback: Any = None, error_callback: Any = None) -> Any:
         args = tuple(args)
         return super().apply_async(func, args, kwds if args else {}, callback, error_callback)
+
+
+class KwdsMustBeAMapping(ThreadPool):
+    """apply() and apply_async() take only a ``collections.abc.Mapping`` as kwds, as the reference once did.
+
+    ``pool.apply(f, (), row)`` with an ``sqlite3.Row``, which ``f(**row)`` takes, raises
+    ``TypeError: kwds must be a mapping`` where the stdlib calls ``f``. Built on the public API only.
+    """
+
+    BREAKS = ("apply.returns-value",)
+
+    def apply_async(self, func: Callable[..., Any], args: Iterable[Any] = (), kwds: Mapping[str, Any] = NO_KEYWORDS, *rest: Any, **options: Any) -> Any:
+        if not isinstance(kwds, collections.abc.Mapping):
+            raise TypeError(f"kwds must be a mapping, not {type(kwds).__name__}")
+        return super().apply_async(func, args, kwds, *rest, **options)
 
 
 class _Slot:
