@@ -137,6 +137,98 @@ class OneJobAtATime(ThreadPool):
         return super().imap_unordered(self._in_turn(func), *args, **kwargs)
 
 
+# -- interrupted waiters --------------------------------------------------------------------------
+
+
+class _Turns:
+    """Lets one thread at a time through ``call``; the lock is let go on return or on an ``Exception``,
+    not on a ``BaseException`` such as KeyboardInterrupt (the bug of the two pools below)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+
+    def through(self, call: Callable[..., Any], *args: Any) -> Any:
+        self._lock.acquire()
+        try:
+            value = call(*args)
+        except Exception:
+            self._lock.release()
+            raise
+        self._lock.release()
+        return value
+
+
+class _WaitersInTurn:
+    """A result whose get() and wait() let one thread at a time wait; the rest is the result's own."""
+
+    def __init__(self, result: Any) -> None:
+        self._result = result
+        self._turns = _Turns()
+
+    def get(self, timeout: Optional[float] = None) -> Any:
+        return self._turns.through(self._result.get, timeout)
+
+    def wait(self, timeout: Optional[float] = None) -> None:
+        self._turns.through(self._result.wait, timeout)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._result, name)
+
+
+class ResultWaitersTakeTurns(ThreadPool):
+    """get() and wait() let one thread at a time wait on a result, through a lock that they let go of
+    on return and on an Exception, but not on KeyboardInterrupt.
+
+    One waiter at a time never notices. When two threads wait on one result and Ctrl-C (or a signal
+    handler's exception) lands in the first as it wakes, that one keeps the lock, and the other
+    waits for ever although the result is ready. Built on the public API only.
+    """
+
+    BREAKS = ("concurrency.interrupted-waiter",)
+
+    def apply_async(self, *args: Any, **kwargs: Any) -> Any:
+        return _WaitersInTurn(super().apply_async(*args, **kwargs))
+
+    def map_async(self, *args: Any, **kwargs: Any) -> Any:
+        return _WaitersInTurn(super().map_async(*args, **kwargs))
+
+    def starmap_async(self, *args: Any, **kwargs: Any) -> Any:
+        return _WaitersInTurn(super().starmap_async(*args, **kwargs))
+
+
+class _ConsumersInTurn:
+    """An imap iterator whose next() lets one thread at a time wait."""
+
+    def __init__(self, iterator: Any) -> None:
+        self._iterator = iterator
+        self._turns = _Turns()
+
+    def __iter__(self) -> "_ConsumersInTurn":
+        return self
+
+    def next(self, timeout: Optional[float] = None) -> Any:
+        return self._turns.through(self._iterator.next, timeout)
+
+    __next__ = next
+
+
+class ImapConsumersTakeTurns(ThreadPool):
+    """next() of an imap() or imap_unordered() iterator lets one thread at a time wait, through a lock
+    that it lets go of on return and on an Exception, but not on KeyboardInterrupt.
+
+    When two threads consume one iterator and Ctrl-C lands in the first as it wakes, that one keeps
+    the lock, and the other waits for ever, the result it could take ready. Built on the public API only.
+    """
+
+    BREAKS = ("concurrency.interrupted-consumer",)
+
+    def imap(self, *args: Any, **kwargs: Any) -> Any:
+        return _ConsumersInTurn(super().imap(*args, **kwargs))
+
+    def imap_unordered(self, *args: Any, **kwargs: Any) -> Any:
+        return _ConsumersInTurn(super().imap_unordered(*args, **kwargs))
+
+
 # -- results outliving the pool --------------------------------------------------------------------
 
 
