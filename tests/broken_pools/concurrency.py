@@ -1,4 +1,4 @@
-"""Broken pools of the concurrency family: state shared between submitters, jobs run one at a time, results lost with the pool."""
+"""Broken pools of the concurrency family: state shared between submitters, jobs run one at a time, interrupted waiters, results lost with the pool."""
 
 from __future__ import annotations
 
@@ -8,6 +8,8 @@ from typing import Any, Callable, Iterable, Iterator, List, Mapping, Optional
 
 from reference import ThreadPool
 from reference.pool import _NO_KEYWORDS
+
+from .asyncresult import IteratorProxy, Proxied, ResultProxy
 
 # -- several submitting threads --------------------------------------------------------------------
 
@@ -158,24 +160,21 @@ class _Turns:
         return value
 
 
-class _WaitersInTurn:
-    """A result whose get() and wait() let one thread at a time wait; the rest is the result's own."""
+class _WaitersInTurn(ResultProxy):
+    """A result whose get() and wait() let one thread at a time wait."""
 
-    def __init__(self, result: Any) -> None:
-        self._result = result
+    def __init__(self, inner: Any) -> None:
+        super().__init__(inner)
         self._turns = _Turns()
 
     def get(self, timeout: Optional[float] = None) -> Any:
-        return self._turns.through(self._result.get, timeout)
+        return self._turns.through(self._inner.get, timeout)
 
     def wait(self, timeout: Optional[float] = None) -> None:
-        self._turns.through(self._result.wait, timeout)
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._result, name)
+        self._turns.through(self._inner.wait, timeout)
 
 
-class ResultWaitersTakeTurns(ThreadPool):
+class ResultWaitersTakeTurns(Proxied):
     """get() and wait() let one thread at a time wait on a result, through a lock that they let go of
     on return and on an Exception, but not on KeyboardInterrupt.
 
@@ -185,34 +184,21 @@ class ResultWaitersTakeTurns(ThreadPool):
     """
 
     BREAKS = ("concurrency.interrupted-waiter",)
-
-    def apply_async(self, *args: Any, **kwargs: Any) -> Any:
-        return _WaitersInTurn(super().apply_async(*args, **kwargs))
-
-    def map_async(self, *args: Any, **kwargs: Any) -> Any:
-        return _WaitersInTurn(super().map_async(*args, **kwargs))
-
-    def starmap_async(self, *args: Any, **kwargs: Any) -> Any:
-        return _WaitersInTurn(super().starmap_async(*args, **kwargs))
+    result_proxy = _WaitersInTurn
 
 
-class _ConsumersInTurn:
+class _ConsumersInTurn(IteratorProxy):
     """An imap iterator whose next() lets one thread at a time wait."""
 
-    def __init__(self, iterator: Any) -> None:
-        self._iterator = iterator
+    def __init__(self, inner: Any) -> None:
+        super().__init__(inner)
         self._turns = _Turns()
 
-    def __iter__(self) -> "_ConsumersInTurn":
-        return self
-
     def next(self, timeout: Optional[float] = None) -> Any:
-        return self._turns.through(self._iterator.next, timeout)
-
-    __next__ = next
+        return self._turns.through(self._inner.next, timeout)
 
 
-class ImapConsumersTakeTurns(ThreadPool):
+class ImapConsumersTakeTurns(Proxied):
     """next() of an imap() or imap_unordered() iterator lets one thread at a time wait, through a lock
     that it lets go of on return and on an Exception, but not on KeyboardInterrupt.
 
@@ -221,12 +207,7 @@ class ImapConsumersTakeTurns(ThreadPool):
     """
 
     BREAKS = ("concurrency.interrupted-consumer",)
-
-    def imap(self, *args: Any, **kwargs: Any) -> Any:
-        return _ConsumersInTurn(super().imap(*args, **kwargs))
-
-    def imap_unordered(self, *args: Any, **kwargs: Any) -> Any:
-        return _ConsumersInTurn(super().imap_unordered(*args, **kwargs))
+    iterator_proxy = _ConsumersInTurn
 
 
 # -- results outliving the pool --------------------------------------------------------------------
