@@ -97,7 +97,13 @@ def _integer(name: str, value: Any) -> int:
 
 
 def _argument_tuple(name: str, value: Any) -> Tuple[Any, ...]:
-    try:
-        return tuple(value)
-    except TypeError:
-        raise TypeError(f"{name} must be an iterable, not {type(value).__name__}") from None
+    """``value`` read into a tuple; ``TypeError`` if it is no iterable at all.
+
+    As ``func(*value)`` does, only a value whose type has neither ``__iter__`` nor ``__getitem__``
+    is reported as not iterable: an exception raised while an iterable is read, a ``TypeError``
+    included, is the caller's own and propagates as it is.
+    """
+    kind = type(value)
+    if not (hasattr(kind, "__iter__") or hasattr(kind, "__getitem__")):
+        raise TypeError(f"{name} must be an iterable, not {kind.__name__}")
+    return tuple(value)

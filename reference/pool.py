@@ -8,6 +8,7 @@ and collecting it terminates it, as the stdlib documents.
 
 from __future__ import annotations
 
+import sys
 import warnings
 import weakref
 from types import MappingProxyType, TracebackType
@@ -192,7 +193,9 @@ class ThreadPool:
         inputs = iter(iterable)
         throttle = None if buffered is None else Throttle(self._engine.processes + buffered)
         iterator = iterator_class(self._engine, self, func, throttle)
-        feeder = Feeder(self._engine, iterator, inputs, size, throttle)
+        # No input can fill a chunk of more than sys.maxsize items, and the feeder reads each
+        # chunk with itertools.islice, which takes no larger size.
+        feeder = Feeder(self._engine, iterator, inputs, min(size, sys.maxsize), throttle)
         self._engine.submit_with_feeder(iterator, feeder, feeder.start)
         return iterator
 

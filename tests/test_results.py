@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import collections.abc
+import math
 import sqlite3
 import threading
 import time
@@ -159,6 +160,19 @@ class BrokenKeys:
         raise AssertionError("never read")
 
 
+def test_an_error_reading_args_propagates_as_it_is(make_pool: Make) -> None:
+    """A TypeError raised while an iterable is read is its own, not "args must be an iterable"."""
+    error = TypeError("a bug in the generator")
+
+    def failing_read() -> Iterator[int]:
+        yield 1
+        raise error
+
+    with pytest.raises(TypeError) as raised:
+        make_pool(1).apply_async(abs, failing_read())
+    assert raised.value is error
+
+
 def test_an_error_reading_kwds_propagates_as_it_is(make_pool: Make) -> None:
     with pytest.raises(LookupError, match="the keys are gone"):
         make_pool(1).apply_async(abs, (1,), BrokenKeys())  # type: ignore[arg-type]
@@ -245,6 +259,33 @@ def test_consumers_in_several_threads_share_every_result_once(make_pool: Make, g
         consumer.join(10)
     assert not any(consumer.is_alive() for consumer in consumers), "a consumer hung"
     assert sorted(got) == list(range(40))
+
+
+def test_a_timeout_of_nan_waits_for_nothing(make_pool: Make, gate_factory: Gates) -> None:
+    """As threading.Condition.wait does: NaN > 0 is false, so NaN is a timeout of 0."""
+    pool = make_pool(1)
+    gate = gate_factory()
+    result = pool.apply_async(gate.wait)
+    iterators = [pool.imap(abs, [1]), pool.imap_unordered(abs, [1], 1, 1)]
+    start = time.monotonic()
+    with pytest.raises(TimeoutError):
+        result.get(math.nan)
+    assert result.wait(math.nan) is None
+    for iterator in iterators:
+        with pytest.raises(TimeoutError):
+            iterator.next(math.nan)
+    assert time.monotonic() - start < 0.5
+    gate.open()
+    assert [list(iterator) for iterator in iterators] == [[1], [1]]
+
+
+@pytest.mark.parametrize("buffersize", [None, 2])
+@pytest.mark.parametrize("method", ["imap", "imap_unordered"])
+def test_a_chunksize_beyond_maxsize_is_one_chunk_for_any_input(make_pool: Make, method: str, buffersize: Any) -> None:
+    pool = make_pool(2)
+    for items in ([1, -2, 3], iter([1, -2, 3])):
+        assert sorted(getattr(pool, method)(abs, items, 2**70, buffersize)) == [1, 2, 3]
+    assert pool.map(abs, iter([1, -2]), 2**70) == [1, 2]
 
 
 @pytest.mark.parametrize("chunksize", [1, 3])

@@ -18,6 +18,14 @@ CLAUSES = (
         "(The stdlib's worker calls func(*args, **kwds), which takes any object with keys() and __getitem__.)",
     ),
     Clause(
+        "apply.args-error-raised",
+        "apply() and apply_async() with args that raise an exception while they are read (an iterable whose iteration raises, "
+        "a TypeError too) raise that exception, with its type and args, at the call or from get(): never another in its place.",
+        "cpython-behaviour",
+        "The worker calls func(*args, **kwds): unpacking args raises the iteration's own exception (CPython puts 'argument "
+        "after * must be an iterable' in its place only for a value that is no iterable at all), and get() re-raises it.",
+    ),
+    Clause(
         "apply.async-returns-at-once",
         "apply_async() returns its result object before the task has finished.",
         "documented",

@@ -77,6 +77,24 @@ class KwdsMustBeAMapping(ThreadPool):
         return super().apply_async(func, args, kwds, *rest, **options)
 
 
+class ArgsReadErrorsReplaced(ThreadPool):
+    """apply() and apply_async() read args into a tuple and report any TypeError while doing so as "args must be an iterable".
+
+    As the reference once did: an iterable whose iteration raises a TypeError of its own (a
+    generator that hits a bug) is reported as not being an iterable, and the real error is lost.
+    Built on the public API only.
+    """
+
+    BREAKS = ("apply.args-error-raised",)
+
+    def apply_async(self, func: Callable[..., Any], args: Iterable[Any] = (), *rest: Any, **options: Any) -> Any:
+        try:
+            args = tuple(args)
+        except TypeError:
+            raise TypeError(f"args must be an iterable, not {type(args).__name__}") from None
+        return super().apply_async(func, args, *rest, **options)
+
+
 class _Slot:
     """A hand-made result: set once, read by get()."""
 
