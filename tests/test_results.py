@@ -126,6 +126,28 @@ def test_map_results_are_lists(make_pool: Make) -> None:
     assert type(pool.starmap(pow, iter([(2, 2)]))) is list
 
 
+class LyingLength:
+    """Iterates ``items`` but says it has ``length`` of them."""
+
+    def __init__(self, items: List[int], length: int) -> None:
+        self._items = items
+        self._length = length
+
+    def __len__(self) -> int:
+        return self._length
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(self._items)
+
+
+@pytest.mark.parametrize("length", [0, 2, 9])
+def test_map_reads_its_input_by_iteration_whatever_len_says(make_pool: Make, length: int) -> None:
+    """The stdlib sizes the result by len(): never complete if it says more, silently short if less."""
+    pool = make_pool(2)
+    assert pool.map(double, LyingLength([1, 2, 3, 4], length)) == [2, 4, 6, 8]
+    assert pool.map_async(double, LyingLength([1, 2, 3, 4], length), 3).get(10) == [2, 4, 6, 8]
+
+
 def test_starmap_accepts_any_argument_sequences(make_pool: Make) -> None:
     assert make_pool(2).starmap(pow, [[2, 3], (3, 2), range(2, 4)]) == [8, 9, 8]
 
