@@ -55,16 +55,9 @@ def outcomes_of(call: Callable[[], Any]) -> List[Any]:
     return list(value) if isinstance(value, list) else [value]
 
 
-def drained(iterator: Any) -> List[Any]:
-    """Every outcome of an imap iterator to its end, a failure included as its exception."""
-    outcomes: List[Any] = []
-    while True:
-        try:
-            outcomes.append(next(iterator))
-        except StopIteration:
-            return outcomes
-        except Failure as error:
-            outcomes.append(error)
+def every_outcome(iterator: Any, items: List[Payload]) -> List[Any]:
+    """One outcome per item: the reference's imap raises each failure at its place and goes on."""
+    return [each for _ in items for each in outcomes_of(iterator.next)]
 
 
 RUNS: Dict[str, Callable[[ThreadPool, Task, List[Payload]], List[Any]]] = {
@@ -76,9 +69,9 @@ RUNS: Dict[str, Callable[[ThreadPool, Task, List[Payload]], List[Any]]] = {
     "map chunksize 1": lambda pool, task, items: outcomes_of(lambda: pool.map(task, items, 1)),
     "map_async with callbacks": lambda pool, task, items: outcomes_of(pool.map_async(task, items, 2, ignore, ignore).get),
     "starmap": lambda pool, task, items: outcomes_of(lambda: pool.starmap(task, [(item,) for item in items])),
-    "imap": lambda pool, task, items: drained(pool.imap(task, items)),
-    "imap over a generator, chunksize 3": lambda pool, task, items: drained(pool.imap(task, iter(items), 3)),
-    "imap_unordered with a buffersize": lambda pool, task, items: drained(pool.imap_unordered(task, items, 1, 2)),
+    "imap": lambda pool, task, items: every_outcome(pool.imap(task, items), items),
+    "imap over a generator, chunksize 3": lambda pool, task, items: every_outcome(pool.imap(task, iter(items), 3), items),
+    "imap_unordered with a buffersize": lambda pool, task, items: every_outcome(pool.imap_unordered(task, items, 1, 2), items),
 }
 
 

@@ -115,11 +115,9 @@ def several_failures(draw: st.DrawFn, processes: st.SearchStrategy[int] = st.int
     return form, items, draw(st.none() | st.integers(1, 3)), draw(processes)
 
 
-@checks("errors.map-raises-a-failure")
-@given(scenario=several_failures())
-def test_map_with_several_failures_raises_one_of_them_and_the_pool_goes_on(make_pool: Pools, scenario: Tuple[str, List[int], Optional[int], int]) -> None:
+def failing_map(pool: Any, scenario: Tuple[str, List[int], Optional[int], int]) -> Tuple[str, Raiser]:
+    """The call of a :func:`several_failures` scenario on ``pool`` (``get()`` for an async form), and how it reads."""
     form, items, chunksize, processes = scenario
-    pool = make_pool(processes)
     arguments: List[Any] = [(x,) for x in items] if form.startswith("starmap") else items
     args: Tuple[Any, ...] = (fail_on_negative, arguments) if chunksize is None else (fail_on_negative, arguments, chunksize)
     what = f"ThreadPool({processes}).{form}(fail_on_negative, {arguments!r}{'' if chunksize is None else f', {chunksize}'})"
@@ -128,7 +126,15 @@ def test_map_with_several_failures_raises_one_of_them_and_the_pool_goes_on(make_
         result = getattr(pool, form)(*args)
         return result.get() if form.endswith("_async") else result
 
-    failing = [x for x in items if x < 0]
+    return what, call
+
+
+@checks("errors.map-raises-a-failure")
+@given(scenario=several_failures())
+def test_map_with_several_failures_raises_one_of_them_and_the_pool_goes_on(make_pool: Pools, scenario: Tuple[str, List[int], Optional[int], int]) -> None:
+    pool = make_pool(scenario[3])
+    what, call = failing_map(pool, scenario)
+    failing = [x for x in scenario[1] if x < 0]
     raised = raised_by(make_pool, call, what, f"the exception of one of the failing items {failing}")
     assert type(raised) is TaskError and raised.args[0] == "item" and raised.args[1] in failing, (
         f"{what} raised {raised!r}, expected TaskError('item', x) for one of the failing items {failing}"
@@ -140,17 +146,8 @@ def test_map_with_several_failures_raises_one_of_them_and_the_pool_goes_on(make_
 @checks("errors.map-raises-first-failure")
 @given(scenario=several_failures(processes=st.just(1)))
 def test_map_on_one_worker_raises_the_first_failure(make_pool: Pools, scenario: Tuple[str, List[int], Optional[int], int]) -> None:
-    form, items, chunksize, processes = scenario
-    pool = make_pool(processes)
-    arguments: List[Any] = [(x,) for x in items] if form.startswith("starmap") else items
-    args: Tuple[Any, ...] = (fail_on_negative, arguments) if chunksize is None else (fail_on_negative, arguments, chunksize)
-    what = f"ThreadPool({processes}).{form}(fail_on_negative, {arguments!r}{'' if chunksize is None else f', {chunksize}'})"
-
-    def call() -> Any:
-        result = getattr(pool, form)(*args)
-        return result.get() if form.endswith("_async") else result
-
-    first = next(x for x in items if x < 0)
+    what, call = failing_map(make_pool(scenario[3]), scenario)
+    first = next(x for x in scenario[1] if x < 0)
     raised = raised_by(make_pool, call, what, f"the exception of the first failing item, {first}")
     assert type(raised) is TaskError and raised.args == ("item", first), (
         f"{what} raised {raised!r}, expected TaskError('item', {first}) of the first failing item: one worker runs the items in input order"

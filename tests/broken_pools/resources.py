@@ -91,7 +91,30 @@ class KeepsRecentValues(_WrappingTasks):
         return call
 
 
-class KeepsLastError(_WrappingTasks):
+class _RecordsLastFailure(_WrappingTasks):
+    """Each worker records something of the last exception its tasks raised (:meth:`record`), never cleared."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        self.last_failure = threading.local()
+        super().__init__(*args, **kwargs)
+
+    def record(self, record: Any, exc: BaseException) -> None:
+        raise NotImplementedError
+
+    def wrap(self, func: Callable[..., Any]) -> Callable[..., Any]:
+        record, keep = self.last_failure, self.record
+
+        def call(*args: Any, **kwds: Any) -> Any:
+            try:
+                return func(*args, **kwds)
+            except BaseException as exc:
+                keep(record, exc)
+                raise
+
+        return call
+
+
+class KeepsLastError(_RecordsLastFailure):
     """Each worker records the last exception its tasks raised (for a health check) and never clears the record.
 
     The caller gets the exception as it should, but the pool keeps it, and through its traceback
@@ -100,24 +123,11 @@ class KeepsLastError(_WrappingTasks):
 
     BREAKS = ("resources.exceptions-released",)
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        self.last_failure = threading.local()
-        super().__init__(*args, **kwargs)
-
-    def wrap(self, func: Callable[..., Any]) -> Callable[..., Any]:
-        record = self.last_failure
-
-        def call(*args: Any, **kwds: Any) -> Any:
-            try:
-                return func(*args, **kwds)
-            except BaseException as exc:
-                record.error = exc
-                raise
-
-        return call
+    def record(self, record: Any, exc: BaseException) -> None:
+        record.error = exc
 
 
-class KeepsLastTraceback(_WrappingTasks):
+class KeepsLastTraceback(_RecordsLastFailure):
     """Each worker keeps the traceback of the last exception its tasks raised (to print it in a health check), not the exception.
 
     The exception object itself is let go, but its traceback holds the frames of the failed task,
@@ -127,21 +137,8 @@ class KeepsLastTraceback(_WrappingTasks):
 
     BREAKS = ("resources.exceptions-released",)
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        self.last_failure = threading.local()
-        super().__init__(*args, **kwargs)
-
-    def wrap(self, func: Callable[..., Any]) -> Callable[..., Any]:
-        record = self.last_failure
-
-        def call(*args: Any, **kwds: Any) -> Any:
-            try:
-                return func(*args, **kwds)
-            except BaseException as exc:
-                record.traceback = exc.__traceback__
-                raise
-
-        return call
+    def record(self, record: Any, exc: BaseException) -> None:
+        record.traceback = exc.__traceback__
 
 
 class CountsCallsPerFunction(_WrappingTasks):
