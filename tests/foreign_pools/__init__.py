@@ -1,0 +1,1 @@
+"""Pools the kit has never met (work in progress)."""
