@@ -6,9 +6,11 @@ variable, else the ``poolspec_impl`` ini key; the report header says which. With
 names no test paths collects the installed suite (``conformance/suite``), from any directory.
 
 What the hooks add to a plain pytest run: clause ids in the test ids; expected failures from the
-baselines (:mod:`conformance.baseline`); every scenario bounded by the hang limit; failures
-headed by the clauses they break (:mod:`conformance.failures`); a compliance summary per clause
-family and the JSON report (:mod:`conformance.report`). Everything the hooks keep lives in
+baselines (:mod:`conformance.baseline`); every scenario run on the kit's home thread and bounded
+by the hang limit (:mod:`conformance.pools`, :mod:`conformance.home`); failures headed by the
+clauses they break (:mod:`conformance.failures`); clauses not checked further after a HANG or
+``--clause-maxfail`` failures; a compliance summary per clause family, the journal and the JSON
+report (:mod:`conformance.recorder`). Everything the hooks keep lives in
 ``config.stash``, and each report carries what the summary needs in its ``user_properties``, so
 the same run under pytest-xdist gives the same outcomes and one merged report.
 """
@@ -20,19 +22,20 @@ import random
 import shlex
 import sys
 import warnings
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Dict, FrozenSet, Generator, List, Optional, Set, Tuple
 
 import pytest
 
-from . import baseline, capabilities, journal, report
+from . import baseline, capabilities
 from .clauses import CAPABILITIES, CLAUSES, Clause
 from .exits import GUARD
 from .failures import STATUS_WORDS, classify, ids, shown
 from .impl import Implementation, ImplError, package_version, resolve
+from .kit import KIT, Kit
 from .pools import Pools
-from .report import STOPPED_PREFIX, record_of
+from .recorder import Recorder
+from .report import STOPPED_PREFIX
 from .unobserved import is_unobserved
 
 ENV_VAR = "POOLSPEC_IMPL"
@@ -49,33 +52,10 @@ pass counts: a failure that shows only some of the time is then an expected fail
 flaky), not an unexpected pass that fails the run."""
 
 
-@dataclass(frozen=True)
-class Kit:
-    """What this run checks and how: shared by the plugin's hooks and the suite's fixtures."""
-
-    impl: Implementation
-    impl_origin: str
-    profile: str
-    hang_limit: float
-    strict: bool
-    seed: Optional[str]
-    baseline_files: Tuple[str, ...]
-    baseline: Tuple[baseline.Entry, ...]
-    probe: capabilities.Probe
-    clause_maxfail: Optional[int]
-    selected: Optional[FrozenSet[str]]
-    """The clauses ``--clause`` selects, or None for every clause."""
-
-    @property
-    def capabilities(self) -> FrozenSet[str]:
-        return self.probe.capabilities
-
-
 class BaselineWarning(UserWarning):
     """A baseline entry matches no collected test (stale, or a typo)."""
 
 
-KIT = pytest.StashKey[Kit]()
 EXPECTED = pytest.StashKey[baseline.Entry]()
 STOPPED = pytest.StashKey[Dict[str, str]]()
 """Clauses not checked further in this run (after a HANG, or ``--clause-maxfail`` failures), with why."""
@@ -406,78 +386,3 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
     """Without an implementation and with nothing collected, say how to give one."""
     if KIT not in config.stash and exitstatus == pytest.ExitCode.NO_TESTS_COLLECTED:
         terminalreporter.write_line(f"poolspec: no implementation to check: run pytest --impl=module[:attribute] (or set ${ENV_VAR}, or poolspec_impl in the ini file)")
-
-
-class Recorder:
-    """Gathers the findings from every test report and writes the summary and the JSON report.
-
-    Registered as a plugin of its own when an implementation is checked. Under pytest-xdist it
-    runs on the controller, which receives every worker's reports; workers write nothing. With
-    ``--poolspec-report``, every report also goes to the journal as it comes
-    (:mod:`conformance.journal`), so a run that dies still leaves what it had found.
-    """
-
-    def __init__(self, config: pytest.Config, kit: Kit) -> None:
-        self.config = config
-        self.kit = kit
-        self.findings = report.Findings()
-        self.is_worker = hasattr(config, "workerinput")
-        path = config.getoption("poolspec_report")
-        self.report_path = Path(path) if path and not self.is_worker else None
-        self.journal = journal.Journal(journal.path_beside(self.report_path), self.header()) if self.report_path else None
-
-    def pytest_runtest_logstart(self, nodeid: str) -> None:
-        self.findings.start(nodeid)
-        if self.journal is not None:
-            self.journal.start(nodeid)
-
-    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
-        record = record_of(report)
-        self.findings.add(record)
-        if self.journal is not None:
-            self.journal.report(record)
-
-    def selected(self) -> Optional[List[str]]:
-        return sorted(self.kit.selected) if self.kit.selected is not None else None
-
-    @pytest.hookimpl(hookwrapper=True)
-    def pytest_sessionfinish(self, session: pytest.Session) -> Generator[None, Any, None]:
-        """A clause its baseline expects to fail, every test of which passed, fails the run."""
-        if not self.is_worker and any(finding.outcome == "xpassed" for finding in self.findings.clauses(self.selected()).values()):
-            session.exitstatus = pytest.ExitCode.TESTS_FAILED
-        yield
-        if self.journal is not None and self.report_path is not None:
-            self.journal.finish(int(session.exitstatus))
-            report.write_json(self.report_path, report.document(self.header(), self.findings, self.selected(), int(session.exitstatus)))
-
-    def pytest_terminal_summary(self, terminalreporter: Any) -> None:
-        if self.is_worker:
-            return
-        terminalreporter.write_sep("=", f"poolspec compliance of {self.kit.impl.spec}")
-        for line in report.summary_lines(self.findings.clauses(self.selected()), self.findings.notes()):
-            terminalreporter.write_line(line)
-        if self.report_path:
-            terminalreporter.write_line(f"JSON report: {self.report_path} (journal: {journal.path_beside(self.report_path)})")
-
-    def header(self) -> Dict[str, Any]:
-        impl = self.kit.impl
-        made = self.kit.probe.pool_type
-        return {
-            "poolspec": report.kit_version(),
-            "implementation": {
-                "spec": impl.spec,
-                "version": impl.version,
-                "file": impl.file,
-                "timeout_error": f"{impl.timeout_error.__module__}.{impl.timeout_error.__qualname__}",
-                "pool_class": f"{made.__module__}.{made.__qualname__}" if made is not None else None,
-                "pool_class_version": package_version(made.__module__) if made is not None else None,
-            },
-            "python": {"version": sys.version.split()[0], "implementation": sys.implementation.name},
-            "profile": self.kit.profile,
-            "hypothesis_seed": self.kit.seed,
-            "strict": self.kit.strict,
-            "hang_limit": self.kit.hang_limit,
-            "clause_maxfail": self.kit.clause_maxfail,
-            "selected_clauses": self.selected(),
-            "baselines": list(self.kit.baseline_files),
-        }

@@ -22,7 +22,17 @@ import threading
 import time
 import warnings
 import weakref
-from typing import Any, Callable, Hashable, List, Optional, Sequence, Set, TypeVar, Union
+from typing import (
+    Any,
+    Callable,
+    Hashable,
+    List,
+    Optional,
+    Sequence,
+    Set,
+    TypeVar,
+    Union,
+)
 
 import pytest
 
