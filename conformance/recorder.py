@@ -29,9 +29,11 @@ class Recorder:
     """Gathers the findings from every test report and writes the summary and the JSON report.
 
     Registered as a plugin of its own when an implementation is checked. Under pytest-xdist it
-    runs on the controller, which receives every worker's reports; workers write nothing. With
-    ``--poolspec-report``, every report also goes to the journal as it comes
-    (:mod:`conformance.journal`), so a run that dies still leaves what it had found.
+    runs on the controller, which receives every worker's reports; workers write nothing. Every
+    report also goes to the journal as it comes (:mod:`conformance.journal`): beside the JSON
+    report with ``--poolspec-report``, else in pytest's cache folder (``.pytest_cache``), so a run
+    that dies still leaves what it had found. A run that finds the journal of a run that died in
+    the cache folder says so in its header and keeps that journal aside.
     """
 
     def __init__(self, config: pytest.Config, kit: Kit) -> None:
@@ -41,7 +43,27 @@ class Recorder:
         self.is_worker = hasattr(config, "workerinput")
         path = config.getoption("poolspec_report")
         self.report_path = Path(path) if path and not self.is_worker else None
-        self.journal = journal.Journal(journal.path_beside(self.report_path), self.header()) if self.report_path else None
+        self.previous_death: Optional[str] = None
+        self.journal: Optional[journal.Journal] = None
+
+    def pytest_sessionstart(self) -> None:
+        """Open the journal (pytest's cache folder is known by now), before the header is shown."""
+        journal_path = self._journal_path()
+        if journal_path is not None:
+            if self.report_path is None:
+                self.previous_death = _keep_a_dead_run(journal_path)
+            self.journal = journal.Journal(journal_path, self.header())
+
+    def _journal_path(self) -> Optional[Path]:
+        if self.is_worker:
+            return None
+        if self.report_path is not None:
+            return journal.path_beside(self.report_path)
+        cache = getattr(self.config, "cache", None)  # None with -p no:cacheprovider
+        return Path(cache.mkdir("poolspec")) / "journal.jsonl" if cache is not None else None
+
+    def pytest_report_header(self) -> Optional[str]:
+        return f"poolspec: {self.previous_death}" if self.previous_death else None
 
     def pytest_runtest_logstart(self, nodeid: str) -> None:
         self.findings.start(nodeid)
@@ -63,8 +85,9 @@ class Recorder:
         if not self.is_worker and any(finding.outcome == "xpassed" for finding in self.findings.clauses(self.selected()).values()):
             session.exitstatus = pytest.ExitCode.TESTS_FAILED
         yield
-        if self.journal is not None and self.report_path is not None:
+        if self.journal is not None:
             self.journal.finish(int(session.exitstatus))
+        if self.report_path is not None:
             write_json(self.report_path, document(self.header(), self.findings, self.selected(), int(session.exitstatus)))
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
@@ -98,3 +121,16 @@ class Recorder:
             "selected_clauses": self.selected(),
             "baselines": list(self.kit.baseline_files),
         }
+
+
+def _keep_a_dead_run(path: Path) -> Optional[str]:
+    """If the journal at ``path`` is of a run that died, move it aside and say which test was running."""
+    if not path.exists():
+        return None
+    run = journal.replay(path)
+    if run.exit_status is not None:
+        return None
+    kept = path.with_name("died.jsonl")
+    path.replace(kept)
+    running = f" while running {run.findings.running}" if run.findings.running else ""
+    return f"the last run in this folder died{running}; its journal is {kept} (python -m conformance.report {kept})"

@@ -476,3 +476,15 @@ def test_a_run_that_dies_leaves_its_outcomes_and_names_the_test_that_ended_it(br
     assert document["implementation"]["spec"] == "broken_pools:KillsTheProcess"
     assert document["clauses"]["apply.returns-value"]["outcome"] == "passed"
     assert [test["kind"] for test in document["clauses"]["map.order"]["tests"]] == ["died"]
+
+
+def test_the_next_run_says_which_test_the_last_run_died_in(broken: pytest.Pytester) -> None:
+    # With pytest's cache (no --poolspec-report), the journal is kept in .pytest_cache.
+    killed = broken.runpytest_subprocess("--impl=broken_pools:KillsTheProcess", "--clause=map.order")
+    assert killed.ret == -signal.SIGKILL
+    result = broken.runpytest_subprocess("--impl=broken_pools:Reversed", "--clause=apply.returns-value")
+    result.stdout.fnmatch_lines(
+        ["poolspec: the last run in this folder died while running *test_map_returns_every_result_in_input_order?map.order?; its journal is */died.jsonl*"]
+    )
+    again = broken.runpytest_subprocess("--impl=broken_pools:Reversed", "--clause=apply.returns-value")
+    again.stdout.no_fnmatch_line("*the last run in this folder died*")
