@@ -6,6 +6,8 @@
   PyPy, the third-party pools, the self-check, mypy, coverage);
 - ``python3 dev.py compliance``: the kit matrix, then COMPLIANCE.md from its reports;
 - ``python3 dev.py killmatrix``: the whole kit on every broken pool, into docs/kill-matrix.md;
+- ``python3 dev.py pages``: docs/clauses.md, COMPLIANCE.md and docs/kill-matrix.md rendered again
+  from the clause registry, the catalogue and the stored data, running no kit (seconds);
 - ``python3 dev.py bench``: the benchmark, into docs/benchmark.md.
 
 It needs only a Python 3.8+ with pip. It makes ``.dev-venv`` holding tox, then runs tox, which
@@ -34,6 +36,7 @@ COMMANDS = {
     "test": [[]],
     "compliance": [["-e", MATRIX], ["-e", "compliance"]],
     "killmatrix": [["-e", "killmatrix"]],
+    "pages": [["-e", "pages"]],
     "bench": [["-e", "bench"]],
 }
 

@@ -3,34 +3,48 @@
 The one capability so far is ``threads``: tasks run in threads of the calling process, so a test
 can share gates, lists and exception objects with them. A process pool (``multiprocessing.pool:Pool``,
 billiard's, joblib's) lacks it, and the clauses that need it are skipped with that reason instead
-of failing. The probe builds one pool with one worker and asks a task for its process id, bounded
-by the hang limit; a pool that cannot be probed is assumed to have every capability, so that the
-clauses themselves report what is wrong with it.
+of failing. The probe builds one pool with one worker on the kit's home thread and asks a task for
+its process id, bounded by the hang limit; a pool that cannot be probed is assumed to have every
+capability, so that the clauses themselves report what is wrong with it. The probe also tells the
+class of the pools the factory makes, which the report header names with its package's version.
 """
 
 from __future__ import annotations
 
 import os
-from typing import FrozenSet
+from dataclasses import dataclass
+from typing import Any, FrozenSet, List, Optional
 
 from .clauses import CAPABILITIES
+from .home import HOME
 from .impl import Implementation
-from .watchdog import run_bounded
 
 
-def detect(impl: Implementation, limit: float) -> FrozenSet[str]:
-    """The capabilities (names from :data:`conformance.clauses.CAPABILITIES`) ``impl`` has."""
+@dataclass(frozen=True)
+class Probe:
+    """What the probe found: the capabilities (names from :data:`CAPABILITIES`) and the pools' class."""
+
+    capabilities: FrozenSet[str]
+    pool_type: Optional[type]
+
+
+def detect(impl: Implementation, limit: float) -> Probe:
+    """Ask ``impl`` what it can do, by building one pool and running one task on it."""
+    made: List[Any] = []
 
     def tasks_run_in_this_process() -> bool:
         pool = impl.new_pool(1)
+        made.append(pool)
         try:
             return bool(pool.apply(os.getpid) == os.getpid())
         finally:
-            pool.terminate()
-            pool.join()
+            for step in ("terminate", "join"):
+                if callable(getattr(pool, step, None)):
+                    getattr(pool, step)()
 
     try:
-        in_process = run_bounded(tasks_run_in_this_process, limit, "the capability probe")
+        in_process: Optional[bool] = HOME.run(tasks_run_in_this_process, limit, "the capability probe")
     except BaseException:  # noqa: BLE001 - an implementation that cannot be probed is checked in full
-        return frozenset(CAPABILITIES)
-    return frozenset(CAPABILITIES) if in_process else frozenset(CAPABILITIES) - {"threads"}
+        in_process = None
+    lacking = {"threads"} if in_process is False else set()
+    return Probe(frozenset(CAPABILITIES) - lacking, type(made[0]) if made else None)

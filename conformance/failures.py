@@ -10,7 +10,11 @@ Kinds of failure, each with its status word in the terminal:
 * ``threads-left``: the scenario passed, but threads it started outlived ``terminate()`` and
   ``join()`` (``THREADS LEFT``); that breaks :data:`THREADS_CLAUSE`, not the test's own clauses;
 * ``xpass``: a baseline says the test fails, but it passed (``FAILED``);
-* ``error``: a fixture failed, before or after the scenario (``ERROR``).
+* ``error``: a fixture failed, before or after the scenario (``ERROR``);
+* ``died``: only in a report summed up from the journal of a run that died: the process ended
+  while this test was running (:mod:`conformance.journal`).
+
+What the kit could not observe is not a failure: see :mod:`conformance.unobserved`.
 """
 
 from __future__ import annotations

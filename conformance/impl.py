@@ -110,10 +110,15 @@ def _package_chain(module: ModuleType) -> List[ModuleType]:
 
 def _version(module: ModuleType) -> str:
     """The version of the package that provides ``module`` (Python's own for the stdlib)."""
-    top = module.__name__.partition(".")[0]
+    return package_version(module.__name__)
+
+
+def package_version(module_name: str) -> str:
+    """The version of the package that provides the module ``module_name``, or ``unknown``."""
+    top = module_name.partition(".")[0]
     if top == "multiprocessing":
         return f"stdlib of Python {sys.version.split()[0]}"
-    version = getattr(sys.modules[top], "__version__", None)
+    version = getattr(sys.modules.get(top), "__version__", None)
     if version is None:
         try:
             from importlib import metadata

@@ -1,12 +1,17 @@
 """Making pools of the implementation under test, and running scenarios on them without hanging.
 
 A :class:`Pools` object is the suite's ``make_pool`` fixture. Every scenario (a test, or one
-hypothesis example) runs on a daemon thread under the hang limit; afterwards every gate and
-sequencer is opened and every pool it made is terminated and joined, again under the limit. Then
-no thread the scenario started may still be running (:class:`ThreadsLeft` otherwise). After a
-HANG the pools are abandoned: their threads cannot be killed, and the next scenario makes fresh
-ones. A pool thread calling ``os._exit()`` fails the scenario as ``EXIT`` instead of ending the
-run (:mod:`conformance.exits`).
+hypothesis example) runs on the kit's home thread (:mod:`conformance.home`) under the hang limit;
+afterwards every gate and sequencer is opened and every pool it made is terminated and joined on
+that thread, again under the limit. Then no thread the scenario started may still be running
+(:class:`ThreadsLeft` otherwise). After a HANG the pools are abandoned: their threads cannot be
+killed, and the next scenario makes fresh ones. A pool thread calling ``os._exit()`` fails the
+scenario as ``EXIT`` instead of ending the run (:mod:`conformance.exits`).
+
+Stopping the pools is the kit's business, not a clause's: when a pool cannot be stopped (it has no
+``terminate()``, or ``terminate()`` or ``join()`` raises or hangs), the scenario's outcome stands,
+the threads-left check is skipped, and what happened is kept in :attr:`Pools.notes`, which the
+report shows apart from the clauses.
 """
 
 from __future__ import annotations
@@ -14,16 +19,29 @@ from __future__ import annotations
 import functools
 import os
 import threading
-import warnings
 import time
-from typing import Any, Callable, Hashable, List, Optional, Sequence, Set, TypeVar, Union
+import warnings
+import weakref
+from typing import (
+    Any,
+    Callable,
+    Hashable,
+    List,
+    Optional,
+    Sequence,
+    Set,
+    TypeVar,
+    Union,
+)
 
 import pytest
 
 from .exits import GUARD, ExitWarning, exit_failure
+from .home import HOME
 from .impl import Implementation
 from .process_gate import ProcessGate
 from .sequencer import Sequencer
+from .unobserved import unobserved
 from .watchdog import RUNNER_PREFIX, Hang, run_bounded, thread_stacks
 
 T = TypeVar("T")
@@ -68,6 +86,17 @@ class Pools:
         self._made: List[Any] = []
         self._to_open: List[Union[Gate, ProcessGate, Sequencer]] = []
         self._threads_before: Set[threading.Thread] = set()
+        self.notes: List[str] = []
+        """What the kit could not do with this test's pools (stop them), one line each."""
+
+    @property
+    def patience(self) -> float:
+        """Seconds a scenario waits for what must happen soon (a task to start, a call to return).
+
+        Half the hang limit: such a failure is reported as what it is, before the scenario's own
+        bound (the hang limit) would make it a HANG; a wait as long as that bound would race it.
+        """
+        return self.hang_limit / 2
 
     def __call__(self, processes: int = 2, initializer: Any = None, initargs: Any = ()) -> Any:
         """A new pool; a constructor that raises fails the test in one line."""
@@ -105,29 +134,54 @@ class Pools:
         self._to_open.append(sequencer)
         return sequencer
 
-    def bounded(self, call: Callable[[], T], what: str) -> T:
-        """``call()``, or a :class:`Hang` if it blocks past the hang limit."""
-        return run_bounded(call, self.hang_limit, what, self.new_threads)
+    def bounded(self, call: Callable[[], T], what: str, limit: Optional[float] = None) -> T:
+        """``call()`` on the home thread, or a :class:`Hang` if it blocks past ``limit`` (the hang limit)."""
+        return HOME.run(call, self.hang_limit if limit is None else limit, what, self.new_threads)
+
+    def weak_reference(self, pool: Any) -> "weakref.ref[Any]":
+        """A weak reference to ``pool``; a pool that cannot have one leaves the test UNOBSERVED.
+
+        Such a pool is then stopped with the scenario's own.
+        """
+        try:
+            return weakref.ref(pool)
+        except TypeError as exc:
+            self._made.append(pool)
+            unobserved(f"the kit needs a weak reference to the pool to see whether it was collected, and {type(pool).__name__} objects cannot have one ({exc})")
 
     def new_threads(self) -> List[threading.Thread]:
         """Threads started since the scenario began (the pools' threads among them)."""
         return [thread for thread in threading.enumerate() if thread not in self._threads_before]
 
-    def guard(self, scenario: Callable[..., Any]) -> Callable[..., Any]:
-        """``scenario`` run under the hang limit, between :meth:`begin` and :meth:`end`."""
+    def guard(self, scenario: Callable[..., Any], confirmations: int = 0) -> Callable[..., Any]:
+        """``scenario`` run under the hang limit, between :meth:`begin` and :meth:`end`.
+
+        A scenario that passes is run ``confirmations`` more times; if one of them fails, that
+        failure is raised, with a note that the scenario is flaky.
+        """
 
         @functools.wraps(scenario)
         def guarded(*args: Any, **kwargs: Any) -> Any:
-            self.begin()
-            try:
-                result = self.bounded(lambda: scenario(*args, **kwargs), "the scenario")
-            except BaseException as failure:
-                self.end(failure)
-                raise
-            self.end(None)
+            result = self._run(scenario, args, kwargs)
+            for run in range(2, confirmations + 2):
+                try:
+                    self._run(scenario, args, kwargs)
+                except BaseException:
+                    self.notes.append(f"flaky: the scenario passed, then failed when the kit ran it again (run {run})")
+                    raise
             return result
 
         return guarded
+
+    def _run(self, scenario: Callable[..., Any], args: Any, kwargs: Any) -> Any:
+        self.begin()
+        try:
+            result = self.bounded(lambda: scenario(*args, **kwargs), "the scenario")
+        except BaseException as failure:
+            self.end(failure)
+            raise
+        self.end(None)
+        return result
 
     def begin(self) -> None:
         """A scenario starts: the threads running now are not its own, and ``os._exit`` is guarded.
@@ -145,10 +199,10 @@ class Pools:
 
         After a :class:`Hang`, or a call of ``os._exit`` by a pool thread (which fails the test as
         ``EXIT`` whatever the scenario's own outcome, also when made while its pools are stopped),
-        the pools are abandoned; after another failure they are terminated and joined; after
-        success they are too, and no thread the scenario started may be left. An error while
-        stopping the pools is raised only if the scenario itself passed. A stateful test, whose
-        example is not one call, calls these two itself.
+        the pools are abandoned; otherwise they are terminated and joined. A pool that cannot be
+        stopped is a note (:attr:`notes`), never the scenario's failure; after success, if every
+        pool stopped, no thread the scenario started may be left. A stateful test, whose example is
+        not one call, calls these two itself.
         """
         exits = GUARD.take()
         if exits:
@@ -157,15 +211,12 @@ class Pools:
         if isinstance(failure, Hang):
             self._abandon()
             return
-        cleanup_error = self._cleanup()
+        stopped = self._cleanup()
         exits = GUARD.take()
         if exits:
             raise exit_failure(exits, "while the kit terminated and joined the scenario's pools")
-        if failure is not None:
-            return  # the scenario's own failure is the one to report
-        if cleanup_error is not None:
-            raise cleanup_error
-        self.check_no_thread_left()
+        if failure is None and stopped:
+            self.check_no_thread_left()
 
     def _release(self) -> List[Any]:
         """Open every gate and sequencer and forget the scenario's pools: the pools to stop."""
@@ -175,20 +226,35 @@ class Pools:
         made, self._made = self._made, []
         return made
 
-    def _cleanup(self) -> Optional[BaseException]:
-        """Terminate and join every pool of the scenario, each in turn: the first error, if any.
+    def _cleanup(self) -> bool:
+        """Terminate and join every pool of the scenario, each in turn: whether all of them stopped.
 
-        A pool whose ``terminate()`` or ``join()`` raises (the stdlib's, after a callback raised)
-        does not stop the cleanup of the others.
+        A pool that has no ``terminate()`` or ``join()``, or whose call raises or hangs (the
+        stdlib's ``join()`` after a callback raised), is left as it is and noted; the others are
+        still stopped.
         """
-        first_error: Optional[BaseException] = None
+        stopped = True
         for pool in self._release():
-            try:
-                self.bounded(pool.terminate, "terminate() after the scenario")
-                self.bounded(pool.join, "join() after terminate()")
-            except BaseException as error:  # noqa: BLE001 - reported once every pool was stopped
-                first_error = first_error or error
-        return first_error
+            for step, after in (("terminate", "after the scenario"), ("join", "after terminate()")):
+                problem = self._stop_step(pool, step, after)
+                if problem is not None:
+                    self.notes.append(f"the kit could not stop a pool of the scenario: {problem}; its threads were left running")
+                    stopped = False
+                    break
+        return stopped
+
+    def _stop_step(self, pool: Any, step: str, after: str) -> Optional[str]:
+        """Call ``pool.<step>()`` bounded: None if it returned, else what happened instead."""
+        method = getattr(pool, step, None)
+        if not callable(method):
+            return f"it has no {step}()"
+        try:
+            self.bounded(method, f"{step}() {after}")
+        except Hang as hang:
+            return str(hang).partition("\n")[0].replace("HANG: ", "", 1)
+        except BaseException as error:  # noqa: BLE001 - noted; the next pool is still stopped
+            return f"{step}() {after} raised {error!r}"
+        return None
 
     def _abandon(self) -> None:
         for pool in self._release():

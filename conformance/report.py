@@ -1,33 +1,58 @@
 """What the run found, clause by clause: the terminal compliance summary and the JSON report.
 
 The findings are gathered from pytest's own test reports (``pytest_runtest_logreport``), which
-pytest-xdist forwards from its workers to the controller, together with the ``user_properties``
-the plugin attaches to each report (also written into junit XML by ``--junitxml``):
+pytest-xdist forwards from its workers to the controller, each turned into a plain record
+(:func:`record_of`) with the ``user_properties`` the plugin attaches (also written into junit XML
+by ``--junitxml``):
 
 * ``clauses``: the ids of the clauses the test checks, space-separated;
-* ``poolspec_kind``, ``poolspec_broken``, ``poolspec_message``: for a failure, its kind (see
-  :mod:`conformance.failures`), the clauses it breaks and a short message.
+* ``poolspec_kind``, ``poolspec_broken``, ``poolspec_message``: for a failure (or an UNOBSERVED
+  test), its kind (see :mod:`conformance.failures`), the clauses it breaks and a short message;
+* ``poolspec_notes``: what the kit could not do with the test's pools, one line each.
 
-A clause's outcome is the worst of its tests': ``failed`` (a test failed in a way that breaks it),
-then ``xfailed`` (it fails as its baseline expects), ``passed``, ``skipped`` (not applicable here),
-and ``not-run`` (no test of it was selected).
+The same records go to the journal (:mod:`conformance.journal`) as they come, so a run that dies
+can still be summed up from it: ``python -m conformance.report JOURNAL --output REPORT.json``.
+
+A clause's outcome is the first of its tests' outcomes in this order: ``failed`` (a test failed
+in a way that breaks it), ``xfailed`` (it fails as its baseline expects: some of its tests fail),
+``xpassed`` (its baseline expects it to fail, but every one of its tests passed: the entry is
+stale, which fails the run), ``unobserved`` (the kit could not observe some of
+its behaviour; see :mod:`conformance.unobserved`), ``passed``, ``skipped`` (not applicable here, or
+not run after an earlier failure of the clause), and ``not-run`` (no test of it was selected).
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import sys
 from collections import Counter, defaultdict
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Dict, List
+from typing import Any, Dict, List, Optional, Sequence
 
 import pytest
 
 from .clauses import CLAUSES, Clause
 
-CLAUSE_OUTCOMES = ("failed", "xfailed", "passed", "skipped", "not-run")
-"""From worst to best: a clause takes the worst outcome of its tests."""
+CLAUSE_OUTCOMES = ("failed", "xfailed", "xpassed", "unobserved", "passed", "skipped", "not-run")
+"""In order of precedence: a clause takes the first of its tests' outcomes in this order."""
+
+Record = Dict[str, Any]
+"""A test report as plain data: what :func:`record_of` keeps, as the journal stores it."""
+
+
+def record_of(report: pytest.TestReport) -> Record:
+    """What the findings need of one test report, as JSON-able data."""
+    return {
+        "nodeid": report.nodeid,
+        "when": report.when,
+        "outcome": report.outcome,
+        "wasxfail": getattr(report, "wasxfail", None),
+        "skip_reason": _skip_reason(report.longrepr) if report.skipped else "",
+        "duration": report.duration,
+        "properties": {str(name): str(value) for name, value in report.user_properties},
+    }
 
 
 @dataclass
@@ -41,6 +66,7 @@ class TestFinding:
     broken: List[str] = field(default_factory=list)
     message: str = ""
     duration: float = 0.0
+    notes: List[str] = field(default_factory=list)
 
 
 @dataclass
@@ -51,35 +77,55 @@ class ClauseFinding:
 
 
 class Findings:
-    """Test findings gathered from reports, and the clause outcomes they add up to."""
+    """Test findings gathered from report records, and the clause outcomes they add up to."""
 
     def __init__(self) -> None:
         self.tests: Dict[str, TestFinding] = {}
+        self.running: Optional[str] = None
+        """The test that has started and not yet finished, if any."""
 
-    def add(self, report: pytest.TestReport) -> None:
-        properties = dict(report.user_properties)
+    def start(self, nodeid: str) -> None:
+        self.running = nodeid
+
+    def died(self) -> None:
+        """The process ended during the running test: that test failed, as ``died``, for all its clauses."""
+        test = self.tests.get(self.running or "")
+        if test is not None:
+            test.outcome, test.kind, test.broken = "failed", "died", list(test.clauses)
+            test.message = "the process ended while this test was running (the journal has no later line)"
+
+    def add(self, record: Record) -> None:
+        properties: Dict[str, str] = record["properties"]
+        if record["when"] == "teardown" and self.running == record["nodeid"]:
+            self.running = None
         if "clauses" not in properties:
             return
-        test = self.tests.setdefault(report.nodeid, TestFinding(report.nodeid, str(properties["clauses"]).split()))
-        test.duration += report.duration
+        test = self.tests.setdefault(record["nodeid"], TestFinding(record["nodeid"], properties["clauses"].split()))
+        test.duration += record["duration"]
+        test.notes += [note for note in properties.get("poolspec_notes", "").split("\n") if note and note not in test.notes]
         if test.outcome == "failed":
             return
-        if report.failed:
+        if record["outcome"] == "failed":
             test.outcome = "failed"
-            test.kind = str(properties.get("poolspec_kind", "assertion"))
-            test.broken = str(properties.get("poolspec_broken", "")).split()
-            test.message = str(properties.get("poolspec_message", ""))
-        elif report.skipped and hasattr(report, "wasxfail"):
-            test.outcome, test.message = "xfailed", str(report.wasxfail)
-        elif report.skipped:
-            test.outcome, test.message = "skipped", _skip_reason(report.longrepr)
+            test.kind = properties.get("poolspec_kind", "assertion")
+            test.broken = properties.get("poolspec_broken", "").split()
+            test.message = properties.get("poolspec_message", "")
+        elif record["wasxfail"] is not None:
+            test.outcome = "xfailed" if record["outcome"] == "skipped" else "xpassed"
+            test.message = record["wasxfail"]
+        elif properties.get("poolspec_kind") == "unobserved":
+            test.outcome, test.kind, test.message = "unobserved", "unobserved", properties.get("poolspec_message", "")
+        elif record["outcome"] == "skipped":
+            test.outcome, test.message = "skipped", record["skip_reason"]
 
-    def clauses(self) -> Dict[str, ClauseFinding]:
-        """Every registered clause with its outcome in this run."""
-        findings = {clause_id: ClauseFinding(clause) for clause_id, clause in CLAUSES.items()}
+    def clauses(self, selected: Optional[Sequence[str]] = None) -> Dict[str, ClauseFinding]:
+        """The clauses with their outcome in this run: every registered clause, or those ``selected``."""
+        findings = {clause_id: ClauseFinding(clause) for clause_id, clause in CLAUSES.items() if selected is None or clause_id in selected}
         for test in self.tests.values():
             for clause_id in dict.fromkeys([*test.clauses, *test.broken]):
-                finding = findings[clause_id]
+                finding = findings.get(clause_id)
+                if finding is None:
+                    continue
                 finding.tests.append(test)
                 outcome = test.outcome
                 if outcome == "failed" and clause_id not in test.broken:
@@ -88,6 +134,10 @@ class Findings:
                     finding.outcome = outcome
         return findings
 
+    def notes(self) -> Dict[str, int]:
+        """Each note on what the kit could not do, with the number of tests it came up in."""
+        return dict(Counter(note for test in self.tests.values() for note in test.notes))
+
 
 def _skip_reason(longrepr: Any) -> str:
     if isinstance(longrepr, (tuple, list)) and len(longrepr) == 3:
@@ -95,26 +145,46 @@ def _skip_reason(longrepr: Any) -> str:
     return str(longrepr)
 
 
-def summary_lines(findings: Dict[str, ClauseFinding]) -> List[str]:
-    """Per clause family: how many clauses had each outcome; then the failed clauses, by id."""
+def summary_lines(findings: Dict[str, ClauseFinding], notes: Dict[str, int], running: Optional[str] = None) -> List[str]:
+    """Per clause family: how many clauses had each outcome; then the clauses to look at, by id."""
     families: Dict[str, Counter[str]] = defaultdict(Counter)
     for finding in findings.values():
         families[finding.clause.family][finding.outcome] += 1
-    width = max(len(family) for family in families)
+    width = max((len(family) for family in families), default=0)
     lines = []
     for family, counts in families.items():
         total = sum(counts.values())
         parts = ", ".join(f"{counts[outcome]} {outcome}" for outcome in CLAUSE_OUTCOMES if counts[outcome])
         lines.append(f"{family:<{width}}  {total:>2} clause{'s' if total != 1 else ' '}: {parts}")
-    for outcome, label in (("failed", "failed clauses"), ("xfailed", "expected failures (baseline)")):
+    labels = (
+        ("failed", "failed clauses"),
+        ("xpassed", "expected to fail by the baseline, but every test passed (remove the entry)"),
+        ("xfailed", "expected failures (baseline)"),
+        ("unobserved", "not observed, for a reason of the kit's (not a failure of the pool)"),
+    )
+    for outcome, label in labels:
         named = [_with_kinds(finding) for finding in findings.values() if finding.outcome == outcome]
         if named:
             lines.append(f"{label}: {', '.join(named)}")
+    stopped = [test for finding in findings.values() for test in finding.tests if test.message.startswith(STOPPED_PREFIX)]
+    if stopped:
+        lines.append(f"{len({test.nodeid for test in stopped})} test(s) not run after an earlier HANG or failure of their clause")
+    for note, count in sorted(notes.items()):
+        lines.append(f"note ({count} test{'s' if count != 1 else ''}): {note}")
+    if running is not None:
+        lines.append(f"the run ended while this test was running: {running}")
     return lines
 
 
+STOPPED_PREFIX = "not run after "
+"""How the reason of a test skipped after its clause hung or failed begins (see the plugin)."""
+
+
 def _with_kinds(finding: ClauseFinding) -> str:
-    kinds = sorted({test.kind for test in finding.tests if test.outcome == "failed" and test.kind not in ("", "assertion")})
+    kinds = sorted({test.kind for test in finding.tests if test.outcome in ("failed", "unobserved") and test.kind not in ("", "assertion", "unobserved")})
+    if finding.outcome == "unobserved":
+        causes = sorted({test.message for test in finding.tests if test.outcome == "unobserved"})
+        return f"{finding.clause.id} ({'; '.join(causes)})"
     return f"{finding.clause.id} ({', '.join(kinds)})" if kinds else finding.clause.id
 
 
@@ -128,13 +198,20 @@ def kit_version() -> str:
         return "unknown"
 
 
-def write_json(path: Path, header: Dict[str, Any], findings: Dict[str, ClauseFinding], exit_status: int) -> None:
-    """The run as JSON: what was checked, how, and every clause's outcome with its tests."""
-    document = {
+def document(header: Dict[str, Any], findings: Findings, selected: Optional[Sequence[str]], exit_status: Optional[int]) -> Dict[str, Any]:
+    """The run as JSON data: what was checked, how, and every clause's outcome with its tests.
+
+    ``exit_status`` is None for a run that did not finish; ``running`` then names the test that
+    was running when it ended, if one was.
+    """
+    clauses = findings.clauses(selected)
+    return {
         **header,
-        "python": {"version": sys.version.split()[0], "implementation": sys.implementation.name},
+        "complete": exit_status is not None,
         "exit_status": exit_status,
-        "summary": dict(Counter(finding.outcome for finding in findings.values())),
+        "running": findings.running,
+        "summary": dict(Counter(finding.outcome for finding in clauses.values())),
+        "notes": findings.notes(),
         "clauses": {
             clause_id: {
                 "family": finding.clause.family,
@@ -144,9 +221,38 @@ def write_json(path: Path, header: Dict[str, Any], findings: Dict[str, ClauseFin
                 "outcome": finding.outcome,
                 "tests": [asdict(test) for test in finding.tests],
             }
-            for clause_id, finding in findings.items()
+            for clause_id, finding in clauses.items()
         },
     }
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
 
+
+def write_json(path: Path, data: Dict[str, Any]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    """``python -m conformance.report JOURNAL [--output REPORT.json]``: sum up a run from its journal.
+
+    For a run that died: prints the compliance summary of what it had found and the test that was
+    running, and writes the JSON report. Exits 1 if the run did not finish or found failures.
+    """
+    from . import journal
+
+    parser = argparse.ArgumentParser(prog="python -m conformance.report", description=main.__doc__)
+    parser.add_argument("journal", type=Path, help="the journal of a kit run (REPORT.jsonl beside --poolspec-report=REPORT.json)")
+    parser.add_argument("--output", type=Path, help="write the JSON report here")
+    args = parser.parse_args(argv)
+    run = journal.replay(args.journal)
+    for line in summary_lines(run.findings.clauses(run.selected), run.findings.notes(), run.findings.running if run.exit_status is None else None):
+        print(line)
+    if run.exit_status is None:
+        print("the run did not finish: this is what it had found")
+    if args.output:
+        write_json(args.output, document(run.header, run.findings, run.selected, run.exit_status))
+    failing = any(finding.outcome in ("failed", "xpassed") for finding in run.findings.clauses(run.selected).values())
+    return 1 if run.exit_status is None or run.exit_status != 0 or failing else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

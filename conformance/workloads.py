@@ -25,7 +25,7 @@ from typing import Any, Callable, Generic, Iterator, List, NamedTuple, Optional,
 from hypothesis import strategies as st
 
 from .pools import Gate, Pools
-from .watchdog import RUNNER_PREFIX, Hang, run_bounded
+from .watchdog import RUNNER_PREFIX, Hang
 
 T = TypeVar("T")
 
@@ -238,7 +238,7 @@ def soon(pools: Pools, call: Callable[[], T], what: str) -> T:
 
     Shorter than the scenario's own bound, so a failure names this call, not the whole scenario.
     """
-    return run_bounded(call, pools.hang_limit / 2, what, pools.new_threads)
+    return pools.bounded(call, what, limit=pools.patience)
 
 
 

@@ -1,4 +1,8 @@
-"""COMPLIANCE.md: generated from the matrix data, and the data current with the clause registry."""
+"""COMPLIANCE.md: rendered from the matrix data and the current clause registry.
+
+The runs need not cover every clause of the registry: a clause added since shows as "not run on
+this version of the kit", so adding one never makes these tests wait for a new matrix run.
+"""
 
 from __future__ import annotations
 
@@ -8,10 +12,11 @@ from pathlib import Path
 from typing import Any, Dict
 
 from conformance import compliance
-from conformance.clauses import CLAUSES
+from conformance.clauses import CLAUSES, Clause
 
 ROOT = Path(__file__).resolve().parent.parent
 RERUN = "run python3 dev.py compliance"
+RENDER = "run python3 dev.py pages (renders it again from compliance/matrix.json)"
 
 
 def matrix() -> Dict[str, Any]:
@@ -19,12 +24,11 @@ def matrix() -> Dict[str, Any]:
 
 
 def test_compliance_md_is_rendered_from_the_matrix_data() -> None:
-    assert (ROOT / "COMPLIANCE.md").read_text(encoding="utf-8") == compliance.render(matrix()), f"COMPLIANCE.md is out of date: {RERUN}"
+    assert (ROOT / "COMPLIANCE.md").read_text(encoding="utf-8") == compliance.render(matrix(), CLAUSES), f"COMPLIANCE.md is out of date: {RENDER}"
 
 
-def test_every_run_of_the_matrix_covers_the_current_clauses() -> None:
-    stale = {run["implementation"] + " on " + run["python"]: sorted(set(CLAUSES) ^ set(run["outcomes"])) for run in matrix()["runs"]}
-    assert not {run: clauses for run, clauses in stale.items() if clauses}, f"the matrix predates the clause registry: {RERUN}"
+def test_the_runs_of_the_matrix_are_well_formed() -> None:
+    assert not compliance.malformed_runs(matrix()), f"compliance/matrix.json was not written by the kit: {RERUN}"
 
 
 def test_the_matrix_has_every_implementation_of_the_tox_matrix() -> None:
@@ -59,4 +63,29 @@ def test_the_table_is_collected_from_kit_reports(tmp_path: Path) -> None:
     page = output.read_text()
     assert "| `map.order` | ✗ 3.8 ✓ 3.13 |" in page
     assert f"- `map.order` (fail on 3.8): why it fails (baselines{os.sep}x.txt:3)" in page
-    assert page == compliance.render(json.loads(data.read_text()))
+    assert page == compliance.render(json.loads(data.read_text()), CLAUSES)
+
+
+def test_a_clause_the_runs_predate_shows_as_not_run_on_this_version(tmp_path: Path) -> None:
+    run = {"implementation": "x:Pool", "version": "1", "python": "3.11.7", "profile": "ci", "outcomes": {"map.order": "passed"}, "notes": {}}
+    data = {"generated": "2026-01-01", "poolspec": "0.1.0", "runs": [run]}
+    registry = {"map.order": CLAUSES["map.order"], "map.new": Clause("map.new", "new behaviour", "documented", "the docs")}
+    page = compliance.render(data, registry)
+    assert "| `map.order` | ✓ |" in page and "| `map.new` | ○ |" in page
+    assert "Not run on this version of the kit (○): `map.new` (" in page
+    assert "○ not run on this version of the kit" in page
+    assert "Not run on this version" not in compliance.render(data, {"map.order": CLAUSES["map.order"]})
+    (tmp_path / "m.json").write_text(json.dumps(data))
+    assert compliance.main(["--render-only", "--output", str(tmp_path / "C.md"), "--data", str(tmp_path / "m.json")]) == 0
+    assert (tmp_path / "C.md").read_text() == compliance.render(data, CLAUSES)
+
+
+def test_malformed_runs_are_named() -> None:
+    good = {"implementation": "x:Pool", "version": "1", "python": "3.11.7", "profile": "ci", "outcomes": {"map.order": "failed"}, "notes": {"map.order": "why"}}
+    assert compliance.malformed_runs({"runs": [good]}) == []
+    odd = dict(good, outcomes={"map.order": "passed", "map.new": "not-in-run"})
+    assert compliance.malformed_runs({"runs": [odd, {"implementation": "y"}]}) == [
+        "x:Pool on 3.11.7: unknown outcomes ['not-in-run']",
+        "x:Pool on 3.11.7: notes for clauses it did not fail ['map.order']",
+        "y on None: no version, python, profile, outcomes, notes",
+    ]

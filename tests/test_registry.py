@@ -1,4 +1,4 @@
-"""The clause registry against the suite, the shipped baseline and the generated clause page."""
+"""The clause registry against the suite, the shipped baseline, the generated clause page and the README's counts."""
 
 from __future__ import annotations
 
@@ -71,6 +71,16 @@ def test_every_stdlib_bug_is_in_the_stdlib_baseline_and_nothing_else() -> None:
 def test_the_clause_page_is_current() -> None:
     page = ROOT / "docs" / "clauses.md"
     assert page.read_text(encoding="utf-8") == docs.render(), f"docs/clauses.md is out of date: run {docs.COMMAND}"
+
+
+def test_the_readme_gives_the_counts_of_the_registry() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    families = {clause.family for clause in CLAUSES.values()}
+    levels = [clause.level for clause in CLAUSES.values()]
+    assert set(re.findall(r"(\d+) clauses", readme)) == {str(len(CLAUSES))}, f"the README's clause counts: the registry has {len(CLAUSES)}"
+    assert set(re.findall(r"(\d+) families", readme)) == {str(len(families))}, f"the README's family counts: the registry has {len(families)}"
+    stated = re.findall(r"(\d+) are required; (\d+) are strict", readme)
+    assert stated == [(str(levels.count("required")), str(levels.count("strict")))], f"the README's level counts: {stated}"
 
 
 def test_the_readme_documents_every_option_of_the_plugin() -> None:

@@ -21,6 +21,14 @@ CLAUSES = (
         "then the error_callback is called with the exception instance.",
     ),
     Clause(
+        "callbacks.none-for-discarded-tasks",
+        "Neither callback nor error_callback is ever called for a job none of whose tasks had started when terminate() was called (directly or by leaving a with block).",
+        "documented",
+        "When the result becomes ready callback is applied to it, that is unless the call failed, in which case the error_callback is applied instead; "
+        "terminate(): Stops the worker processes immediately without completing outstanding work.",
+        needs=frozenset({"threads"}),
+    ),
+    Clause(
         "callbacks.done-before-ready",
         "A result's callback (or error_callback) has returned before ready() is True and before get() or wait() return because the result is ready.",
         "cpython-behaviour",

@@ -41,6 +41,14 @@ CLAUSES = (
         needs=THREADS,
     ),
     Clause(
+        "shutdown.join-waits-for-slow-input",
+        "close(); join() called while an imap() or imap_unordered() still waits for items of its input returns only once that input has ended and the task of every item has run; the iterator then yields every item's result.",
+        "documented",
+        "close(): Prevents any more tasks from being submitted to the pool. Once all the tasks have been completed the worker processes will exit. "
+        "join(): Wait for the worker processes to exit.",
+        needs=THREADS,
+    ),
+    Clause(
         "shutdown.idempotent",
         "close(), terminate() and join() may each be called again, and close() after terminate(), without error.",
         "cpython-behaviour",

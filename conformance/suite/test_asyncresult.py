@@ -45,7 +45,7 @@ def test_ready_is_false_until_the_last_task_has_finished(make_pool: Pools, form:
     else:
         result, expected, first_ones = pool.starmap_async(task, [(i,) for i in range(last + 1)], 1), [-i for i in range(last + 1)], last
     for _ in range(first_ones):
-        assert finished.acquire(timeout=make_pool.hang_limit), f"the tasks of {form} that need no gate did not all finish"
+        assert finished.acquire(timeout=make_pool.patience), f"the tasks of {form} that need no gate did not all finish"
     result.wait(SHORT)  # time for a wrong pool to mark the result ready
     assert not result.ready(), f"ready() of {form} was True while its last task still waited (the other {first_ones} had finished)"
     gate.open()
@@ -131,7 +131,7 @@ def test_a_failed_map_is_ready_only_once_every_chunk_has_finished(make_pool: Poo
         result = pool.map_async(task, range(items), chunksize)
     else:
         result = pool.starmap_async(task, [(i,) for i in range(items)], chunksize)
-    assert failed.wait(make_pool.hang_limit), f"the failing task of {form} never ran"
+    assert failed.wait(make_pool.patience), f"the failing task of {form} never ran"
     # get() on another thread: it must not return while the chunks without a failure still run.
     seen: List[Tuple[str, List[int]]] = []
 
@@ -148,8 +148,8 @@ def test_a_failed_map_is_ready_only_once_every_chunk_has_finished(make_pool: Poo
     waiter.start()
     waiter.join(SHORT)  # time for a wrong pool to let get() return
     gate.open()
-    waiter.join(make_pool.hang_limit)
-    assert seen, f"get() of {form} did not return within {make_pool.hang_limit:g} s after every task was let go"
+    waiter.join(make_pool.patience)
+    assert seen, f"get() of {form} did not return within {make_pool.patience:g} s after every task was let go"
     others = sorted(set(range(items)) - {i for i in range(items) if i // chunksize == bad_chunk and i >= bad})
     outcome, done = seen[0]
     assert outcome == "raised", f"get() of {form} (chunksize {chunksize}) with item {bad} failing {outcome}"

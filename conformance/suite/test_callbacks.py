@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 import threading
 import time
-from typing import Any, Callable, Dict, List, Optional, Tuple, Type
+from typing import Any, Callable, Dict, List, Optional, Set, Tuple, Type
 
 import pytest
 from hypothesis import given
@@ -173,6 +173,66 @@ def test_error_callback_is_called_once_with_the_exception_get_raises(make_pool: 
     assert error_calls[0] is caught.value, f"error_callback got {error_calls[0]!r}, but get() raised {caught.value!r}, another object"
 
 
+Job = Tuple[str, int, str, str]
+"""A job of a scenario: its form, how many items, whether its tasks return or raise, which callbacks it has."""
+
+
+def describe(job: Job) -> str:
+    form, size, outcome, kinds = job
+    return f"{form} of {size} item{'s' if size > 1 else ''} whose tasks would {outcome}, with {'callback and error_callback' if kinds == 'both' else kinds}"
+
+
+@checks("callbacks.none-for-discarded-tasks")
+@given(
+    jobs=st.lists(
+        st.tuples(st.sampled_from(FORMS), st.integers(1, 3), st.sampled_from(["return", "raise"]), st.sampled_from(["callback", "error_callback", "both"])),
+        min_size=1,
+        max_size=4,
+    ),
+    stop=st.sampled_from(["terminate()", "the end of a with block"]),
+)
+def test_no_callback_is_called_for_a_job_terminate_discarded(make_pool: Pools, jobs: List[Job], stop: str) -> None:
+    # The only worker is held at a gate while the jobs queue behind it; terminate() discards them,
+    # then the gate opens and join() waits for the pool's threads, the one that calls back
+    # included. A job counts as discarded only if none of its tasks started.
+    pool = make_pool(1)
+    gate = make_pool.gate()
+    holding = threading.Event()
+    started: Set[int] = set()
+    calls: List[Tuple[int, str, Any]] = []
+
+    def hold() -> None:
+        holding.set()
+        gate.wait()
+
+    def task(job: int, outcome: str, x: int) -> int:
+        started.add(job)
+        if outcome == "raise":
+            raise TaskError(x)
+        return -x
+
+    def record(job: int, kind: str) -> Callable[[Any], None]:
+        return lambda value: calls.append((job, kind, value))
+
+    def submit_jobs() -> None:
+        pool.apply_async(hold)
+        assert holding.wait(make_pool.hang_limit), f"the task holding the only worker did not start within {make_pool.hang_limit:g} s"
+        for job, (form, size, outcome, kinds) in enumerate(jobs):
+            callbacks = {kind: record(job, kind) for kind in ("callback", "error_callback") if kinds in (kind, "both")}
+            submit(pool, form, functools.partial(task, job, outcome), list(range(size)), 1, **callbacks)
+
+    if stop == "terminate()":
+        submit_jobs()
+        make_pool.bounded(pool.terminate, "terminate()")
+    else:
+        with pool:
+            submit_jobs()
+    gate.open()
+    make_pool.bounded(pool.join, f"join() after {stop}")
+    wrong = [f"{kind} of job {job} ({describe(jobs[job])}) called with {value!r}" for job, kind, value in calls if job not in started]
+    assert not wrong, f"jobs queued behind a held worker were discarded by {stop}, none of their tasks started, yet: {'; '.join(wrong)}"
+
+
 @checks("callbacks.done-before-ready")
 @pytest.mark.parametrize("outcome", ["returns", "raises"])
 @pytest.mark.parametrize("observer", ["ready", "get", "wait"])
@@ -190,7 +250,7 @@ def test_the_callback_has_returned_before_the_result_is_ready(make_pool: Pools, 
 
     kind = "callback" if outcome == "returns" else "error_callback"
     result = submit(pool, form, negate if outcome == "returns" else fail, [1, 2], 1, **{kind: callback})
-    assert called.wait(make_pool.hang_limit), f"the {kind} of {form} was never called"
+    assert called.wait(make_pool.patience), f"the {kind} of {form} was never called"
     if observer == "ready":
         # The callback waits for the gate: the result must not be ready yet.
         result.wait(SHORT)
@@ -210,7 +270,7 @@ def test_the_callback_has_returned_before_the_result_is_ready(make_pool: Pools, 
     waiter.start()
     waiter.join(SHORT)  # time for a wrong pool to let the waiter go
     gate.open()
-    waiter.join(make_pool.hang_limit)
+    waiter.join(make_pool.patience)
     assert not waiter.is_alive(), f"{observer}() of {form} did not return after its {kind} had returned"
     assert seen and seen[0], f"{observer}() of {form} returned while its {kind} was still running"
 
@@ -335,7 +395,7 @@ def test_results_after_a_raising_callback_still_complete(make_pool: Pools) -> No
     pool = make_pool(2)
     reached = {kind: threading.Event() for kind in KINDS}
     pool.apply_async(negate, (1,), callback=raise_from_callback(CallbackError("callback"), reached["callback"]))
-    assert reached["callback"].wait(make_pool.hang_limit), "the callback was never called"
+    assert reached["callback"].wait(make_pool.patience), "the callback was never called"
     pool.apply_async(fail, (2,), error_callback=raise_from_callback(CallbackError("error_callback"), reached["error_callback"]))
     assert reached["error_callback"].wait(LATE), f"after a callback raised, the error_callback of a later job was not called within {LATE:g} s"
     later_calls: List[Any] = []

@@ -187,11 +187,11 @@ def test_the_default_chunksize_of_map_is_a_quarter_per_worker(make_pool: Pools, 
 
     what = f"ThreadPool({processes}).{call_text(form, n, None)}"
     call = Background(lambda: run_form(pool, form, task, n, None), what)
-    assert all_busy.wait(make_pool.hang_limit / 2), f"{what}: only items {started} started, expected {processes} to start at once"
+    assert all_busy.wait(make_pool.patience), f"{what}: only items {started} started, expected {processes} to start at once"
     with lock:
         first_items = sorted(started[:processes])
     gate.open()
-    results = call.result(make_pool.hang_limit / 2)
+    results = call.result(make_pool.patience)
     assert sorted(results) == [triple(x) for x in range(n)], f"{what} gave {results!r}"
     firsts = [expected * i for i in range(processes)]
     assert first_items == firsts, (

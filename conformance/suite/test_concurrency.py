@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import gc
 import threading
-import weakref
 from typing import Any, Callable, Dict, List, Tuple
 
 import pytest
@@ -71,7 +70,7 @@ jobs = st.tuples(st.sampled_from(sorted(RUNS)), st.sampled_from(sorted(FUNCS)), 
 @given(workloads=st.lists(st.lists(jobs, min_size=1, max_size=3), min_size=2, max_size=4), processes=st.integers(1, 3))
 def test_jobs_submitted_from_several_threads_get_their_own_results(make_pool: Pools, workloads: List[List[Job]], processes: int) -> None:
     pool = make_pool(processes)
-    start = threading.Barrier(len(workloads), timeout=make_pool.hang_limit)
+    start = threading.Barrier(len(workloads), timeout=make_pool.patience)
     outcomes: Dict[Tuple[int, int], Any] = {}
     calls: Dict[Tuple[int, int], List[Any]] = {(i, job): [] for i, workload in enumerate(workloads) for job in range(len(workload))}
 
@@ -88,9 +87,9 @@ def test_jobs_submitted_from_several_threads_get_their_own_results(make_pool: Po
     for thread in threads:
         thread.start()
     for thread in threads:
-        thread.join(make_pool.hang_limit)
+        thread.join(make_pool.patience)
     stuck = [thread.name for thread in threads if thread.is_alive()]
-    assert not stuck, f"{stuck} did not finish their jobs within {make_pool.hang_limit:g} s"
+    assert not stuck, f"{stuck} did not finish their jobs within {make_pool.patience:g} s"
     pool.close()
     make_pool.bounded(pool.join, "join() after close()")  # every callback has run
     wrong = []
@@ -169,7 +168,7 @@ def test_tasks_of_separate_jobs_run_at_the_same_time(make_pool: Pools, form: str
     # takes a task while another is queued.)
     pool = make_pool(PROCESSES)
     submit, collect = SEPARATE[form]
-    within = make_pool.hang_limit / 2
+    within = make_pool.patience
     started = threading.Semaphore(0)
     task = meet(PROCESSES, within, started)
 
@@ -210,7 +209,7 @@ def test_a_result_is_delivered_after_its_pool_was_dropped(make_pool: Pools, form
     submit, collect, expected = OUTSTANDING[form]
     gate = make_pool.gate()
     pool = make_pool.impl.new_pool()
-    dropped = weakref.ref(pool)
+    dropped = make_pool.weak_reference(pool)
     try:
         result = submit(pool, gate)
         pool.close()

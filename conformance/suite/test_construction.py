@@ -8,7 +8,6 @@ import os
 import pickle
 import threading
 import warnings
-import weakref
 from typing import Any, Callable, Dict, List, Tuple
 
 import pytest
@@ -40,14 +39,14 @@ def assert_runs_exactly_at_once(make_pool: Pools, pool: Any, expected: int, what
         release.wait()
 
     result = pool.map_async(task, range(expected + 1), 1)
-    within = make_pool.hang_limit / 2  # so that too few workers fail here, not as a HANG of the scenario
+    within = make_pool.patience  # so that too few workers fail here, not as a HANG of the scenario
     for _ in range(expected):
         assert started.acquire(timeout=within), (
             f"{what}: expected {expected} tasks running at once, only {len(running)} started within {within:g} s while workers should be free"
         )
     assert not started.acquire(timeout=NEVER), f"{what}: expected {expected} tasks running at once, {expected + 1} ran"
     release.open()
-    result.get(make_pool.hang_limit)
+    result.get(make_pool.patience)
 
 
 @checks("construction.processes-honoured")
@@ -92,7 +91,7 @@ def test_the_initializer_runs_once_on_each_worker_before_its_tasks(make_pool: Po
             calls.append((threading.get_ident(), args))
 
     # Every task waits for all the others, so each worker runs exactly one of them.
-    meeting = threading.Barrier(processes, timeout=make_pool.hang_limit)
+    meeting = threading.Barrier(processes, timeout=make_pool.patience)
 
     def task(i: int) -> int:
         ident = threading.get_ident()
@@ -204,7 +203,7 @@ def collect(make_pool: Pools, prepare: Callable[[Any], object]) -> List[str]:
         gc.collect()  # earlier garbage, and its warnings, are not this test's
     pool = make_pool.impl.new_pool()
     prepare(pool)
-    alive = weakref.ref(pool)
+    alive = make_pool.weak_reference(pool)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         del pool

@@ -14,6 +14,7 @@ import pytest
 
 from conformance import checks
 from conformance.pools import Gate, Pools
+from conformance.unobserved import unobserved
 
 from .test_timeouts import LATE
 
@@ -53,9 +54,14 @@ def _outcome(call: Callable[[], Any]) -> Any:
 
 
 class Joiner:
-    """``pool.join()`` on a thread of its own, so that the test can watch it return."""
+    """``pool.join()`` on a thread of its own, so that the test can watch it return.
+
+    ``called`` is set just before the thread calls ``join()``; ``seen`` is what ``snapshot()``
+    gave as soon as ``join()`` had returned, and ``returned`` is set after that.
+    """
 
     def __init__(self, pool: Any, snapshot: Callable[[], Any] = lambda: None) -> None:
+        self.called = threading.Event()
         self.returned = threading.Event()
         self.error: Optional[BaseException] = None
         self.seen: Any = None
@@ -63,6 +69,7 @@ class Joiner:
         self._thread.start()
 
     def _join(self, pool: Any, snapshot: Callable[[], Any]) -> None:
+        self.called.set()
         try:
             pool.join()
         except BaseException as exc:  # noqa: BLE001 - handed to the test
@@ -84,7 +91,7 @@ def blocked_task(started: threading.Semaphore, gate: Gate) -> Callable[..., Any]
 
 def wait_started(make_pool: Pools, started: threading.Semaphore, count: int, what: str) -> None:
     for done in range(count):
-        assert started.acquire(timeout=make_pool.hang_limit), f"{what}: only {done} of {count} tasks started while workers were free"
+        assert started.acquire(timeout=make_pool.patience), f"{what}: only {done} of {count} tasks started while workers were free"
 
 
 # -- close, terminate and join rejecting work -------------------------------------------------
@@ -140,7 +147,7 @@ def test_join_after_terminate_waits_for_a_running_task(make_pool: Pools) -> None
     joiner = Joiner(pool)
     assert not joiner.returned.wait(NEVER), "join() after terminate() returned while a task was still running on a worker thread"
     gate.open()
-    assert joiner.returned.wait(make_pool.hang_limit), f"join() after terminate() did not return within {make_pool.hang_limit:g} s of the task's end"
+    assert joiner.returned.wait(make_pool.patience), f"join() after terminate() did not return within {make_pool.patience:g} s of the task's end"
     assert joiner.error is None, f"join() after terminate() raised {joiner.error!r}"
     make_pool.check_no_thread_left()
 
@@ -182,7 +189,7 @@ def test_close_join_waits_for_every_task_and_callback(make_pool: Pools) -> None:
     tasks_go.open()
     assert not joiner.returned.wait(NEVER), "join() after close() returned while the callbacks were still waiting to run"
     callbacks_go.open()
-    assert joiner.returned.wait(make_pool.hang_limit), f"join() after close() did not return within {make_pool.hang_limit:g} s of every task and callback being free to finish"
+    assert joiner.returned.wait(make_pool.patience), f"join() after close() did not return within {make_pool.patience:g} s of every task and callback being free to finish"
     assert joiner.error is None, f"join() after close() raised {joiner.error!r}"
     tasks, callbacks, items, ready = joiner.seen
     assert items == 20, f"when join() returned, the imap() input had been read up to {items} of 20 items"
@@ -192,6 +199,53 @@ def test_close_join_waits_for_every_task_and_callback(make_pool: Pools) -> None:
     assert [result.get(0) for result in applied] == [0, -1, -2, -3]
     assert mapped.get(0) == [-10, -11, -12, -13]
     assert make_pool.bounded(lambda: list(imapped), "iterating imap() after join()") == [-x for x in range(20, 40)]
+
+
+@checks("shutdown.join-waits-for-slow-input")
+@pytest.mark.parametrize("chunksize", [1, 2])
+@pytest.mark.parametrize("method", ["imap", "imap_unordered"])
+def test_close_join_waits_for_an_imap_input_still_being_read(make_pool: Pools, method: str, chunksize: int) -> None:
+    # The input produces 3 items at once and holds back 3 more until the scenario opens a gate,
+    # which it does only after join() has been called (and given the time to return that a join()
+    # that does not wait would take). Whenever join() returns, the snapshot records how much of the
+    # input had been read by then: a join() that returned before the input's end is caught
+    # whatever the timing, and so is one that lost the held-back items. A pool that reads the
+    # input in the call to imap() (which imap.returns-at-once rejects) gets it all at once: no
+    # input is still being read when it joins.
+    pool = make_pool(2)
+    held_back = make_pool.gate()
+    caller = threading.current_thread()
+    read: List[int] = []
+    ran: List[int] = []
+
+    def task(x: int) -> int:
+        ran.append(x)
+        return -x
+
+    def source() -> Iterator[int]:
+        for x in range(6):
+            if x == 3 and threading.current_thread() is not caller:
+                held_back.wait()
+            read.append(x)
+            yield x
+
+    results = getattr(pool, method)(task, source(), chunksize)
+    pool.close()
+    joiner = Joiner(pool, lambda: (len(read), len(ran)))
+    assert joiner.called.wait(make_pool.hang_limit), f"the kit's thread that calls join() did not start within {make_pool.hang_limit:g} s"
+    joiner.returned.wait(NEVER)  # not an assertion: a join() that returns here is caught by the snapshot
+    held_back.open()
+    assert joiner.returned.wait(make_pool.hang_limit), f"join() after close() did not return within {make_pool.hang_limit:g} s of the {method}() input being free to end"
+    assert joiner.error is None, f"join() after close() raised {joiner.error!r}"
+    items, tasks = joiner.seen
+    call = f"{method}() over 6 items, 3 of them held back until join() had been called (chunksize {chunksize})"
+    assert items == 6, f"close(); join() returned while the input of {call} was still being read: {items} of its items had been read by then"
+    assert tasks == 6, f"close(); join() returned when {tasks} of the 6 tasks of {call} had run"
+    values = make_pool.bounded(lambda: list(results), f"iterating {method}() after join()")
+    expected = [-x for x in range(6)]
+    if method == "imap_unordered":
+        values, expected = sorted(values), sorted(expected)
+    assert values == expected, f"after close(); join(), iterating {call} gave {values}"
 
 
 @checks("shutdown.idempotent")
@@ -209,7 +263,7 @@ def test_close_join_waits_for_every_task_and_callback(make_pool: Pools) -> None:
 def test_close_terminate_and_join_may_be_repeated(make_pool: Pools, calls: str) -> None:
     pool = make_pool(2)
     result = pool.apply_async(abs, (-3,))
-    result.wait(make_pool.hang_limit)
+    result.wait(make_pool.patience)
     done: List[str] = []
     for call in calls.split():
         try:
@@ -297,7 +351,7 @@ def test_terminate_from_a_task_or_callback_returns(make_pool: Pools, where: str)
         pool.apply_async(stop)
     else:
         pool.apply_async(abs, (-1,), callback=stop)
-    assert done.wait(make_pool.hang_limit), f"terminate() called from a {where} did not return within {make_pool.hang_limit:g} s"
+    assert done.wait(make_pool.patience), f"terminate() called from a {where} did not return within {make_pool.patience:g} s"
     assert outcome == [None], f"terminate() called from a {where} gave {outcome[0]!r}; expected None"
     assert_rejected(pool, "apply_async", f"terminate() from a {where}")
 
@@ -306,6 +360,7 @@ EXITING = textwrap.dedent(
     """
     import importlib, sys, threading
     module, _, attribute = sys.argv[1].partition(":")
+    start_limit = float(sys.argv[2])
     factory = importlib.import_module(module)
     for part in (attribute or "ThreadPool").split("."):
         factory = getattr(factory, part)
@@ -316,8 +371,8 @@ EXITING = textwrap.dedent(
         threading.Event().wait()
     for _ in range(3):
         pool.apply_async(task)
-    if not (started.acquire(timeout=10) and started.acquire(timeout=10)):
-        sys.exit("the tasks did not start")
+    if not (started.acquire(timeout=start_limit) and started.acquire(timeout=start_limit)):
+        sys.exit(f"SETUP: the pool's two workers had not both started a task {start_limit:g} s after it was built")
     print("both workers busy", flush=True)
     """
 )
@@ -325,20 +380,30 @@ EXITING = textwrap.dedent(
 
 @checks("shutdown.exit-abandons-running-tasks")
 def test_a_process_exits_with_a_pool_still_running_a_task(make_pool: Pools) -> None:
+    """In a helper process: two tasks block the pool's workers, the main module ends; the process must exit.
+
+    The helper has most of the scenario's bound (the hang limit), leaving room to report: half
+    of that to set the situation up, the other half to exit. Where it could not set it up (an
+    import or the pool failed, the tasks never started), the behaviour at exit was not observed.
+    """
     path = os.pathsep.join(entry or os.getcwd() for entry in sys.path)
-    limit = make_pool.hang_limit / 2
+    limit = make_pool.hang_limit * 0.8
     try:
         finished = subprocess.run(
-            [sys.executable, "-c", EXITING, make_pool.impl.spec],
+            [sys.executable, "-c", EXITING, make_pool.impl.spec, f"{limit / 2:g}"],
             env={**os.environ, "PYTHONPATH": path},
             capture_output=True,
             text=True,
             timeout=limit,
             check=False,
         )
-    except subprocess.TimeoutExpired:
-        pytest.fail(f"a process that reached its end with two tasks blocked on its pool's workers had not exited {limit:g} s later")
-    assert "both workers busy" in finished.stdout, f"the process could not set up its pool: {finished.stderr.strip()}"
+    except subprocess.TimeoutExpired as expired:
+        output = expired.stdout.decode() if isinstance(expired.stdout, bytes) else expired.stdout or ""
+        if "both workers busy" not in output:
+            unobserved(f"the helper process had not got two tasks running on its pool {limit:g} s after it started (it was stopped)")
+        pytest.fail(f"a process whose main module ended with two tasks blocked on its pool's workers had not exited when it was stopped, {limit:g} s after it started")
+    if "both workers busy" not in finished.stdout:
+        unobserved(f"the helper process could not get two tasks running on its pool: {finished.stderr.strip()[-600:]}")
     assert finished.returncode == 0, f"the process exited with status {finished.returncode}: {finished.stderr.strip()}"
 
 

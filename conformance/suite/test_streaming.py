@@ -43,7 +43,7 @@ def test_apply_async_returns_while_its_task_runs_and_while_workers_are_busy(make
         return triple(x)
 
     first = Background(lambda: pool.apply_async(task, (1,)), "apply_async(task, (1,)) whose task waits for a gate").result(PROMPTLY)
-    assert started.wait(make_pool.hang_limit / 2), "the task of apply_async(task, (1,)) never started on the free worker"
+    assert started.wait(make_pool.patience), "the task of apply_async(task, (1,)) never started on the free worker"
     second = Background(lambda: pool.apply_async(task, (2,)), "apply_async(task, (2,)) while the only worker is busy").result(PROMPTLY)
     gate.open()
     assert soon(make_pool, first.get, "get() of the first result") == 3
@@ -176,7 +176,7 @@ def test_imap_runs_the_first_chunk_while_the_input_is_still_produced(make_pool: 
     pool = make_pool(2)
     ran = threading.Event()
     starved: List[str] = []
-    patience = make_pool.hang_limit / 2
+    patience = make_pool.patience
 
     def task(x: int) -> int:
         ran.set()

@@ -82,7 +82,7 @@ def test_a_timed_out_result_still_delivers_its_value(make_pool: Pools, form: str
             pytest.fail(f"get({timeout}) on a pending {form} result returned {value!r}")
     gate.open()
     try:
-        value = result.get(make_pool.hang_limit)
+        value = result.get(make_pool.patience)
     except make_pool.impl.timeout_error:
         pytest.fail(f"after get(0) and get({TIMEOUT}) timed out, the {form} result never completed, though its task was let go")
     except Exception as exc:  # noqa: BLE001 - reported with the clause
@@ -108,11 +108,11 @@ def test_wait_returns_at_once_on_a_ready_result(make_pool: Pools, form: str) -> 
     gate = make_pool.gate()
     result = PENDING[form](pool, gate)
     gate.open()
-    assert result.get(make_pool.hang_limit) == VALUE[form]
+    assert result.get(make_pool.patience) == VALUE[form]
     start = time.monotonic()
-    make_pool.bounded(lambda: result.wait(make_pool.hang_limit), f"wait({make_pool.hang_limit:g}) on a ready result")
+    make_pool.bounded(lambda: result.wait(make_pool.patience), f"wait({make_pool.patience:g}) on a ready result")
     elapsed = time.monotonic() - start
-    assert elapsed <= LATE, f"wait({make_pool.hang_limit:g}) on a ready {form} result took {elapsed:.3f} s, not a moment"
+    assert elapsed <= LATE, f"wait({make_pool.patience:g}) on a ready {form} result took {elapsed:.3f} s, not a moment"
 
 
 @checks("asyncresult.wait-returns-when-ready")
@@ -125,13 +125,13 @@ def test_wait_returns_soon_after_the_result_becomes_ready(make_pool: Pools, form
     start = time.monotonic()
     opener.start()
     try:
-        make_pool.bounded(lambda: result.wait(make_pool.hang_limit), f"wait({make_pool.hang_limit:g}) on a result that completes after {TIMEOUT} s")
+        make_pool.bounded(lambda: result.wait(make_pool.patience), f"wait({make_pool.patience:g}) on a result that completes after {TIMEOUT} s")
     finally:
         opener.cancel()
         opener.join()
     elapsed = time.monotonic() - start
     assert elapsed <= TIMEOUT + LATE, (
-        f"wait({make_pool.hang_limit:g}) returned {elapsed:.3f} s after the start, though the {form} result's tasks were let go after {TIMEOUT} s"
+        f"wait({make_pool.patience:g}) returned {elapsed:.3f} s after the start, though the {form} result's tasks were let go after {TIMEOUT} s"
     )
 
 
@@ -144,8 +144,8 @@ def test_wait_returns_none(make_pool: Pools, form: str) -> None:
     timed_out = result.wait(0.01)
     assert timed_out is None, f"wait(0.01) on a pending {form} result returned {timed_out!r}, not None"
     gate.open()
-    ready = result.wait(make_pool.hang_limit)
-    assert ready is None, f"wait({make_pool.hang_limit:g}) on a completed {form} result returned {ready!r}, not None"
+    ready = result.wait(make_pool.patience)
+    assert ready is None, f"wait({make_pool.patience:g}) on a completed {form} result returned {ready!r}, not None"
 
 
 @checks("timeout.class")

@@ -105,7 +105,7 @@ def run_map_workload(make_pool: Pools, workload: Workload) -> None:
     else:
         call = Background(lambda: method(*args), repr(workload))
         gate.open()  # the blocked items finish after the others, or at least not before they started
-        outcome = outcome_of(lambda: call.result(make_pool.hang_limit / 2))
+        outcome = outcome_of(lambda: call.result(make_pool.patience))
     failing = workload.failing
     if failing:
         assert outcome[0] == "error" and outcome[1] in failing, (

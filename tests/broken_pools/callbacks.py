@@ -1,12 +1,13 @@
-"""Broken pools of the callbacks family: callbacks called twice, too late, on the wrong thread, with the wrong value."""
+"""Broken pools of the callbacks family: callbacks called twice, too late, on the wrong thread, with the wrong value, for tasks that never ran."""
 
 from __future__ import annotations
 
+import concurrent.futures
 import queue
 import threading
 import time
 from multiprocessing.pool import ThreadPool as StdlibThreadPool
-from typing import Any, Callable, Iterable, List, Optional, Tuple
+from typing import Any, Callable, Iterable, List, Mapping, Optional, Tuple
 
 from reference import ThreadPool
 from reference._results import ApplyResult, MapResult
@@ -108,6 +109,43 @@ class EmptyMapCallsBack(StdlibThreadPool):
         if not items and callback is not None:
             self.apply_async(list, ((),), callback=callback)
         return super().starmap_async(func, items, chunksize, callback, error_callback)
+
+
+class ErrorCallbackForDiscardedTasks(ThreadPool):
+    """terminate() calls the error_callback of every job that had not completed with a
+    concurrent.futures.CancelledError, as a port over concurrent.futures does when it cancels the
+    futures of the queued tasks and passes each cancellation on to the job's error_callback.
+
+    A user's error_callback reports failures (retries them, counts them) for tasks that never ran;
+    the stdlib calls nothing for them.
+    """
+
+    BREAKS = ("callbacks.none-for-discarded-tasks",)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._error_callbacks: List[Tuple[Any, Callable[[BaseException], object]]] = []
+
+    def apply_async(self, func: Callable[..., Any], args: Iterable[Any] = (), kwds: Mapping[str, Any] = {}, callback: Any = None, error_callback: Any = None) -> Any:  # noqa: B006
+        return self._remember(super().apply_async(func, args, kwds, callback, error_callback), error_callback)
+
+    def map_async(self, func: Callable[..., Any], iterable: Iterable[Any], chunksize: Optional[int] = None, callback: Any = None, error_callback: Any = None) -> Any:
+        return self._remember(super().map_async(func, iterable, chunksize, callback, error_callback), error_callback)
+
+    def starmap_async(self, func: Callable[..., Any], iterable: Iterable[Any], chunksize: Optional[int] = None, callback: Any = None, error_callback: Any = None) -> Any:
+        return self._remember(super().starmap_async(func, iterable, chunksize, callback, error_callback), error_callback)
+
+    def _remember(self, result: Any, error_callback: Any) -> Any:
+        if error_callback is not None:
+            self._error_callbacks.append((result, error_callback))
+        return result
+
+    def terminate(self) -> None:
+        cancelled = [error_callback for result, error_callback in self._error_callbacks if not result.ready()]
+        self._error_callbacks = []
+        super().terminate()
+        for error_callback in cancelled:
+            error_callback(concurrent.futures.CancelledError())
 
 
 # -- when ------------------------------------------------------------------------------------------

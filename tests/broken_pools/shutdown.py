@@ -7,7 +7,7 @@ import multiprocessing.pool
 import queue
 import threading
 import weakref
-from typing import Any, Callable, Iterable, Iterator, Mapping, Optional
+from typing import Any, Callable, Iterable, Iterator, List, Mapping, Optional, Tuple
 
 from reference import ThreadPool
 from reference._engine import State
@@ -131,6 +131,75 @@ class LazyImap(ThreadPool):
     def imap(self, func: Callable[[Any], Any], iterable: Iterable[Any], chunksize: int = 1, **kwargs: Any) -> Iterator[Any]:
         self._engine.check_running()
         return (self.apply(func, (item,)) for item in iterable)
+
+
+class JoinCutsTheImapInput(ThreadPool):
+    """imap() and imap_unordered() read an input that is its own iterator (a generator, a file) on a
+    thread of their own and hand its items on as they come, as a port over concurrent.futures does;
+    join() waits for the items handed on so far, not for that thread. After close(); join() with an
+    input that is slow to produce its items, every item it had not yet produced is lost: its task
+    never runs and the iterator ends without its result. (Sequences, and inputs with buffersize,
+    are read as the reference reads them.)"""
+
+    BREAKS = ("shutdown.join-waits-for-slow-input",)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._stopping = threading.Event()
+        self._feeds: List["queue.SimpleQueue[Tuple[str, Any]]"] = []
+
+    def imap(self, func: Callable[[Any], Any], iterable: Iterable[Any], chunksize: int = 1, buffersize: Optional[int] = None) -> Any:
+        return self._read_apart(super().imap, func, iterable, chunksize, buffersize)
+
+    def imap_unordered(self, func: Callable[[Any], Any], iterable: Iterable[Any], chunksize: int = 1, buffersize: Optional[int] = None) -> Any:
+        return self._read_apart(super().imap_unordered, func, iterable, chunksize, buffersize)
+
+    def _read_apart(self, method: Callable[..., Any], func: Callable[[Any], Any], iterable: Iterable[Any], chunksize: int, buffersize: Optional[int]) -> Any:
+        """``method`` over the items a reader thread hands on from ``iterable``, until join() or terminate()."""
+        items = iter(iterable)
+        if items is not iterable or buffersize is not None:
+            return method(func, iterable, chunksize, buffersize)
+        feed: "queue.SimpleQueue[Tuple[str, Any]]" = queue.SimpleQueue()
+        results = method(func, _handed_on(feed), chunksize)
+        self._feeds.append(feed)
+        threading.Thread(target=_hand_on, args=(items, feed, self._stopping), daemon=True).start()
+        return results
+
+    def _stop_reading(self) -> None:
+        self._stopping.set()
+        for feed in self._feeds:
+            feed.put(("end", None))
+
+    def join(self) -> None:
+        self._stop_reading()
+        super().join()
+
+    def terminate(self) -> None:
+        self._stop_reading()
+        super().terminate()
+
+
+def _hand_on(items: Iterator[Any], feed: "queue.SimpleQueue[Tuple[str, Any]]", stopping: threading.Event) -> None:
+    """Put each of ``items`` on ``feed`` until they end or ``stopping`` is set; an input error too."""
+    try:
+        for item in items:
+            if stopping.is_set():
+                return
+            feed.put(("item", item))
+    except Exception as exc:  # noqa: BLE001 - handed on, the input's error
+        feed.put(("error", exc))
+    feed.put(("end", None))
+
+
+def _handed_on(feed: "queue.SimpleQueue[Tuple[str, Any]]") -> Iterator[Any]:
+    """The items on ``feed`` up to its first end."""
+    while True:
+        kind, value = feed.get()
+        if kind == "end":
+            return
+        if kind == "error":
+            raise value
+        yield value
 
 
 class CloseTerminates(ThreadPool):
