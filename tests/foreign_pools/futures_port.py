@@ -23,6 +23,8 @@ tasks already submitted. What such a port gets wrong, each because of the execut
   nothing). Tasks already running run on, and their results complete.
 * The executor's threads are joined at interpreter exit: a process that ends with a task running
   waits for it.
+* ``join()`` before ``close()`` does not raise: it shuts the executor down and waits, and the
+  pool, still said to be running, can take no more tasks (``RuntimeError``).
 * Entering a ``with`` block does not check the pool is running; the pool pickles like any object
   (and fails on its locks); no ``ResourceWarning`` when a running pool is collected; the default
   ``repr``.
@@ -199,8 +201,6 @@ class ThreadPool:
         self._executor.shutdown(wait=False, cancel_futures=True)
 
     def join(self) -> None:
-        if self._state == RUN:
-            raise ValueError("Pool is still running")
         self._executor.shutdown(wait=True)
 
     def __enter__(self) -> "ThreadPool":

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import multiprocessing.pool
 import threading
-from typing import Any, Callable, Iterable, Iterator, List, Optional, Sequence
+from typing import Any, Callable, Iterable, List, Optional, Sequence
 
 
 class _Bound:
@@ -67,11 +67,21 @@ class IMapIterator(_Bound):
         self._check_thread()
         return self
 
+    def __next__(self) -> Any:
+        self._check_thread()
+        return next(self._iterator)
+
+
+class TimedIMapIterator(IMapIterator):
+    """One with ``next(timeout)``, as the stdlib's are for chunksize 1 (its others are plain generators)."""
+
     def next(self, timeout: Optional[float] = None) -> Any:
         self._check_thread()
         return self._iterator.next(timeout)
 
-    __next__ = next
+
+def _iterator(owner: int, iterator: Any) -> IMapIterator:
+    return TimedIMapIterator(owner, iterator) if hasattr(iterator, "next") else IMapIterator(owner, iterator)
 
 
 class ThreadPool(_Bound):
@@ -110,11 +120,11 @@ class ThreadPool(_Bound):
 
     def imap(self, func: Callable[..., Any], iterable: Iterable[Any], chunksize: int = 1) -> IMapIterator:
         self._check_thread()
-        return IMapIterator(self._owner, self._pool.imap(func, iterable, chunksize))
+        return _iterator(self._owner, self._pool.imap(func, iterable, chunksize))
 
     def imap_unordered(self, func: Callable[..., Any], iterable: Iterable[Any], chunksize: int = 1) -> IMapIterator:
         self._check_thread()
-        return IMapIterator(self._owner, self._pool.imap_unordered(func, iterable, chunksize))
+        return _iterator(self._owner, self._pool.imap_unordered(func, iterable, chunksize))
 
     def close(self) -> None:
         self._check_thread()
