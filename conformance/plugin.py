@@ -235,7 +235,10 @@ def pytest_collection_modifyitems(config: pytest.Config, items: List[pytest.Item
             # A clause entry is judged on the whole clause, once every test of it has run (the
             # Recorder); a test entry on that test alone.
             item.stash[EXPECTED] = entry
-            item.add_marker(pytest.mark.xfail(reason=f"{entry.reason or 'no reason given'} ({entry.origin})", strict=entry.target not in CLAUSES))
+            strict = entry.target not in CLAUSES and not entry.flaky
+            item.add_marker(pytest.mark.xfail(reason=f"{entry.reason or 'no reason given'} ({entry.origin})", strict=strict))
+            if entry.flaky:
+                item.user_properties.append(("poolspec_flaky", entry.origin))
             # The pool's known bug may kill one of its threads: that is the expected failure, not news.
             item.add_marker(pytest.mark.filterwarnings("ignore::pytest.PytestUnhandledThreadExceptionWarning"))
     # A clause id that matched nothing was just not selected; an unknown name is stale.
@@ -363,7 +366,9 @@ def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> Generator[None, Any, None
     # With hypothesis, guard each example (its inner test), not the whole search.
     holder, name = (handle, "inner_test") if handle is not None else (pyfuncitem, "obj")
     original = getattr(holder, name)
-    setattr(holder, name, pools.guard(original, confirmations=CONFIRMATIONS if EXPECTED in pyfuncitem.stash else 0))
+    entry = pyfuncitem.stash.get(EXPECTED, None)
+    confirmations = CONFIRMATIONS if entry is not None and not entry.flaky else 0
+    setattr(holder, name, pools.guard(original, confirmations=confirmations))
     try:
         yield
     finally:
