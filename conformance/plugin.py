@@ -70,6 +70,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--poolspec-strict", action="store_true", help="also check the strict clauses (stdlib-incidental behaviour)")
     group.addoption("--hang-limit", type=float, metavar="SECONDS", help=f"how long a call into the pool may block before it is a HANG (default {DEFAULT_HANG_LIMIT:g})")
     group.addoption("--clause", action="append", default=[], metavar="ID", help="check only this clause, or every clause of this family (repeatable)")
+    group.addoption("--poolspec-stress", type=int, default=0, metavar="N", help="stress mode: the stress clauses run their scenarios with N threads submitting, waiting and consuming on one pool at once, many rounds (for free-threaded Python)")
     group.addoption("--clause-maxfail", type=int, metavar="N", help="stop checking a clause after N failed tests (1: at its first failure); a clause that hangs is always stopped")
     group.addoption("--xfails-file", action="append", default=[], metavar="PATH|NAME", help=f"a baseline: clause or test ids expected to fail, one per line, '#' for the reason; or the name of a shipped one ({', '.join(baseline.shipped_names())}) (repeatable)")
     group.addoption("--poolspec-report", metavar="PATH", help="write the run's per-clause outcomes as JSON to PATH, and as it goes to a journal beside it (PATH.jsonl)")
@@ -106,6 +107,9 @@ def pytest_configure(config: pytest.Config) -> None:
         seed = str(random.getrandbits(32))
         config.option.hypothesis_seed = seed
     hang_limit = config.getoption("hang_limit") or float(config.getini("poolspec_hang_limit") or DEFAULT_HANG_LIMIT)
+    stress = config.getoption("poolspec_stress")
+    if stress < 0 or stress == 1:
+        raise pytest.UsageError(f"--poolspec-stress={stress}: expected 2 threads or more (0: off)")
     maxfail = config.getoption("clause_maxfail") or int(config.getini("poolspec_clause_maxfail") or 0) or None
     if maxfail is not None and maxfail < 1:
         raise pytest.UsageError(f"--clause-maxfail={maxfail}: expected 1 or more")
@@ -118,7 +122,7 @@ def pytest_configure(config: pytest.Config) -> None:
     selected = _selected_clauses(config.getoption("clause"))
     GUARD.install()  # before the first pool is built, by the capability probe
     probe = capabilities.detect(impl, hang_limit)
-    config.stash[KIT] = Kit(impl, origin, profile, hang_limit, config.getoption("poolspec_strict"), seed, shown_files, entries, probe, maxfail, selected)
+    config.stash[KIT] = Kit(impl, origin, profile, hang_limit, config.getoption("poolspec_strict"), seed, shown_files, entries, probe, maxfail, selected, stress)
     config.stash[STOPPED] = {}
     config.stash[FAILURES] = {}
     config.pluginmanager.register(Recorder(config, config.stash[KIT]), "poolspec-recorder")
@@ -169,7 +173,8 @@ def pytest_report_header(config: pytest.Config) -> Optional[List[str]]:
         f"poolspec: file {impl.file}",
         f"poolspec: Python {sys.version.split()[0]} ({sys.implementation.name}), profile {kit.profile}, "
         f"hypothesis seed {kit.seed or ('derandomized' if kit.profile != 'thorough' else 'random')}, "
-        f"hang limit {kit.hang_limit:g} s, strict clauses {'on' if kit.strict else 'off'}",
+        f"hang limit {kit.hang_limit:g} s, strict clauses {'on' if kit.strict else 'off'}, "
+        f"stress mode {f'on ({kit.stress} threads)' if kit.stress else 'off'}",
         f"poolspec: timeout class {impl.timeout_error.__module__}.{impl.timeout_error.__qualname__} "
         f"(from {impl.timeout_error_source})",
         f"poolspec: baseline {', '.join(kit.baseline_files) or 'none'} ({len(kit.baseline)} entries apply)",
@@ -235,7 +240,10 @@ def pytest_collection_modifyitems(config: pytest.Config, items: List[pytest.Item
             # A clause entry is judged on the whole clause, once every test of it has run (the
             # Recorder); a test entry on that test alone.
             item.stash[EXPECTED] = entry
-            item.add_marker(pytest.mark.xfail(reason=f"{entry.reason or 'no reason given'} ({entry.origin})", strict=entry.target not in CLAUSES))
+            strict = entry.target not in CLAUSES and not entry.flaky
+            item.add_marker(pytest.mark.xfail(reason=f"{entry.reason or 'no reason given'} ({entry.origin})", strict=strict))
+            if entry.flaky:
+                item.user_properties.append(("poolspec_flaky", entry.origin))
             # The pool's known bug may kill one of its threads: that is the expected failure, not news.
             item.add_marker(pytest.mark.filterwarnings("ignore::pytest.PytestUnhandledThreadExceptionWarning"))
     # A clause id that matched nothing was just not selected; an unknown name is stale.
@@ -336,6 +344,8 @@ def _rerun_command(item: pytest.Item) -> str:
         options.append(f"--hang-limit={kit.hang_limit:g}")
     if kit.strict:
         options.append("--poolspec-strict")
+    if kit.stress:
+        options.append(f"--poolspec-stress={kit.stress}")
     options += [f"--xfails-file={name}" for name in item.config.getoption("xfails_file")]
     test = f"{item.path}::{item.nodeid.partition('::')[2]}"
     return " ".join(["pytest", *map(shlex.quote, options), shlex.quote(test)])
@@ -363,7 +373,9 @@ def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> Generator[None, Any, None
     # With hypothesis, guard each example (its inner test), not the whole search.
     holder, name = (handle, "inner_test") if handle is not None else (pyfuncitem, "obj")
     original = getattr(holder, name)
-    setattr(holder, name, pools.guard(original, confirmations=CONFIRMATIONS if EXPECTED in pyfuncitem.stash else 0))
+    entry = pyfuncitem.stash.get(EXPECTED, None)
+    confirmations = CONFIRMATIONS if entry is not None and not entry.flaky else 0
+    setattr(holder, name, pools.guard(original, confirmations=confirmations))
     try:
         yield
     finally:

@@ -238,7 +238,7 @@ class Pools:
             for step, after in (("terminate", "after the scenario"), ("join", "after terminate()")):
                 problem = self._stop_step(pool, step, after)
                 if problem is not None:
-                    self.notes.append(f"the kit could not stop a pool of the scenario: {problem}; its threads were left running")
+                    self.notes.append(f"the kit could not stop a pool of the scenario: {problem}; the kit left it as it was, unchecked for threads left behind")
                     stopped = False
                     break
         return stopped

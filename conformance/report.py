@@ -8,7 +8,9 @@ by ``--junitxml``):
 * ``clauses``: the ids of the clauses the test checks, space-separated;
 * ``poolspec_kind``, ``poolspec_broken``, ``poolspec_message``: for a failure (or an UNOBSERVED
   test), its kind (see :mod:`conformance.failures`), the clauses it breaks and a short message;
-* ``poolspec_notes``: what the kit could not do with the test's pools, one line each.
+* ``poolspec_notes``: what the kit could not do with the test's pools, one line each;
+* ``poolspec_flaky``: where the baseline entry that expects the test to fail says that the
+  failure shows only some of the time (a pass of such a test is a plain pass).
 
 The same records go to the journal (:mod:`conformance.journal`) as they come, so a run that dies
 can still be summed up from it: ``python -m conformance.report JOURNAL --output REPORT.json``.
@@ -110,9 +112,10 @@ class Findings:
             test.kind = properties.get("poolspec_kind", "assertion")
             test.broken = properties.get("poolspec_broken", "").split()
             test.message = properties.get("poolspec_message", "")
-        elif record["wasxfail"] is not None:
-            test.outcome = "xfailed" if record["outcome"] == "skipped" else "xpassed"
-            test.message = record["wasxfail"]
+        elif record["wasxfail"] is not None and record["outcome"] == "skipped":
+            test.outcome, test.message = "xfailed", record["wasxfail"]
+        elif record["wasxfail"] is not None and "poolspec_flaky" not in properties:
+            test.outcome, test.message = "xpassed", record["wasxfail"]
         elif properties.get("poolspec_kind") == "unobserved":
             test.outcome, test.kind, test.message = "unobserved", "unobserved", properties.get("poolspec_message", "")
         elif record["outcome"] == "skipped":
