@@ -1,7 +1,8 @@
 """``python -m tests.foreign_pools [--update] [NAME ...]``: the kit on the foreign pools, against their expected outcomes.
 
 Runs the kit on each named pool (all by default), two at a time, and prints every clause whose
-outcome differs from ``expected/<name>.txt`` with what the kit said, and how long each run took.
+outcome differs from ``expected/<name>.txt`` with what the kit said, and how long each run took
+(``--reports DIR`` keeps each run's JSON report and journal).
 With ``--update`` it rewrites the files from these runs instead, keeping each ``# kit fault``
 comment whose clause kept its outcome (and saying which it dropped).
 """
@@ -39,14 +40,17 @@ def check(pool: ForeignPool, directory: Path, update: bool) -> Tuple[bool, List[
 def main(argv: Optional[Sequence[str]] = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tests.foreign_pools", description=__doc__.splitlines()[0])
     parser.add_argument("--update", action="store_true", help="rewrite the expected outcomes from these runs")
+    parser.add_argument("--reports", type=Path, metavar="DIR", help="keep each run's JSON report and journal in DIR (default: a temporary folder)")
     parser.add_argument("names", nargs="*", metavar="NAME", help=f"the pools to run (default: all of {', '.join(pool.name for pool in POOLS)})")
     options = parser.parse_args(argv)
     unknown = set(options.names) - {pool.name for pool in POOLS}
     if unknown:
         parser.error(f"no foreign pool named {', '.join(sorted(unknown))}")
     pools = [pool for pool in POOLS if not options.names or pool.name in options.names]
-    with tempfile.TemporaryDirectory() as directory, ThreadPoolExecutor(2) as executor:
-        outputs = list(executor.map(lambda pool: check(pool, Path(directory), options.update), pools))
+    with tempfile.TemporaryDirectory() as scratch, ThreadPoolExecutor(2) as executor:
+        directory = options.reports or Path(scratch)
+        directory.mkdir(parents=True, exist_ok=True)
+        outputs = list(executor.map(lambda pool: check(pool, directory, options.update), pools))
     for _, lines in outputs:
         print("\n".join(lines))
     return 0 if all(ok for ok, _ in outputs) else 1

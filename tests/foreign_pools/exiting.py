@@ -42,4 +42,4 @@ class ThreadPool(multiprocessing.pool.ThreadPool):
         return super().apply_async(func, args, kwds, _fatal_on_error(callback), _fatal_on_error(error_callback))
 
     def _map_async(self, func: Any, iterable: Any, mapper: Any, chunksize: Any = None, callback: Any = None, error_callback: Any = None) -> Any:
-        return super()._map_async(func, iterable, mapper, chunksize, _fatal_on_error(callback), _fatal_on_error(error_callback))
+        return super()._map_async(func, iterable, mapper, chunksize, _fatal_on_error(callback), _fatal_on_error(error_callback))  # type: ignore[misc]

@@ -22,7 +22,7 @@ from __future__ import annotations
 import os
 from typing import Any, Callable, Optional, Sequence
 
-import gevent.threadpool
+import gevent.threadpool  # type: ignore[import-untyped, unused-ignore]
 
 
 def ThreadPool(processes: Optional[int] = None, initializer: Optional[Callable[..., Any]] = None, initargs: Sequence[Any] = ()) -> gevent.threadpool.ThreadPool:  # noqa: N802 - the name users look for
