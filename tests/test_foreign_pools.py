@@ -26,6 +26,7 @@ UPDATE = "python -m tests.foreign_pools --update"
 
 
 @pytest.mark.foreign
+@pytest.mark.timeout(RUN_LIMIT + 30)  # the kit's own limit, not pytest-timeout's default, ends a run that hangs
 @pytest.mark.parametrize("pool", POOLS, ids=[pool.name for pool in POOLS])
 def test_the_kit_gives_each_clause_of_the_foreign_pool_its_expected_outcome(pool: ForeignPool, tmp_path: Path, record_property: Callable[[str, object], None]) -> None:
     if pool.requires:
