@@ -410,7 +410,7 @@ class ImapUnorderedReversesEachChunk(ThreadPool):
 
 
 class BuffersizeOffByOne(ThreadPool):
-    """imap(buffersize=b) lets processes + b + 1 tasks be submitted but not yet yielded, one too many."""
+    """imap(buffersize=b) lets b + 1 tasks be submitted but not yet yielded, one too many."""
 
     BREAKS = ("imap.buffersize-bounds-read-ahead",)
 
@@ -419,7 +419,7 @@ class BuffersizeOffByOne(ThreadPool):
         size = _arguments.chunksize(chunksize)
         buffered = _arguments.buffersize(buffersize)
         inputs = iter(iterable)
-        throttle = None if buffered is None else Throttle(self._engine.processes + buffered + 1)
+        throttle = None if buffered is None else Throttle(buffered + 1)
         iterator = iterator_class(self._engine, self, func, throttle)
         feeder = Feeder(self._engine, iterator, inputs, size, throttle)
         self._engine.submit_with_feeder(iterator, feeder, feeder.start)
