@@ -6,10 +6,12 @@ this version of the kit", so adding one never makes these tests wait for a new m
 
 from __future__ import annotations
 
+import configparser
 import json
 import os
+import re
 from pathlib import Path
-from typing import Any, Dict
+from typing import Any, Dict, Set, Tuple
 
 from conformance import compliance
 from conformance.clauses import CLAUSES, Clause
@@ -31,21 +33,27 @@ def test_the_runs_of_the_matrix_are_well_formed() -> None:
     assert not compliance.malformed_runs(matrix()), f"compliance/matrix.json was not written by the kit: {RERUN}"
 
 
-def test_the_matrix_has_every_implementation_of_the_tox_matrix() -> None:
-    implementations = {run["implementation"] for run in matrix()["runs"]}
-    expected = {
-        "multiprocessing.pool:ThreadPool",
-        "multiprocessing.pool:ThreadPool (PyPy)",
-        "reference",
-        "multiprocess.pool:ThreadPool",
-        "mpi4py.util.pool:ThreadPool",
-        "billiard.pool:ThreadPool",
-        "billiard.pool:Pool",
-        "joblib.pool:MemmappingPool",
-    }
-    assert expected <= implementations, f"missing from the matrix: {sorted(expected - implementations)}: {RERUN}"
-    pythons = {run["python"].rpartition(".")[0] for run in matrix()["runs"] if run["implementation"] == "multiprocessing.pool:ThreadPool"}
-    assert {"3.8", "3.9", "3.10", "3.11", "3.12", "3.13"} <= pythons, f"the stdlib ran on {sorted(pythons)} only: {RERUN}"
+def tox_matrix() -> Set[Tuple[str, str]]:
+    """The runs of tox.ini's kit matrix (its ``compliance`` label): each implementation (as the table names
+    it) with the CPython version its environment asks for (``py314t`` asks for 3.14), or ``""`` for any."""
+    tox = configparser.ConfigParser(interpolation=None)
+    tox.read(ROOT / "tox.ini", encoding="utf-8")
+    labels = {label.strip(): envs for label, _, envs in (line.partition("=") for line in tox["tox"]["labels"].strip().splitlines())}
+    runs = set()
+    for env in (name.strip() for name in labels["compliance"].split(",")):
+        commands = tox[f"testenv:{env}"]["commands"] if tox.has_option(f"testenv:{env}", "commands") else tox["testenv"]["commands"]
+        python = re.fullmatch(r"py3(\d+)t?", env)
+        for spec in re.findall(r"--impl=(\S+)", commands):
+            runs.add((spec + (" (PyPy)" if env.startswith("pypy") else ""), f"3.{python.group(1)}" if python else ""))
+    return runs
+
+
+def test_the_matrix_has_every_run_of_the_tox_matrix() -> None:
+    done = {(run["implementation"], run["python"].rpartition(".")[0]) for run in matrix()["runs"]}
+    expected = tox_matrix()
+    assert ("multiprocessing.pool:ThreadPool", "3.8") in expected and ("reference", "3.8") in expected, "tox.ini's matrix was not read"
+    missing = sorted(f"{spec} on {python or 'any Python'}" for spec, python in expected if not any(spec == ran and python in ("", on) for ran, on in done))
+    assert not missing, f"missing from the matrix: {missing}: {RERUN}"
 
 
 def test_the_table_is_collected_from_kit_reports(tmp_path: Path) -> None:
