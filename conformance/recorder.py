@@ -7,6 +7,7 @@ journal that outlives a run that dies.
 from __future__ import annotations
 
 import sys
+import sysconfig
 from pathlib import Path
 from typing import Any, Dict, Generator, List, Optional
 
@@ -112,7 +113,11 @@ class Recorder:
                 "pool_class": f"{made.__module__}.{made.__qualname__}" if made is not None else None,
                 "pool_class_version": package_version(made.__module__) if made is not None else None,
             },
-            "python": {"version": sys.version.split()[0], "implementation": sys.implementation.name},
+            "python": {
+                "version": sys.version.split()[0],
+                "implementation": sys.implementation.name,
+                "free_threaded": bool(sysconfig.get_config_var("Py_GIL_DISABLED")),
+            },
             "profile": self.kit.profile,
             "hypothesis_seed": self.kit.seed,
             "strict": self.kit.strict,
