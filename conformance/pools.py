@@ -55,6 +55,14 @@ helper threads end on their own just after, and bounds the wait for one that lea
 """
 
 
+KEPT: List[Any] = []
+"""Every pool the kit abandoned or could not stop, referenced until the end of the run.
+
+Collecting such a pool runs its finalizer at whatever moment the garbage collector picks: the
+stdlib's joins its handler threads, and if that happens inside ``threading.enumerate()`` (which
+holds the lock those threads need to end) the run deadlocks. So none is ever collected mid-run.
+"""
+
 HUNG_STEPS: Set[str] = set()
 """The steps of stopping a pool (``terminate``, ``join``) that have hung after a scenario of this run."""
 
@@ -258,6 +266,7 @@ class Pools:
             for step, after in (("terminate", "after the scenario"), ("join", "after terminate()")):
                 problem = self._stop_step(pool, step, after)
                 if problem is not None:
+                    KEPT.append(pool)
                     self.notes.append(f"the kit could not stop a pool of the scenario: {problem}; the kit left it as it was, unchecked for threads left behind")
                     stopped = False
                     break
@@ -286,6 +295,7 @@ class Pools:
     def abandon(self) -> None:
         """Forget the scenario's pools after a HANG or an EXIT, each told to terminate, bounded by a second."""
         for pool in self._release():
+            KEPT.append(pool)
             with contextlib.suppress(BaseException):  # the pool is abandoned either way
                 run_bounded(pool.terminate, 1.0, "terminate() of a hung pool")
 
