@@ -196,7 +196,7 @@ def collect(make_pool: Pools, prepare: Callable[[Any], object]) -> List[str]:
 
     The pool is not made through make_pool, which keeps a reference to every pool it makes. A
     warning may hold the pool as its ``source``, so the warnings are kept as text only. A pool that
-    is still alive after that is stopped here and fails the test.
+    is still alive after that fails the test, and the kit stops it after the scenario.
     """
     with warnings.catch_warnings(record=True):
         warnings.simplefilter("always")
@@ -218,8 +218,7 @@ def collect(make_pool: Pools, prepare: Callable[[Any], object]) -> List[str]:
     gc.collect()
     survivor = alive()
     if survivor is not None:
-        make_pool.bounded(survivor.terminate, "terminate()")
-        make_pool.bounded(survivor.join, "join() after terminate()")
+        make_pool.adopt(survivor)
         pytest.fail(f"expected the pool to be collected once nothing referenced it; {survivor!r} was still alive after gc.collect()")
     return found
 
