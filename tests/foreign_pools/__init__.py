@@ -67,7 +67,9 @@ POOLS = (
     ForeignPool("slots_wrapper", ("--xfails-file=stdlib",)),
     ForeignPool("thread_bound", ("--xfails-file=stdlib",)),
     ForeignPool("exiting", ("--xfails-file=stdlib",)),
-    ForeignPool("gevent_pool", requires="gevent"),
+    # It fails nearly every clause, most after waiting for tasks that never start: stopping each
+    # clause at its first failure gives the same outcomes in half the time.
+    ForeignPool("gevent_pool", ("--clause-maxfail=1",), requires="gevent"),
 )
 
 
