@@ -208,12 +208,9 @@ def collect(make_pool: Pools, prepare: Callable[[Any], object]) -> List[str]:
         warnings.simplefilter("always")
         del pool
         gc.collect()
-    # A warning that names its source must name this pool.
-    found = [
-        str(warning.message)
-        for warning in caught
-        if issubclass(warning.category, ResourceWarning) and getattr(warning, "source", None) in (None, alive())
-    ]
+    # Earlier garbage was collected above: a ResourceWarning now comes from collecting this pool
+    # (its own, or that of a pool it wraps, which names the inner pool as its source).
+    found = [str(warning.message) for warning in caught if issubclass(warning.category, ResourceWarning)]
     del caught[:]
     gc.collect()
     survivor = alive()
