@@ -166,7 +166,7 @@ def test_impl_collects_the_installed_suite_from_any_directory(pytester: pytest.P
         [
             "poolspec: implementation reference (from --impl), version *",
             "poolspec: file */reference/__init__.py",
-            "poolspec: Python *, profile smoke, hypothesis seed derandomized, hang limit 10 s, strict clauses off, stress mode off",
+            "poolspec: Python *, profile smoke, hypothesis seed derandomized, hang limit 10 s, strict clauses off",
             "poolspec: timeout class multiprocessing.context.TimeoutError (from reference.TimeoutError)",
             "*passed*",
         ]

@@ -26,12 +26,6 @@ def make_pool(pytestconfig: pytest.Config, impl: Implementation) -> Pools:
     return Pools(impl, pytestconfig.stash[KIT].hang_limit)
 
 
-@pytest.fixture
-def stress(pytestconfig: pytest.Config) -> int:
-    """``--poolspec-stress``: how many threads a stress scenario runs at once (0: a plain run)."""
-    return pytestconfig.stash[KIT].stress
-
-
 @pytest.fixture(autouse=True)
 def poolspec_clause(request: pytest.FixtureRequest) -> Any:
     """The clause ids the test checks (they are in its test id)."""
