@@ -6,6 +6,7 @@ A baseline file has one entry per line::
     chunksize.below-one-rejected-by-map
     test_shutdown.py::test_join_before_close_raises   # a test id, with or without its [params]
     callbacks.raising-callback-fails-result ; python_version < "3.16"   # only before 3.16
+    flaky: shutdown.join-waits-for-slow-input   # fails in some runs only
 
 An entry is a clause id, or a test: its name, with or without the ``[params]`` part, optionally
 after ``file.py::``. After a ``;`` an entry may carry an environment marker (the syntax of
@@ -17,7 +18,9 @@ Matched tests are expected to fail. A clause entry is judged on the whole clause
 some test of the clause fails, and stale (the run fails, "remove the entry") only when every test
 of it passed. A test entry is judged on that test, which fails the run if it passes. Either way a
 test that passes is run twice more first, so a failure that shows only some of the time stays an
-expected failure. Entries that name no clause and match no collected test are reported as stale.
+expected failure. An entry written ``flaky: <id>`` is for a failure known to show only some of
+the time: its tests may pass or fail, and neither fails the run. Entries that name no clause and
+match no collected test are reported as stale.
 
 The kit ships baselines for the pools the project has measured (:func:`shipped_names`);
 ``--xfails-file=NAME`` selects one. ``python -m conformance.baseline REPORT.json`` drafts a
@@ -42,6 +45,10 @@ STDLIB = SHIPPED / "stdlib.txt"
 """The baseline shipped for the stdlib's pool: its known bugs, per Python version."""
 
 
+FLAKY = "flaky:"
+"""The prefix of an entry whose failure shows only some of the time."""
+
+
 class BaselineError(Exception):
     """A baseline file cannot be read or has a malformed entry."""
 
@@ -53,6 +60,8 @@ class Entry:
     target: str
     reason: str
     origin: str
+    flaky: bool = False
+    """Written ``flaky: <id>``: a failure that shows only some of the time, so a pass is no news."""
 
     def matches(self, names: Set[str]) -> bool:
         return self.target in names
@@ -63,10 +72,13 @@ def shipped_names() -> List[str]:
     return sorted(path.stem for path in SHIPPED.glob("*.txt"))
 
 
-def locate(name_or_path: str) -> Path:
-    """The baseline file that ``--xfails-file`` names: a path, else the name of a shipped baseline."""
+def locate(name_or_path: str, relative_to: Optional[Path] = None) -> Path:
+    """The baseline file that ``--xfails-file`` names: a path (relative to ``relative_to``, if
+    given), else the name of a shipped baseline."""
     path = Path(name_or_path)
-    if path.exists() or path.suffix or len(path.parts) > 1:
+    if relative_to is not None and not path.is_absolute():
+        path = relative_to / path
+    if path.exists() or path.suffix or len(Path(name_or_path).parts) > 1:
         return path
     shipped = SHIPPED / f"{name_or_path}.txt"
     if shipped.exists():
@@ -89,12 +101,14 @@ def read(path: Path) -> List[Entry]:
             last_comment = comment  # a comment line gives the reason below it; a blank line ends it
             continue
         target, _, marker = (part.strip() for part in text.partition(";"))
+        flaky = target.startswith(FLAKY)
+        target = target[len(FLAKY) :].strip() if flaky else target
         origin = f"{path}:{number}"
         if " " in target:
             raise BaselineError(f"{origin}: expected one clause or test id, got {target!r}")
         if marker and not _holds(marker, origin):
             continue
-        entries.append(Entry(target, comment or last_comment, origin))
+        entries.append(Entry(target, comment or last_comment, origin, flaky))
     return entries
 
 

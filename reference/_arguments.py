@@ -74,12 +74,16 @@ def chunksize(value: Any) -> int:
 
 
 def buffersize(value: Any) -> Optional[int]:
-    """``imap``'s ``buffersize``: ``None`` (no bound) or an integer of at least 1."""
+    """``imap``'s ``buffersize``: ``None`` (no bound) or an integer of at least 1, rejected otherwise
+    with CPython 3.16's messages."""
     if value is None:
         return None
-    size = _integer("buffersize", value)
+    try:
+        size = operator.index(value)
+    except TypeError:
+        raise TypeError("buffersize must be an integer or None") from None
     if size < 1:
-        raise ValueError(f"buffersize must be None or 1+, not {size}")
+        raise ValueError("buffersize must be None or > 0")
     return size
 
 

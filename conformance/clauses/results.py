@@ -124,9 +124,9 @@ CLAUSES = (
     ),
     Clause(
         "imap.buffersize-bounds-read-ahead",
-        "Where imap() accepts buffersize=b, imap() and imap_unordered() with chunksize 1 read at most processes + b items beyond those already yielded.",
+        "Where imap() accepts buffersize=b, imap() and imap_unordered() with chunksize 1 read at most b items beyond those already yielded, whatever the number of workers.",
         "documented",
-        "Python 3.16 docs of imap(): buffersize limits the number of submitted tasks whose results have not yet been yielded (gh-64192, PR #136871).",
+        "Python 3.16 docs of imap(): buffersize limits the number of submitted tasks whose results have not yet been yielded (gh-64192, PR #136871); CPython 3.16's test_imap_and_imap_unordered_with_buffersize_when_buffer_is_full checks that a pool of 4 with buffersize=4 reads 4 items ahead, then one more per next().",
         needs=THREADS,
     ),
     Clause(

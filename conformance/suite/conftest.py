@@ -7,7 +7,7 @@ from typing import Any, Callable
 import pytest
 
 from conformance.impl import Implementation
-from conformance.plugin import KIT
+from conformance.kit import KIT
 from conformance.pools import Pools
 
 

@@ -294,5 +294,4 @@ def test_a_result_is_delivered_after_its_pool_was_dropped(make_pool: Pools, form
         gate.open()
         survivor = dropped()
         if survivor is not None:
-            make_pool.bounded(survivor.terminate, "terminate() of the dropped pool")
-            make_pool.bounded(survivor.join, "join() of the dropped pool")
+            make_pool.adopt(survivor)

@@ -86,12 +86,13 @@ class Submission:
 
 
 def tracked(method: M) -> M:
-    """Remember that a step failed, so that the teardown does not add a failure of its own."""
+    """Run the step on the kit's home thread, where the pool was built, bounded by the hang limit;
+    remember that it failed, so that the teardown does not add a failure of its own."""
 
     @functools.wraps(method)
     def step(self: "LifecycleMachine", *args: Any, **kwargs: Any) -> Any:
         try:
-            return method(self, *args, **kwargs)
+            return self.pools.bounded(lambda: method(self, *args, **kwargs), f"the step {method.__name__}")
         except BaseException as exc:
             self.failure = exc
             raise
@@ -264,7 +265,7 @@ class LifecycleMachine(RuleBasedStateMachine):
         failure = self.failure
         try:
             if failure is None and self.pool is not None:
-                self.finish()
+                self.pools.bounded(self.finish, "the end of the example")
         except BaseException as exc:
             failure = exc
             raise

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from conformance import checks
 from conformance.pools import Pools
-from conformance.workloads import INPUT_KINDS, PROMPTLY, Background, make_input
+from conformance.workloads import INPUT_KINDS, PROMPTLY, make_input
 
 
 def triple(x: int) -> int:
@@ -211,7 +211,7 @@ def test_map_forms_take_any_finite_iterable(make_pool: Pools, form: str, kind: s
 def test_map_forms_over_an_empty_input_return_an_empty_list_at_once(make_pool: Pools, form: str, chunksize: Any, kind: str) -> None:
     pool = make_pool(2)
     what = call_text(form, "triple", make_input(kind, []), chunksize)
-    result = Background(lambda: call_map(pool, form, triple, make_input(kind, []), chunksize), what).result(PROMPTLY)
+    result = make_pool.bounded(lambda: call_map(pool, form, triple, make_input(kind, []), chunksize), what, limit=PROMPTLY)
     assert result == [], f"{what} gave {result!r}, expected []"
 
 
@@ -256,7 +256,7 @@ def test_imap_order_holds_whatever_order_tasks_finish_in(make_pool: Pools, order
 def test_imap_over_an_empty_input_is_exhausted_at_once(make_pool: Pools, form: str, chunksize: int, kind: str) -> None:
     pool = make_pool(2)
     what = f"list({form}(triple, {make_input(kind, [])!r}, {chunksize}))"
-    result = Background(lambda: list(getattr(pool, form)(triple, make_input(kind, []), chunksize)), what).result(PROMPTLY)
+    result = make_pool.bounded(lambda: list(getattr(pool, form)(triple, make_input(kind, []), chunksize)), what, limit=PROMPTLY)
     assert result == [], f"{what} gave {result!r}, expected []"
 
 

@@ -79,9 +79,13 @@ def test_a_timed_out_result_still_delivers_its_value(make_pool: Pools, form: str
     gate = make_pool.gate()
     result = PENDING[form](pool, gate)
     for timeout in (0, TIMEOUT):
-        with pytest.raises(make_pool.impl.timeout_error):
+        # How get() times out (its exception class) is the business of asyncresult.get-timeout and
+        # timeout.class; this clause is about what the result does afterwards.
+        try:
             value = result.get(timeout)
-            pytest.fail(f"get({timeout}) on a pending {form} result returned {value!r}")
+        except (Exception, make_pool.impl.timeout_error):  # noqa: BLE001 - see above
+            continue
+        pytest.fail(f"get({timeout}) on a pending {form} result returned {value!r}")
     gate.open()
     try:
         value = result.get(make_pool.patience)

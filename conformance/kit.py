@@ -1,0 +1,40 @@
+"""What a kit run checks and how: the :class:`Kit` that the plugin's hooks and the suite's fixtures share.
+
+The plugin builds it once, when pytest is configured with an implementation, and keeps it in
+``config.stash[KIT]``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import FrozenSet, Optional, Tuple
+
+import pytest
+
+from . import baseline, capabilities
+from .impl import Implementation
+
+
+@dataclass(frozen=True)
+class Kit:
+    """What this run checks and how: shared by the plugin's hooks and the suite's fixtures."""
+
+    impl: Implementation
+    impl_origin: str
+    profile: str
+    hang_limit: float
+    strict: bool
+    seed: Optional[str]
+    baseline_files: Tuple[str, ...]
+    baseline: Tuple[baseline.Entry, ...]
+    probe: capabilities.Probe
+    clause_maxfail: Optional[int]
+    selected: Optional[FrozenSet[str]]
+    """The clauses ``--clause`` selects, or None for every clause."""
+
+    @property
+    def capabilities(self) -> FrozenSet[str]:
+        return self.probe.capabilities
+
+
+KIT = pytest.StashKey[Kit]()
