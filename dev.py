@@ -6,8 +6,11 @@
   PyPy, the third-party pools, the self-check, mypy, coverage);
 - ``python3 dev.py compliance``: the kit matrix, then COMPLIANCE.md from its reports;
 - ``python3 dev.py killmatrix``: the whole kit on every broken pool, into docs/kill-matrix.md;
-- ``python3 dev.py pages``: docs/clauses.md, COMPLIANCE.md and docs/kill-matrix.md rendered again
-  from the clause registry, the catalogue and the stored data, running no kit (seconds);
+- ``python3 dev.py mutation``: the kit on a sample of single-change mutants of reference/, into
+  docs/mutation.md (``python3 dev.py mutation -- --sample N --seed S`` for another sample);
+- ``python3 dev.py pages``: docs/clauses.md, COMPLIANCE.md, docs/kill-matrix.md and
+  docs/mutation.md rendered again from the clause registry, the catalogue and the stored data,
+  running no kit (seconds);
 - ``python3 dev.py bench``: the benchmark, into docs/benchmark.md.
 
 It needs only a Python 3.8+ with pip. It makes ``.dev-venv`` holding tox, then runs tox, which
@@ -41,6 +44,7 @@ COMMANDS: Dict[str, List[List[str]]] = {
     "test": [[]],
     "compliance": [["-m", "compliance"], ["-e", "compliance"]],  # the label is tox.ini's kit matrix
     "killmatrix": [["-e", "killmatrix"]],
+    "mutation": [["-e", "mutation"]],
     "pages": [["-e", "pages"]],
     "bench": [["-e", "bench"]],
 }
