@@ -17,6 +17,7 @@ import pytest
 from tools import mutation
 
 ROOT = Path(__file__).resolve().parent.parent
+DOCS = ROOT / "docs"
 SOURCE = '''\
 def f(lock, items, limit):
     """A docstring is no statement to remove."""
@@ -127,3 +128,11 @@ def test_render_only_reports_a_malformed_data_or_verdicts_file_and_writes_no_pag
     err = capsys.readouterr().err
     assert "missing or mistyped seed" in err and "line 2: not `<mutant id>" in err
 
+
+def test_the_mutation_page_is_rendered_from_its_data_and_verdicts() -> None:
+    data = json.loads((DOCS / "mutation.json").read_text(encoding="utf-8"))
+    verdicts, problems = mutation.read_verdicts((DOCS / "mutation-verdicts.txt").read_text(encoding="utf-8"))
+    assert not mutation.malformed(data) and not problems, (mutation.malformed(data), problems)
+    assert (DOCS / "mutation.md").read_text(encoding="utf-8") == mutation.render(data, verdicts), "docs/mutation.md is out of date: run python3 dev.py pages"
+    survivors = {run["id"] for run in data["mutants"] if run["outcome"] == "survived"}
+    assert survivors <= set(verdicts), f"survivors without a verdict in docs/mutation-verdicts.txt: {sorted(survivors - set(verdicts))}"
