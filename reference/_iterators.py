@@ -35,6 +35,24 @@ through, it releases the latch again to let the next waiter through and checks a
 cannot fall between the check and the wait, a released latch is never reused, and a worker pays
 only an attribute test per task when nobody waits (a ``threading.Condition`` costs a lock and
 several Python calls per ``notify_all``).
+
+Free-threaded Python
+--------------------
+Correct with the GIL and on the free-threaded build (3.13t and later). Outside ``_lock`` it relies on:
+
+* ``deque.popleft()`` on ``_ready`` by consumers, while a worker ``extend()``s it under ``_lock``:
+  each is one operation on both builds. With the GIL these C methods run no Python code (the
+  outcomes are a list); on the free-threaded build each holds the deque's own lock (a critical
+  section). So concurrent consumers each get a different outcome, in the order they were added,
+  and no outcome is lost or taken twice.
+* Reading ``abandoned`` without the lock (the feeder's hint to stop reading input): an attribute
+  load, atomic on both builds; a stale value costs one more chunk read, nothing else.
+* ``_keepalive = None``, written by the retiring thread and by :meth:`abandon`: single stores of
+  the same value.
+* A ``_LastOfChunk`` popped by a consumer releases the :class:`~reference._feeder.Throttle`, which
+  has its own lock.
+
+A consumer's waiter latch is a plain ``_thread`` lock, released by whichever thread wakes it.
 """
 
 from __future__ import annotations

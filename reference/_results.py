@@ -13,6 +13,25 @@ Waiting uses a latch rather than a ``threading.Event`` (a condition, a lock and 
 result): ``_latch`` is a lock held from creation until the result completes. A waiter acquires it
 (with the timeout) and at once releases it, which lets the next waiter through, so every waiter
 returns once the result is complete, and a complete result never blocks anyone.
+
+Free-threaded Python
+--------------------
+Correct with the GIL and on the free-threaded build (3.13t and later). Without a lock it relies on:
+
+* Publishing ``_done`` after ``_ok`` and ``_value``: the completing thread stores those two, then
+  ``_done = True``, then releases the latch; a reader that sees ``_done`` true reads them after.
+  With the GIL one thread runs at a time, in program order. On the free-threaded build an
+  instance attribute is stored with release ordering and loaded with acquire ordering, so a
+  thread that loads ``_done`` as true also sees the stores made before it. A waiter that blocked
+  is ordered by the latch instead (a lock release and acquire).
+* ``_latch`` is a plain ``_thread`` lock, which any thread may release, not only the one that
+  acquired it.
+* ``MapResult``: each chunk writes its own slice, ``_values[i:j] = values`` (a list), without
+  ``_lock``. The slices never overlap, and a slice assignment is one operation on both builds:
+  with the GIL it runs no Python code (the items it replaces are ``None``); on the free-threaded
+  build it holds the list's own lock, so two chunks' writes never interleave. The chunk then takes
+  ``_lock``, which orders every chunk's writes before the last chunk's read of the whole list.
+* ``_keepalive = None``, written by whichever thread completes the result: a single store.
 """
 
 from __future__ import annotations
