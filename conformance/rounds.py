@@ -11,9 +11,9 @@ round began, by which every wait it makes must end. A thread still running a lit
 deadline is stuck in a call into the pool; the test reports where, from what the thread said it
 was doing (:attr:`Member.doing`).
 
-Sizes: a plain run checks a small version of every scenario (:data:`PLAIN_THREADS` threads,
-:data:`PLAIN_ROUNDS` rounds), so the family is always checked; ``--poolspec-stress=N`` runs N
-threads and :data:`STRESS_ROUNDS` rounds, enough for a race in the pool to show on a
+Sizes: a plain run checks a small version of every scenario (:data:`PLAIN`), so the family is
+always checked; ``--poolspec-stress=N`` runs N threads, and more rounds of more jobs each
+(:data:`STRESS_ROUNDS`, :data:`STRESS_JOBS`), enough for a race in the pool to show on a
 free-threaded Python, where the threads really run at the same time.
 
 No hypothesis here: what these scenarios look for depends on timing, not on the scenario drawn.
@@ -36,9 +36,8 @@ from .pools import Pools
 
 R = TypeVar("R")
 
-PLAIN_THREADS = 4
-PLAIN_ROUNDS = 3
-STRESS_ROUNDS = 250
+STRESS_ROUNDS = 300
+STRESS_JOBS = 10
 LATE_SHARE = 0.25
 """How long after the round's deadline, as a share of it, a thread may take to end before it counts as stuck.
 
@@ -50,18 +49,23 @@ reported as what it is, not as a HANG of the round.
 
 @dataclass(frozen=True)
 class Size:
-    """How many threads a round runs at once, and how many rounds a test plays."""
+    """How many threads a round runs at once, how many rounds a test plays, and at most how many jobs a thread submits in a round."""
 
     threads: int
     rounds: int
+    jobs: int
 
     def __str__(self) -> str:
         return f"{self.threads} threads at once, {self.rounds} rounds"
 
 
+PLAIN = Size(threads=4, rounds=3, jobs=4)
+"""The size of every stress scenario in a plain run."""
+
+
 def size(stress: int) -> Size:
     """The size of a stress scenario: ``--poolspec-stress=N`` (0 for a plain run)."""
-    return Size(stress, STRESS_ROUNDS) if stress else Size(PLAIN_THREADS, PLAIN_ROUNDS)
+    return Size(stress, STRESS_ROUNDS, STRESS_JOBS) if stress else PLAIN
 
 
 class Member:

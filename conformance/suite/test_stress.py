@@ -2,9 +2,9 @@
 
 Each test draws its whole scenario, then plays it in rounds on one pool (:mod:`conformance.rounds`):
 in a round every thread starts at one barrier and submits its jobs, waits for them and consumes
-them at the same moment as the others; every wait ends by the round's deadline, ``patience`` after
-the round began (or the thread is reported as stuck where it was). A plain run plays a small
-version; ``--poolspec-stress=N`` plays N threads and many more rounds.
+them at the same moment as the others, and must be done by the round's deadline, ``patience``
+after the round began (a thread still running then is reported with the call it was in). A plain
+run plays a small version; ``--poolspec-stress=N`` plays N threads and many more rounds.
 
 Every item is tagged with its round, thread, job and position, and a task's value carries its item,
 so a result delivered to the wrong job shows as another job's items.
@@ -35,10 +35,10 @@ ENDED: Outcome = ("ended",)
 BLOCKING_FORMS = ("apply", "map", "starmap")
 ASYNC_FORMS = ("apply_async", "map_async", "starmap_async")
 IMAP_FORMS = ("imap", "imap_unordered")
-MAX_JOBS = 4
-"""Jobs per thread and round, at most."""
 MAX_ITEMS = 6
 """Items per job of a map form, at most."""
+CHUNKSIZES = (None, 1, 2, 3)
+"""The chunksizes a map form is given (None, the default, not to the imaps)."""
 
 
 class Tagged(Exception):
@@ -108,13 +108,13 @@ class Job:
         return [("returned", values)]
 
 
-def draw_job(rng: random.Random, forms: Sequence[str], callbacks: bool = False, chunksizes: Sequence[Optional[int]] = (None, 1, 2, 3)) -> Job:
-    """A job of one of ``forms``; with ``callbacks``, an asynchronous one has callbacks (half of them, if None)."""
+def draw_job(rng: random.Random, forms: Sequence[str], callbacks: bool = False) -> Job:
+    """A job of one of ``forms``, with callbacks if ``callbacks`` and the form takes them; a quarter of the apply jobs fail."""
     form = rng.choice(forms)
     with_callbacks = callbacks and form in ASYNC_FORMS
     if form.startswith("apply"):
         return Job(form, 1, None, fails=rng.random() < 0.25, callbacks=with_callbacks)
-    chunksize = rng.choice([size for size in chunksizes if size is not None or form not in IMAP_FORMS])
+    chunksize = rng.choice([size for size in CHUNKSIZES if size is not None or form not in IMAP_FORMS])
     return Job(form, rng.randint(1, MAX_ITEMS), chunksize, callbacks=with_callbacks)
 
 
@@ -184,7 +184,7 @@ ALL_FORMS = BLOCKING_FORMS + ASYNC_FORMS + IMAP_FORMS
 def test_every_result_is_delivered_once_to_its_own_job(example_pools: Callable[[], Pools], stress: int, scenario_random: random.Random) -> None:
     size, rng = rounds.size(stress), scenario_random
     processes = rng.randint(2, 4)
-    scenario = [[[draw_job(rng, ALL_FORMS) for _ in range(rng.randint(1, MAX_JOBS))] for _ in range(size.threads)] for _ in range(size.rounds)]
+    scenario = [[[draw_job(rng, ALL_FORMS) for _ in range(rng.randint(1, size.jobs))] for _ in range(size.threads)] for _ in range(size.rounds)]
     pools = example_pools()
 
     def play(pool: Any, number: int, plans: List[List[Job]]) -> None:
@@ -261,7 +261,7 @@ def test_callbacks_are_called_once_each_and_one_at_a_time(example_pools: Callabl
     # business): if only such jobs are left without a call, the test is UNOBSERVED, not failed.
     size, rng = rounds.size(stress), scenario_random
     processes = rng.randint(2, 4)
-    scenario = [[[draw_job(rng, ASYNC_FORMS, callbacks=True) for _ in range(rng.randint(1, MAX_JOBS))] for _ in range(size.threads)] for _ in range(size.rounds)]
+    scenario = [[[draw_job(rng, ASYNC_FORMS, callbacks=True) for _ in range(rng.randint(1, size.jobs))] for _ in range(size.threads)] for _ in range(size.rounds)]
     jobs = {(number, thread, job_number): job for number, plans in enumerate(scenario, 1) for thread, plan in enumerate(plans) for job_number, job in enumerate(plan)}
     log = CallbackLog()
     results: Dict[Key, Any] = {}
@@ -334,7 +334,7 @@ def test_threads_waiting_on_results_that_complete_at_once_all_return(example_poo
     size, rng = rounds.size(stress), scenario_random
     processes = rng.randint(2, 4)
     scenario = [
-        [(rng.choice(WAITS["apply_async"]), [draw_waiting_job(rng) for _ in range(rng.randint(1, 2 * MAX_JOBS))]) for _ in range(size.threads)]
+        [(rng.choice(WAITS["apply_async"]), [draw_waiting_job(rng) for _ in range(rng.randint(1, 2 * size.jobs))]) for _ in range(size.threads)]
         for _ in range(size.rounds)
     ]
     returned: Set[Item] = set()
@@ -398,7 +398,7 @@ def test_no_thread_of_the_pool_dies_of_an_exception(example_pools: Callable[[], 
     size, rng = rounds.size(stress), scenario_random
     processes = rng.randint(2, 4)
     scenario = [
-        [[draw_job(rng, ASYNC_FORMS + IMAP_FORMS, callbacks=rng.random() < 0.5) for _ in range(rng.randint(1, MAX_JOBS))] for _ in range(size.threads)]
+        [[draw_job(rng, ASYNC_FORMS + IMAP_FORMS, callbacks=rng.random() < 0.5) for _ in range(rng.randint(1, size.jobs))] for _ in range(size.threads)]
         for _ in range(size.rounds)
     ]
     pools = example_pools()
