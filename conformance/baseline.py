@@ -72,10 +72,13 @@ def shipped_names() -> List[str]:
     return sorted(path.stem for path in SHIPPED.glob("*.txt"))
 
 
-def locate(name_or_path: str) -> Path:
-    """The baseline file that ``--xfails-file`` names: a path, else the name of a shipped baseline."""
+def locate(name_or_path: str, relative_to: Optional[Path] = None) -> Path:
+    """The baseline file that ``--xfails-file`` names: a path (relative to ``relative_to``, if
+    given), else the name of a shipped baseline."""
     path = Path(name_or_path)
-    if path.exists() or path.suffix or len(path.parts) > 1:
+    if relative_to is not None and not path.is_absolute():
+        path = relative_to / path
+    if path.exists() or path.suffix or len(Path(name_or_path).parts) > 1:
         return path
     shipped = SHIPPED / f"{name_or_path}.txt"
     if shipped.exists():

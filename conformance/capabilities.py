@@ -16,8 +16,9 @@ from dataclasses import dataclass
 from typing import Any, FrozenSet, List, Optional
 
 from .clauses import CAPABILITIES
-from .home import HOME
 from .impl import Implementation
+from .pools import Pools
+from .watchdog import Hang
 
 
 @dataclass(frozen=True)
@@ -29,22 +30,24 @@ class Probe:
 
 
 def detect(impl: Implementation, limit: float) -> Probe:
-    """Ask ``impl`` what it can do, by building one pool and running one task on it."""
+    """Ask ``impl`` what it can do, by building one pool and running one task on it.
+
+    The pool is then stopped as the kit stops a scenario's pools; what happens then does not
+    change what the probe found.
+    """
+    pools = Pools(impl, limit)
     made: List[Any] = []
 
     def tasks_run_in_this_process() -> bool:
-        pool = impl.new_pool(1)
-        made.append(pool)
-        try:
-            return bool(pool.apply(os.getpid) == os.getpid())
-        finally:
-            for step in ("terminate", "join"):
-                if callable(getattr(pool, step, None)):
-                    getattr(pool, step)()
+        made.append(pools.build(1))
+        return bool(made[0].apply(os.getpid) == os.getpid())
 
+    in_process: Optional[bool] = None
     try:
-        in_process: Optional[bool] = HOME.run(tasks_run_in_this_process, limit, "the capability probe")
-    except BaseException:  # noqa: BLE001 - an implementation that cannot be probed is checked in full
-        in_process = None
+        in_process = pools.bounded(tasks_run_in_this_process, "the capability probe")
+    except BaseException as failure:  # noqa: BLE001 - an implementation that cannot be probed is checked in full
+        if isinstance(failure, Hang):
+            pools.abandon()  # forgets the pool: the stop() below has nothing left to stop
+    pools.stop()
     lacking = {"threads"} if in_process is False else set()
     return Probe(frozenset(CAPABILITIES) - lacking, type(made[0]) if made else None)

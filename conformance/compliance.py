@@ -15,9 +15,11 @@ adding a clause needs no new matrix run to keep the table true.
 from __future__ import annotations
 
 import argparse
+import configparser
 import datetime
 import json
 import os
+import re
 import sys
 from collections import defaultdict
 from pathlib import Path
@@ -52,7 +54,7 @@ def collect(reports: Path) -> Dict[str, Any]:
             {
                 "implementation": _label(report),
                 "version": report["implementation"]["version"],
-                "python": report["python"]["version"],
+                "python": report["python"]["version"] + ("t" if report["python"].get("free_threaded") else ""),
                 "profile": report["profile"],
                 "outcomes": {clause_id: clause["outcome"] for clause_id, clause in report["clauses"].items()},
                 "notes": {clause_id: _note(clause) for clause_id, clause in report["clauses"].items() if clause["outcome"] in ("failed", "xfailed")},
@@ -79,12 +81,51 @@ def _note(clause: Dict[str, Any]) -> str:
     return ""
 
 
+def expected_runs(tox_ini: Path) -> List[str]:
+    """The runs of tox.ini's kit matrix (its ``compliance`` label), as ``implementation on X.Y``.
+
+    The implementation is named as the table names it; X.Y is the CPython its environment asks
+    for (``py314t``: ``3.14t``), or ``any Python``.
+    """
+    tox = configparser.ConfigParser(interpolation=None)
+    tox.read(tox_ini, encoding="utf-8")
+    labels = {label.strip(): envs for label, _, envs in (line.partition("=") for line in tox["tox"]["labels"].strip().splitlines())}
+    runs = []
+    for env in (name.strip() for name in labels["compliance"].split(",")):
+        section = f"testenv:{env}" if tox.has_option(f"testenv:{env}", "commands") else "testenv"
+        python = re.fullmatch(r"py3(\d+)(t?)", env)
+        for spec in re.findall(r"--impl=(\S+)", tox[section]["commands"]):
+            label = spec + (" (PyPy)" if env.startswith("pypy") else "")
+            runs.append(f"{label} on {f'3.{python.group(1)}{python.group(2)}' if python else 'any Python'}")
+    return sorted(set(runs))
+
+
+def _not_yet_run(data: Dict[str, Any], expected: Sequence[str]) -> List[str]:
+    """The runs of ``expected`` that the matrix ``data`` has no run for."""
+    done = {(run["implementation"], _minor(run["python"])) for run in data["runs"]}
+    missing = []
+    for run in expected:
+        implementation, _, python = run.rpartition(" on ")
+        if not any(implementation == ran and python in ("any Python", on) for ran, on in done):
+            missing.append(run)
+    return missing
+
+
+def _minor(python: str) -> str:
+    """``3.14.7t`` → ``3.14t``."""
+    return ".".join(python.rstrip("t").split(".")[:2]) + ("t" if python.endswith("t") else "")
+
+
 def _version_key(version: str) -> Tuple[int, ...]:
     return tuple(int(part) for part in version.split(".") if part.isdigit())
 
 
-def render(data: Dict[str, Any], clauses: Mapping[str, Clause]) -> str:
-    """COMPLIANCE.md for the matrix ``data``, its tables listing the registry ``clauses``."""
+def render(data: Dict[str, Any], clauses: Mapping[str, Clause], expected: Sequence[str] = ()) -> str:
+    """COMPLIANCE.md for the matrix ``data``, its tables listing the registry ``clauses``.
+
+    Runs of the tox matrix (``expected``, from :func:`expected_runs`) that the data has none of are
+    named as not run on this version of the kit.
+    """
     columns = _columns(data["runs"])
     lines = [
         "# Compliance",
@@ -108,6 +149,9 @@ def render(data: Dict[str, Any], clauses: Mapping[str, Clause]) -> str:
             + " (clauses added since the runs that show this mark).",
             "",
         ]
+    not_yet_run = _not_yet_run(data, expected)
+    if not_yet_run:
+        lines += ["No run on this version of the kit yet (added to the tox matrix since): " + ", ".join(f"`{run}`" for run in not_yet_run) + ".", ""]
     lines += [
         "## Runs",
         "",
@@ -205,6 +249,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     parser.add_argument("reports", type=Path, nargs="?", help="a directory holding --poolspec-report JSON files")
     parser.add_argument("--output", type=Path, required=True, help="the Markdown table to write")
     parser.add_argument("--data", type=Path, required=True, help="where to keep the matrix data the table is rendered from")
+    parser.add_argument("--tox-ini", type=Path, help="the tox.ini whose kit matrix (its compliance label) the table should cover")
     parser.add_argument(
         "--render-only", action="store_true", help="render --output again from --data and the current clause registry, reading no reports"
     )
@@ -220,7 +265,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             return 1
         args.data.parent.mkdir(parents=True, exist_ok=True)
         args.data.write_text(json.dumps(data, indent=1, sort_keys=True) + "\n", encoding="utf-8")
-    args.output.write_text(render(data, CLAUSES), encoding="utf-8")
+    expected = expected_runs(args.tox_ini) if args.tox_ini else []
+    args.output.write_text(render(data, CLAUSES, expected), encoding="utf-8")
     return 0
 
 

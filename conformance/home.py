@@ -4,13 +4,19 @@ Some pools bind what they make to the thread that made them, or to its lifetime:
 belong to the hub of the thread that built the pool, and Ray ends the whole process when the thread
 that started it ends. So the kit runs every scenario, the cleanup after it and the capability probe
 on one thread that lives for the whole run (named ``poolspec: home``), and a bounded call that the
-scenario itself makes on that thread runs right there, inline, with its own limit.
+scenario itself makes on that thread runs right there, inline.
 
-The caller (pytest's thread) hands a call to the home thread and supervises it: when the outermost
-call, or any call nested in it, passes its limit, the caller gets :class:`Hang` with the stacks of
-the threads involved. The home thread is then retired: it cannot be killed and may never return, so
-a new one takes over from the next call. A retired thread that does return parks for ever instead
-of ending, because its end could end the process (Ray) or the pools it built.
+The caller (pytest's thread) hands a call to the home thread and supervises it: it wakes whenever
+a call starts or ends on the home thread, and when the call it handed over, or any call nested in
+it, has passed its own limit, the caller gets :class:`Hang` with the stacks of the threads
+involved. A nested call with a shorter limit is thus reported at that limit, by name. The home
+thread is then retired: it cannot be killed and may never return, so a new one takes over from the
+next call. A retired thread that does return parks for ever instead of ending, because its end
+could end the process (Ray) or the pools it built; and the abandoned scenario it was running is
+stopped at its next bounded call (:class:`Hang`), so it cannot go on building pools.
+
+A caller interrupted while it supervises (Ctrl-C, a signal) retires the home thread too, as the
+call it handed over may still be running there.
 
 A thread other than the home thread (one that a scenario started) calling while the home thread is
 busy does not wait for it: its call runs bounded on a fresh thread of its own
@@ -27,7 +33,7 @@ import threading
 import time
 from dataclasses import dataclass
 from queue import SimpleQueue
-from typing import Any, Callable, Iterable, List, Optional, Tuple, TypeVar
+from typing import Any, Callable, Generic, Iterable, List, Optional, Tuple, TypeVar
 
 from .watchdog import RUNNER_PREFIX, Hang, run_bounded, thread_stacks
 
@@ -51,28 +57,35 @@ class _Call:
         return self.started + self.limit
 
 
-class _Job:
+class _Job(Generic[T]):
     """A call handed to the home thread, and its outcome once it has returned or raised."""
 
-    def __init__(self, call: Callable[[], Any], what: str, limit: float) -> None:
+    def __init__(self, call: Callable[[], T], entry: _Call) -> None:
         self.call = call
-        self.what = what
-        self.limit = limit
-        self.done = threading.Event()
+        self.entry = entry
         self.outcome: Optional[Tuple[bool, Any]] = None
+
+    def result(self) -> T:
+        assert self.outcome is not None
+        ok, value = self.outcome
+        if ok:
+            return value  # type: ignore[no-any-return]
+        raise value
 
 
 class _HomeThread:
-    """One home thread: the jobs handed to it, and the calls it is running, outermost first.
+    """One home thread: the jobs handed to it, and the calls in progress on it, outermost first.
 
-    ``_lock`` guards ``_calls`` (pushed and popped on the home thread, read by the supervisor) and
-    ``busy`` (claimed by the supervising caller).
+    ``_changed`` (a condition on one lock) guards ``_calls``, ``busy`` and each job's outcome, and
+    is notified whenever a call starts or ends, so the supervisor always judges the live calls.
+    ``retired`` is a plain attribute, written once (True) by the supervisor and read by this
+    thread between jobs; a store and a load of one attribute are atomic with or without the GIL.
     """
 
     def __init__(self) -> None:
-        self._lock = threading.Lock()
+        self._changed = threading.Condition(threading.Lock())
         self._calls: List[_Call] = []
-        self._jobs: SimpleQueue[_Job] = SimpleQueue()
+        self._jobs: SimpleQueue[_Job[Any]] = SimpleQueue()
         self.busy = False
         self.retired = False
         self.thread = threading.Thread(target=self._serve, name=NAME, daemon=True)
@@ -82,42 +95,66 @@ class _HomeThread:
         _THIS.home = self
         while not self.retired:
             job = self._jobs.get()
+            self._enter(job.entry)
+            outcome: Tuple[bool, Any]
             try:
-                job.outcome = (True, self.inline(job.call, job.what, job.limit))
+                outcome = (True, job.call())
             except BaseException as exc:  # noqa: BLE001 - handed back to the supervising caller
-                job.outcome = (False, exc)
-            job.done.set()
+                outcome = (False, exc)
+            self._leave(job.entry, job, outcome)
         threading.Event().wait()  # retired: park, never end (see the module docstring)
 
     def inline(self, call: Callable[[], T], what: str, limit: float) -> T:
-        """``call()`` on this thread, registered as in progress so the supervisor can bound it."""
+        """``call()`` on this thread, registered as in progress so the supervisor can bound it.
+
+        On a retired thread, the abandoned scenario is stopped here instead.
+        """
+        if self.retired:
+            raise Hang(f"HANG: {what} not called: the scenario was abandoned after a HANG")
         entry = _Call(what, limit, time.monotonic())
-        with self._lock:
-            self._calls.append(entry)
+        self._enter(entry)
         try:
             return call()
         finally:
-            with self._lock:
-                self._calls.remove(entry)
+            self._leave(entry)
+
+    def _enter(self, entry: _Call) -> None:
+        with self._changed:
+            self._calls.append(entry)
+            self._changed.notify_all()
+
+    def _leave(self, entry: _Call, job: Optional[_Job[Any]] = None, outcome: Optional[Tuple[bool, Any]] = None) -> None:
+        with self._changed:
+            self._calls.remove(entry)
+            if job is not None:
+                job.outcome = outcome
+            self._changed.notify_all()
 
     def claim(self) -> bool:
         """Whether the caller got the thread (it was idle); it must :meth:`release` it after."""
-        with self._lock:
+        with self._changed:
             if self.busy or self.retired:
                 return False
             self.busy = True
             return True
 
     def release(self) -> None:
-        with self._lock:
+        with self._changed:
             self.busy = False
 
-    def submit(self, job: _Job) -> None:
-        self._jobs.put(job)
-
-    def calls(self) -> List[_Call]:
-        with self._lock:
-            return list(self._calls)
+    def supervise(self, job: _Job[T], suspects: Callable[[], Iterable[threading.Thread]]) -> T:
+        """Hand ``job`` over and wait until it is done or a call in progress passes its limit."""
+        with self._changed:
+            self._jobs.put(job)
+            while job.outcome is None:
+                calls = [job.entry, *(call for call in self._calls if call is not job.entry)]
+                now = time.monotonic()
+                expired = [call for call in calls if call.deadline <= now]
+                if expired:
+                    self.retired = True
+                    raise Hang(f"{hang_message(expired[-1], calls[-1], now)}\n\n{thread_stacks([self.thread, *suspects()])}")
+                self._changed.wait(min(call.deadline for call in calls) - now)
+        return job.result()
 
 
 class Home:
@@ -133,13 +170,18 @@ class Home:
         ``suspects`` gives the other threads whose stacks explain a hang (the pool's threads).
         """
         here: Optional[_HomeThread] = getattr(_THIS, "home", None)
-        if here is not None:  # the scenario's own call (on a retired thread: nobody supervises it)
+        if here is not None:  # the scenario's own call
             return here.inline(call, what, limit)
         home = self._idle_home()
         if home is None:
             return run_bounded(call, limit, what, suspects)
+        job = _Job(call, _Call(what, limit, time.monotonic()))
         try:
-            return self._supervise(home, _Job(call, what, limit), suspects)  # type: ignore[no-any-return]
+            return home.supervise(job, suspects)
+        except BaseException:
+            if job.outcome is None:
+                home.retired = True  # the job may still run there: nobody may queue behind it
+            raise
         finally:
             home.release()
 
@@ -151,25 +193,11 @@ class Home:
             current = self._current
         return current if current.claim() else None
 
-    def _supervise(self, home: _HomeThread, job: _Job, suspects: Callable[[], Iterable[threading.Thread]]) -> Any:
-        """Wait for ``job`` on ``home`` until it is done or a call in progress passes its limit."""
-        outer = _Call(job.what, job.limit, time.monotonic())
-        home.submit(job)
-        while True:
-            calls = [outer, *home.calls()]
-            first = min(calls, key=lambda entry: entry.deadline)
-            if job.done.wait(max(0.0, first.deadline - time.monotonic())):
-                break
-            now = time.monotonic()
-            expired = [entry for entry in calls if entry.deadline <= now]
-            if expired:
-                home.retired = True
-                raise Hang(f"{hang_message(expired[-1], calls[-1], now)}\n\n{thread_stacks([home.thread, *suspects()])}")
-        assert job.outcome is not None
-        ok, value = job.outcome
-        if ok:
-            return value
-        raise value
+
+def abandoned_here() -> bool:
+    """Whether the caller is a retired home thread, running a scenario the kit has abandoned."""
+    here: Optional[_HomeThread] = getattr(_THIS, "home", None)
+    return here is not None and here.retired
 
 
 def hang_message(expired: _Call, innermost: _Call, now: float) -> str:

@@ -69,22 +69,23 @@ class Run:
 
 
 def replay(path: Path) -> Run:
-    """The run written to the journal at ``path`` (a torn last line, from a death mid-write, is ignored)."""
+    """The run written to the journal at ``path``. A line that is not a well-formed event (a torn
+    last line, from a death mid-write) is passed over; ``OSError`` if the file cannot be read."""
     run = Run()
     for line in path.read_text(encoding="utf-8").splitlines():
         try:
             event = json.loads(line)
-        except ValueError:
+            kind = event.pop("event")
+            if kind == "header":
+                run.header = event
+            elif kind == "start":
+                run.findings.start(str(event["nodeid"]))
+            elif kind == "report":
+                run.findings.add(event["record"])
+            elif kind == "finish":
+                run.exit_status = int(event["exit_status"])
+        except (ValueError, TypeError, KeyError, AttributeError):
             continue
-        kind = event.pop("event", None)
-        if kind == "header":
-            run.header = event
-        elif kind == "start":
-            run.findings.start(event["nodeid"])
-        elif kind == "report":
-            run.findings.add(event["record"])
-        elif kind == "finish":
-            run.exit_status = event["exit_status"]
     if run.exit_status is None:
         run.findings.died()
     return run

@@ -16,6 +16,7 @@ report shows apart from the clauses.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import threading
@@ -37,7 +38,7 @@ from typing import (
 import pytest
 
 from .exits import GUARD, ExitWarning, exit_failure
-from .home import HOME
+from .home import HOME, abandoned_here
 from .impl import Implementation
 from .process_gate import ProcessGate
 from .sequencer import Sequencer
@@ -52,6 +53,18 @@ THREAD_END_GRACE = 1.0
 join() of a correct pool has joined its threads already; the grace only spares a pool whose
 helper threads end on their own just after, and bounds the wait for one that leaves them running.
 """
+
+
+KEPT: List[Any] = []
+"""Every pool the kit abandoned or could not stop, referenced until the end of the run.
+
+Collecting such a pool runs its finalizer at whatever moment the garbage collector picks: the
+stdlib's joins its handler threads, and if that happens inside ``threading.enumerate()`` (which
+holds the lock those threads need to end) the run deadlocks. So none is ever collected mid-run.
+"""
+
+HUNG_STEPS: Set[str] = set()
+"""The steps of stopping a pool (``terminate``, ``join``) that have hung after a scenario of this run."""
 
 
 class Gate:
@@ -87,7 +100,8 @@ class Pools:
         self._to_open: List[Union[Gate, ProcessGate, Sequencer]] = []
         self._threads_before: Set[threading.Thread] = set()
         self.notes: List[str] = []
-        """What the kit could not do with this test's pools (stop them), one line each."""
+        """What the kit noticed that is no clause's verdict, one line each: a pool it could not
+        stop; a scenario that passed, then failed when run again."""
 
     @property
     def patience(self) -> float:
@@ -106,10 +120,24 @@ class Pools:
             pytest.fail(f"cannot construct the pool: {self.impl.spec}({processes}, {initializer!r}, {initargs!r}) raised {exc!r}", pytrace=False)
 
     def build(self, processes: Any, initializer: Any = None, initargs: Any = (), **kwargs: Any) -> Any:
-        """:meth:`Implementation.new_pool`, its exceptions passed on (for clauses about them)."""
+        """:meth:`Implementation.new_pool`, its exceptions passed on (for clauses about them).
+
+        A scenario the kit abandoned after a HANG (still running on its retired home thread) gets
+        a :class:`Hang` instead: it may not build pools nobody will stop.
+        """
+        if abandoned_here():
+            raise Hang("HANG: no new pool for a scenario abandoned after a HANG")
         pool = self.impl.new_pool(processes, initializer, initargs, **kwargs)
         self._made.append(pool)
         return pool
+
+    def adopt(self, pool: Any) -> None:
+        """Stop ``pool``, which the test built itself, with the scenario's own pools after it.
+
+        For a pool the test had to let go of (so it did not come from :meth:`build`) and that is
+        still alive: stopping it is the kit's cleanup, never the clause's concern.
+        """
+        self._made.append(pool)
 
     def gate(self) -> Gate:
         """A gate that the kit opens after the scenario, if the scenario has not."""
@@ -138,7 +166,7 @@ class Pools:
         """``call()`` on the home thread, or a :class:`Hang` if it blocks past ``limit`` (the hang limit)."""
         return HOME.run(call, self.hang_limit if limit is None else limit, what, self.new_threads)
 
-    def weak_reference(self, pool: Any) -> "weakref.ref[Any]":
+    def weak_reference(self, pool: Any) -> weakref.ref[Any]:
         """A weak reference to ``pool``; a pool that cannot have one leaves the test UNOBSERVED.
 
         Such a pool is then stopped with the scenario's own.
@@ -146,7 +174,7 @@ class Pools:
         try:
             return weakref.ref(pool)
         except TypeError as exc:
-            self._made.append(pool)
+            self.adopt(pool)
             unobserved(f"the kit needs a weak reference to the pool to see whether it was collected, and {type(pool).__name__} objects cannot have one ({exc})")
 
     def new_threads(self) -> List[threading.Thread]:
@@ -163,11 +191,11 @@ class Pools:
         @functools.wraps(scenario)
         def guarded(*args: Any, **kwargs: Any) -> Any:
             result = self._run(scenario, args, kwargs)
-            for run in range(2, confirmations + 2):
+            for _ in range(confirmations):
                 try:
                     self._run(scenario, args, kwargs)
                 except BaseException:
-                    self.notes.append(f"flaky: the scenario passed, then failed when the kit ran it again (run {run})")
+                    self.notes.append("flaky: the scenario passed, then failed when the kit ran it again")
                     raise
             return result
 
@@ -206,12 +234,12 @@ class Pools:
         """
         exits = GUARD.take()
         if exits:
-            self._abandon()
+            self.abandon()
             raise exit_failure(exits, "during the scenario")
         if isinstance(failure, Hang):
-            self._abandon()
+            self.abandon()
             return
-        stopped = self._cleanup()
+        stopped = self.stop()
         exits = GUARD.take()
         if exits:
             raise exit_failure(exits, "while the kit terminated and joined the scenario's pools")
@@ -226,7 +254,7 @@ class Pools:
         made, self._made = self._made, []
         return made
 
-    def _cleanup(self) -> bool:
+    def stop(self) -> bool:
         """Terminate and join every pool of the scenario, each in turn: whether all of them stopped.
 
         A pool that has no ``terminate()`` or ``join()``, or whose call raises or hangs (the
@@ -238,30 +266,38 @@ class Pools:
             for step, after in (("terminate", "after the scenario"), ("join", "after terminate()")):
                 problem = self._stop_step(pool, step, after)
                 if problem is not None:
-                    self.notes.append(f"the kit could not stop a pool of the scenario: {problem}; its threads were left running")
+                    KEPT.append(pool)
+                    self.notes.append(f"the kit could not stop a pool of the scenario: {problem}; the kit left it as it was, unchecked for threads left behind")
                     stopped = False
                     break
         return stopped
 
     def _stop_step(self, pool: Any, step: str, after: str) -> Optional[str]:
-        """Call ``pool.<step>()`` bounded: None if it returned, else what happened instead."""
+        """Call ``pool.<step>()`` bounded: None if it returned, else what happened instead.
+
+        Once ``terminate()`` or ``join()`` has hung after a scenario, the kit does not call it after
+        any later scenario of the run (:data:`HUNG_STEPS`): each call would cost the hang limit.
+        """
         method = getattr(pool, step, None)
         if not callable(method):
             return f"it has no {step}()"
+        if step in HUNG_STEPS:
+            return f"{step}() not called: it hung after an earlier scenario of this run"
         try:
             self.bounded(method, f"{step}() {after}")
         except Hang as hang:
+            HUNG_STEPS.add(step)
             return str(hang).partition("\n")[0].replace("HANG: ", "", 1)
         except BaseException as error:  # noqa: BLE001 - noted; the next pool is still stopped
             return f"{step}() {after} raised {error!r}"
         return None
 
-    def _abandon(self) -> None:
+    def abandon(self) -> None:
+        """Forget the scenario's pools after a HANG or an EXIT, each told to terminate, bounded by a second."""
         for pool in self._release():
-            try:
+            KEPT.append(pool)
+            with contextlib.suppress(BaseException):  # the pool is abandoned either way
                 run_bounded(pool.terminate, 1.0, "terminate() of a hung pool")
-            except BaseException:  # noqa: BLE001 - the pool is abandoned either way
-                pass
 
     def check_no_thread_left(self) -> None:
         """Every thread the scenario started has ended, or ends within :data:`THREAD_END_GRACE`."""

@@ -7,6 +7,7 @@ journal that outlives a run that dies.
 from __future__ import annotations
 
 import sys
+import sysconfig
 from pathlib import Path
 from typing import Any, Dict, Generator, List, Optional
 
@@ -49,10 +50,16 @@ class Recorder:
     def pytest_sessionstart(self) -> None:
         """Open the journal (pytest's cache folder is known by now), before the header is shown."""
         journal_path = self._journal_path()
-        if journal_path is not None:
-            if self.report_path is None:
-                self.previous_death = _keep_a_dead_run(journal_path)
+        if journal_path is None:
+            return
+        if self.report_path is None:
+            self.previous_death = _keep_a_dead_run(journal_path)
+        try:
             self.journal = journal.Journal(journal_path, self.header())
+        except OSError as exc:
+            if self.report_path is not None:
+                raise pytest.UsageError(f"--poolspec-report={self.report_path}: cannot write its journal {journal_path}: {exc.strerror}") from None
+            # The cache folder's journal is a convenience: the run goes on without it.
 
     def _journal_path(self) -> Optional[Path]:
         if self.is_worker:
@@ -81,8 +88,8 @@ class Recorder:
 
     @pytest.hookimpl(hookwrapper=True)
     def pytest_sessionfinish(self, session: pytest.Session) -> Generator[None, Any, None]:
-        """A clause its baseline expects to fail, every test of which passed, fails the run."""
-        if not self.is_worker and any(finding.outcome == "xpassed" for finding in self.findings.clauses(self.selected()).values()):
+        """A clause its baseline expects to fail, every test of which passed, fails a run that was otherwise green."""
+        if not self.is_worker and session.exitstatus == pytest.ExitCode.OK and any(finding.outcome == "xpassed" for finding in self.findings.clauses(self.selected()).values()):
             session.exitstatus = pytest.ExitCode.TESTS_FAILED
         yield
         if self.journal is not None:
@@ -94,6 +101,8 @@ class Recorder:
         if self.is_worker:
             return
         terminalreporter.write_sep("=", f"poolspec compliance of {self.kit.impl.spec}")
+        if self.previous_death:
+            terminalreporter.write_line(self.previous_death)
         for line in summary_lines(self.findings.clauses(self.selected()), self.findings.notes()):
             terminalreporter.write_line(line)
         if self.report_path:
@@ -112,7 +121,11 @@ class Recorder:
                 "pool_class": f"{made.__module__}.{made.__qualname__}" if made is not None else None,
                 "pool_class_version": package_version(made.__module__) if made is not None else None,
             },
-            "python": {"version": sys.version.split()[0], "implementation": sys.implementation.name},
+            "python": {
+                "version": sys.version.split()[0],
+                "implementation": sys.implementation.name,
+                "free_threaded": bool(sysconfig.get_config_var("Py_GIL_DISABLED")),
+            },
             "profile": self.kit.profile,
             "hypothesis_seed": self.kit.seed,
             "strict": self.kit.strict,
@@ -125,13 +138,17 @@ class Recorder:
 
 
 def _keep_a_dead_run(path: Path) -> Optional[str]:
-    """If the journal at ``path`` is of a run that died, move it aside and say which test was running."""
-    if not path.exists():
-        return None
-    run = journal.replay(path)
+    """If the journal at ``path`` is of a run that did not finish, move it aside and say what it was running.
+
+    Such a run died, or is still running in the same folder (two runs at once share the journal).
+    """
+    try:
+        run = journal.replay(path)
+    except OSError:
+        return None  # no journal yet, or one that cannot be read: nothing to tell
     if run.exit_status is not None:
         return None
     kept = path.with_name("died.jsonl")
     path.replace(kept)
-    running = f" while running {run.findings.running}" if run.findings.running else ""
-    return f"the last run in this folder died{running}; its journal is {kept} (python -m conformance.report {kept})"
+    running = f" while running {', '.join(run.findings.running)}" if run.findings.running else ""
+    return f"the last run in this folder did not finish (it died, or is still running){running}; its journal is {kept} (python -m conformance.report {kept})"

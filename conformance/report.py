@@ -8,7 +8,8 @@ by ``--junitxml``):
 * ``clauses``: the ids of the clauses the test checks, space-separated;
 * ``poolspec_kind``, ``poolspec_broken``, ``poolspec_message``: for a failure (or an UNOBSERVED
   test), its kind (see :mod:`conformance.failures`), the clauses it breaks and a short message;
-* ``poolspec_notes``: what the kit could not do with the test's pools, one line each;
+* ``poolspec_notes``: what the kit noticed that is no clause's verdict (a pool it could not stop;
+  a scenario that passed, then failed when run again), one line each;
 * ``poolspec_flaky``: where the baseline entry that expects the test to fail says that the
   failure shows only some of the time (a pass of such a test is a plain pass).
 
@@ -17,9 +18,9 @@ can still be summed up from it: ``python -m conformance.report JOURNAL --output 
 
 A clause's outcome is the first of its tests' outcomes in this order: ``failed`` (a test failed
 in a way that breaks it), ``xfailed`` (it fails as its baseline expects: some of its tests fail),
+``unobserved`` (the kit could not observe some of its behaviour; see :mod:`conformance.unobserved`),
 ``xpassed`` (its baseline expects it to fail, but every one of its tests passed: the entry is
-stale, which fails the run), ``unobserved`` (the kit could not observe some of
-its behaviour; see :mod:`conformance.unobserved`), ``passed``, ``skipped`` (not applicable here, or
+stale, which fails the run), ``passed``, ``skipped`` (not applicable here, or
 not run after an earlier failure of the clause), and ``not-run`` (no test of it was selected).
 """
 
@@ -37,7 +38,7 @@ import pytest
 
 from .clauses import CLAUSES, Clause
 
-CLAUSE_OUTCOMES = ("failed", "xfailed", "xpassed", "unobserved", "passed", "skipped", "not-run")
+CLAUSE_OUTCOMES = ("failed", "xfailed", "unobserved", "xpassed", "passed", "skipped", "not-run")
 """In order of precedence: a clause takes the first of its tests' outcomes in this order."""
 
 Record = Dict[str, Any]
@@ -83,26 +84,35 @@ class Findings:
 
     def __init__(self) -> None:
         self.tests: Dict[str, TestFinding] = {}
-        self.running: Optional[str] = None
-        """The test that has started and not yet finished, if any."""
+        self.running: List[str] = []
+        """The tests that have started and not yet finished (several at once under pytest-xdist)."""
 
     def start(self, nodeid: str) -> None:
-        self.running = nodeid
+        self.running.append(nodeid)
 
     def died(self) -> None:
-        """The process ended during the running test: that test failed, as ``died``, for all its clauses."""
-        test = self.tests.get(self.running or "")
+        """The process ended during the running tests: each failed, as ``died``, for all its clauses."""
+        for nodeid in self.running:
+            self._died(nodeid, "the process ended while this test was running (the journal has no later line)")
+
+    def _died(self, nodeid: str, message: str) -> None:
+        test = self.tests.get(nodeid)
         if test is not None:
-            test.outcome, test.kind, test.broken = "failed", "died", list(test.clauses)
-            test.message = "the process ended while this test was running (the journal has no later line)"
+            test.outcome, test.kind, test.broken, test.message = "failed", "died", list(test.clauses), message
 
     def add(self, record: Record) -> None:
         properties: Dict[str, str] = record["properties"]
-        if record["when"] == "teardown" and self.running == record["nodeid"]:
-            self.running = None
+        nodeid = record["nodeid"]
+        if record["when"] == "teardown" and nodeid in self.running:
+            self.running.remove(nodeid)
         if "clauses" not in properties:
+            # pytest-xdist's report of a worker that crashed during the test carries nothing else.
+            if record["outcome"] == "failed" and nodeid in self.tests:
+                self._died(nodeid, "the process running this test ended (pytest-xdist: the worker crashed)")
+                if nodeid in self.running:
+                    self.running.remove(nodeid)
             return
-        test = self.tests.setdefault(record["nodeid"], TestFinding(record["nodeid"], properties["clauses"].split()))
+        test = self.tests.setdefault(nodeid, TestFinding(nodeid, properties["clauses"].split()))
         test.duration += record["duration"]
         test.notes += [note for note in properties.get("poolspec_notes", "").split("\n") if note and note not in test.notes]
         if test.outcome == "failed":
@@ -122,10 +132,13 @@ class Findings:
             test.outcome, test.message = "skipped", record["skip_reason"]
 
     def clauses(self, selected: Optional[Sequence[str]] = None) -> Dict[str, ClauseFinding]:
-        """The clauses with their outcome in this run: every registered clause, or those ``selected``."""
+        """The clauses with their outcome in this run: every registered clause, or those ``selected``
+        and any other that a test broke (a leak of threads breaks ``shutdown.join-ends-threads``)."""
         findings = {clause_id: ClauseFinding(clause) for clause_id, clause in CLAUSES.items() if selected is None or clause_id in selected}
         for test in self.tests.values():
             for clause_id in dict.fromkeys([*test.clauses, *test.broken]):
+                if clause_id not in findings and clause_id in test.broken and clause_id in CLAUSES:
+                    findings[clause_id] = ClauseFinding(CLAUSES[clause_id])
                 finding = findings.get(clause_id)
                 if finding is None:
                     continue
@@ -148,7 +161,7 @@ def _skip_reason(longrepr: Any) -> str:
     return str(longrepr)
 
 
-def summary_lines(findings: Dict[str, ClauseFinding], notes: Dict[str, int], running: Optional[str] = None) -> List[str]:
+def summary_lines(findings: Dict[str, ClauseFinding], notes: Dict[str, int], running: Sequence[str] = ()) -> List[str]:
     """Per clause family: how many clauses had each outcome; then the clauses to look at, by id."""
     families: Dict[str, Counter[str]] = defaultdict(Counter)
     for finding in findings.values():
@@ -174,8 +187,8 @@ def summary_lines(findings: Dict[str, ClauseFinding], notes: Dict[str, int], run
         lines.append(f"{len({test.nodeid for test in stopped})} test(s) not run after an earlier HANG or failure of their clause")
     for note, count in sorted(notes.items()):
         lines.append(f"note ({count} test{'s' if count != 1 else ''}): {note}")
-    if running is not None:
-        lines.append(f"the run ended while this test was running: {running}")
+    for nodeid in running:
+        lines.append(f"the run ended while this test was running: {nodeid}")
     return lines
 
 
@@ -204,15 +217,15 @@ def kit_version() -> str:
 def document(header: Dict[str, Any], findings: Findings, selected: Optional[Sequence[str]], exit_status: Optional[int]) -> Dict[str, Any]:
     """The run as JSON data: what was checked, how, and every clause's outcome with its tests.
 
-    ``exit_status`` is None for a run that did not finish; ``running`` then names the test that
-    was running when it ended, if one was.
+    ``exit_status`` is None for a run that did not finish; ``running`` then names the tests that
+    were running when it ended.
     """
     clauses = findings.clauses(selected)
     return {
         **header,
         "complete": exit_status is not None,
         "exit_status": exit_status,
-        "running": findings.running,
+        "running": list(findings.running) if exit_status is None else [],
         "summary": dict(Counter(finding.outcome for finding in clauses.values())),
         "notes": findings.notes(),
         "clauses": {
@@ -246,15 +259,20 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     parser.add_argument("journal", type=Path, help="the journal of a kit run (REPORT.jsonl beside --poolspec-report=REPORT.json)")
     parser.add_argument("--output", type=Path, help="write the JSON report here")
     args = parser.parse_args(argv)
-    run = journal.replay(args.journal)
-    for line in summary_lines(run.findings.clauses(run.selected), run.findings.notes(), run.findings.running if run.exit_status is None else None):
+    try:
+        run = journal.replay(args.journal)
+    except OSError as exc:
+        parser.error(f"cannot read the journal {args.journal}: {exc.strerror}")
+    if not run.header:
+        parser.error(f"{args.journal} is not the journal of a kit run (it has no header line)")
+    for line in summary_lines(run.findings.clauses(run.selected), run.findings.notes(), run.findings.running if run.exit_status is None else ()):
         print(line)
     if run.exit_status is None:
         print("the run did not finish: this is what it had found")
     if args.output:
         write_json(args.output, document(run.header, run.findings, run.selected, run.exit_status))
     failing = any(finding.outcome in ("failed", "xpassed") for finding in run.findings.clauses(run.selected).values())
-    return 1 if run.exit_status is None or run.exit_status != 0 or failing else 0
+    return 1 if run.exit_status != 0 or failing else 0
 
 
 if __name__ == "__main__":

@@ -10,12 +10,7 @@ from __future__ import annotations
 
 import operator
 import os
-from collections.abc import Mapping
-from types import MappingProxyType
 from typing import Any, Callable, Optional, Tuple
-
-
-_PLAIN_MAPPINGS = (dict, MappingProxyType)  # the pool's default ``kwds`` is a MappingProxyType
 
 
 def worker_count(processes: Optional[int]) -> int:
@@ -57,9 +52,14 @@ def callback(name: str, value: Any) -> None:
 
 
 def call_arguments(args: Any, kwds: Any) -> Tuple[Tuple[Any, ...], dict[str, Any]]:
-    """``args`` as a tuple and ``kwds`` as a dict, copied now so later mutation cannot leak in."""
-    if type(kwds) not in _PLAIN_MAPPINGS and not isinstance(kwds, Mapping):  # spares the slow ABC check
-        raise TypeError(f"kwds must be a mapping, not {type(kwds).__name__}")
+    """``args`` as a tuple and ``kwds`` as a dict, copied now so later mutation cannot leak in.
+
+    ``kwds`` may be anything ``func(**kwds)`` takes: an object with ``keys()`` whose items
+    ``__getitem__`` gives, a ``Mapping`` or not (``sqlite3.Row``); ``dict(kwds)`` reads it the same
+    way. An error raised while reading it is the caller's own and propagates as it is.
+    """
+    if not hasattr(kwds, "keys"):
+        raise TypeError(f"kwds must be a mapping (have keys() and __getitem__), not {type(kwds).__name__}")
     return (args if type(args) is tuple else _argument_tuple("args", args)), dict(kwds)
 
 
@@ -76,12 +76,16 @@ def chunksize(value: Any) -> int:
 
 
 def buffersize(value: Any) -> Optional[int]:
-    """``imap``'s ``buffersize``: ``None`` (no bound) or an integer of at least 1."""
+    """``imap``'s ``buffersize``: ``None`` (no bound) or an integer of at least 1, rejected otherwise
+    with CPython 3.16's messages."""
     if value is None:
         return None
-    size = _integer("buffersize", value)
+    try:
+        size = operator.index(value)
+    except TypeError:
+        raise TypeError("buffersize must be an integer or None") from None
     if size < 1:
-        raise ValueError(f"buffersize must be None or 1+, not {size}")
+        raise ValueError("buffersize must be None or > 0")
     return size
 
 
@@ -99,7 +103,13 @@ def _integer(name: str, value: Any) -> int:
 
 
 def _argument_tuple(name: str, value: Any) -> Tuple[Any, ...]:
-    try:
-        return tuple(value)
-    except TypeError:
-        raise TypeError(f"{name} must be an iterable, not {type(value).__name__}") from None
+    """``value`` read into a tuple; ``TypeError`` if it is no iterable at all.
+
+    As ``func(*value)`` does, only a value whose type has neither ``__iter__`` nor ``__getitem__``
+    is reported as not iterable: an exception raised while an iterable is read, a ``TypeError``
+    included, is the caller's own and propagates as it is.
+    """
+    kind = type(value)
+    if not (hasattr(kind, "__iter__") or hasattr(kind, "__getitem__")):
+        raise TypeError(f"{name} must be an iterable, not {kind.__name__}")
+    return tuple(value)

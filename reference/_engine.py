@@ -29,7 +29,8 @@ atomic: checking that the pool runs and enqueueing a job's tasks (so no task lan
 sentinels that stop the workers, nor after ``terminate()`` drained the queue); giving up on every
 pending job; and the one-time sending of sentinels. The engine never calls into a job while holding
 the lock, and jobs never hold their own locks while calling the engine, so there is no lock order
-to get wrong.
+to get wrong. ``_feeders_changed``, a condition on the same lock, is notified when a feeder stops
+and when the pool is terminated: ``join()`` waits on it for the feeders.
 
 Free-threaded Python
 --------------------
@@ -105,6 +106,7 @@ class Engine:
         self.processes = processes
         self._initializer = initializer
         self._lock = threading.Lock()
+        self._feeders_changed = threading.Condition(self._lock)
         self._state = State.RUN
         self._pending: Set[Job] = set()
         self._broken: Optional[BaseException] = None
@@ -196,6 +198,7 @@ class Engine:
     def feeder_stopped(self, feeder: Feeder) -> None:
         with self._lock:
             self._feeders.discard(feeder)
+            self._feeders_changed.notify_all()
 
     def retire(self, job: Job) -> bool:
         """End ``job``'s pending state. True if the caller won and must publish the outcome."""
@@ -233,19 +236,30 @@ class Engine:
             abandoned = self._give_up_pending()
             self._stop_workers()
             self._stop_callbacks()
+            self._feeders_changed.notify_all()  # join() no longer waits for feeders still reading
         for job in abandoned:
             job.abandon(PoolTerminatedError("the pool was terminated before this result completed"))
 
     def join(self) -> None:
-        """Wait until every thread of the pool has stopped (after close: all work is done)."""
+        """Wait until every thread of the pool has stopped (after close: all work is done).
+
+        Once the pool is terminated (before or during the wait), a feeder still reading its input
+        is not waited for: the input may block for ever, and nothing it yields would be run. That
+        thread stops as soon as the input returns or raises, once the chunk it was reading is
+        complete, without running it.
+        """
         with self._lock:
             if self._state is State.RUN:
                 raise ValueError("Pool is still running")
             feeders = list(self._feeders)
         if threading.current_thread() in [*self._workers, self._callback_thread, *feeders]:
             raise RuntimeError("join() called from a thread of the pool would wait for itself")
+        with self._lock:
+            self._feeders_changed.wait_for(lambda: not self._feeders or self._state is State.TERMINATE)
+            reading = set(self._feeders)
         for feeder in feeders:
-            feeder.join()
+            if feeder not in reading:
+                feeder.join()  # it has stopped: it is ending
         with self._lock:
             self._stop_workers()
         for worker in self._workers:
@@ -313,6 +327,9 @@ class Engine:
                 return
         for job, index, payload in iter(self._tasks.get, None):
             job.run_task(index, payload)
+            # Let go of the task before waiting for the next one, which may never come: the job
+            # holds its function and outcome, the payload its arguments (bpo-29861).
+            del job, payload
 
     def _break(self, cause: BaseException) -> None:
         """An initializer raised: fail every pending and every later job with the cause."""
@@ -327,3 +344,4 @@ class Engine:
     def _run_deferred(self) -> None:
         for call, args in iter(self._deferred.get, None):
             call(*args)
+            del call, args  # the result and its outcome: not kept until the next callback (see _work)

@@ -26,15 +26,19 @@ consumer pops from it without the lock (``deque.popleft`` is atomic, so concurre
 each get a different outcome). Nothing is added once the end was reached. So a consumer takes
 ``_lock`` only when ``_ready`` is empty, to find out whether to wait, end or raise.
 
-A consumer with nothing to yield waits on ``_waiter``: a lock that is acquired (locked) while it
-is in that slot. Every change a consumer may be waiting for (an outcome stored, the input's end,
-the job abandoned) happens under ``_lock`` together with :meth:`_wake`, which empties the slot and
-releases that lock. A consumer checks the state and, if it must wait, fills the slot (or joins the
-latch already there) in the same ``_lock`` section, then acquires the latch outside it; once
-through, it releases the latch again to let the next waiter through and checks again. So a wake-up
-cannot fall between the check and the wait, a released latch is never reused, and a worker pays
-only an attribute test per task when nobody waits (a ``threading.Condition`` costs a lock and
-several Python calls per ``notify_all``).
+A consumer with nothing to yield waits on a lock of its own: it makes it, locked, and appends it to
+``_waiters``, in the same ``_lock`` section in which it found that it must wait; then it acquires
+that lock outside ``_lock`` and, once through (or timed out), checks again. Every change a consumer
+may be waiting for (an outcome stored, the input's end, the job abandoned) happens under ``_lock``
+together with :meth:`_wake`, which empties ``_waiters`` and releases every lock in it. So a
+wake-up cannot fall between the check and the wait, and a worker pays only a test of the list per
+task when nobody waits (a ``threading.Condition`` costs a lock and several Python calls per
+``notify_all``). Consumers take ``_lock`` with ``with``, which an exception raised in the consumer
+(KeyboardInterrupt, one injected with ``PyThreadState_SetAsyncExc``) cannot leave held: CPython
+raises such an exception only between bytecodes, and the handler that releases the lock is in
+place from the bytecode that acquires it. And each consumer waits on its own lock only, so such an exception at any point of its wait leaves
+at worst its own lock in ``_waiters``, for :meth:`_wake` to release to no one: it never keeps
+another consumer waiting, as one lock passed from waiter to waiter could.
 
 Free-threaded Python
 --------------------
@@ -52,7 +56,8 @@ Correct with the GIL and on the free-threaded build (3.13t and later). Outside `
 * A ``_LastOfChunk`` popped by a consumer releases the :class:`~reference._feeder.Throttle`, which
   has its own lock.
 
-A consumer's waiter latch is a plain ``_thread`` lock, released by whichever thread wakes it.
+A consumer's own waiter lock is a plain ``_thread`` lock, which :meth:`_wake` releases from whichever
+thread completes the change; ``_waiters`` changes only under ``_lock``.
 """
 
 from __future__ import annotations
@@ -105,7 +110,7 @@ class IMapIterator(Generic[T]):
         self._func = func
         self._throttle = throttle
         self._lock = threading.Lock()
-        self._waiter: Optional[_thread.LockType] = None  # see "Locks and waking"
+        self._waiters: List[_thread.LockType] = []  # see "Locks and waking"
         self._ready: Deque[Any] = collections.deque()  # outcomes to yield now, in order: see above
         self._taken = 0  # items moved into _ready so far
         self._delivered = 0  # tasks whose outcomes arrived
@@ -141,10 +146,20 @@ class IMapIterator(Generic[T]):
     __next__ = next
 
     def _wait(self, timeout: Optional[float]) -> Any:
-        """The next outcome once it is ready; or raise where the iteration ends, or times out."""
-        deadline = None
+        """The next outcome once it is ready; or raise where the iteration ends, or times out.
+
+        ``timeout`` 0, less or NaN: no wait, as for ``get()``.
+        """
+        deadline = None if timeout is None else time.monotonic() + timeout
+        waiter: Optional[_thread.LockType] = None
+        remaining: Optional[float] = None
         while True:
             with self._lock:
+                if waiter is not None:  # woken (then _wake took it already) or timed out
+                    try:
+                        self._waiters.remove(waiter)
+                    except ValueError:
+                        pass
                 try:
                     return self._ready.popleft()
                 except IndexError:
@@ -155,21 +170,17 @@ class IMapIterator(Generic[T]):
                     self._finished = True
                     error = self._input_error if self._taken == self._input_items else self._abandon_error
                     raise error or StopIteration
-                waiter = self._waiter
-                if waiter is None:
-                    waiter = self._waiter = _thread.allocate_lock()
-                    waiter.acquire()
-            if timeout is None:
+                if deadline is not None:
+                    remaining = deadline - time.monotonic()
+                    if not remaining > 0:
+                        raise TimeoutError
+                waiter = _thread.allocate_lock()
+                waiter.acquire()
+                self._waiters.append(waiter)
+            if remaining is None:
                 waiter.acquire()
             else:
-                if deadline is None:
-                    deadline = time.monotonic() + timeout
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    raise TimeoutError
-                if not waiter.acquire(timeout=remaining):
-                    continue  # check once more, then time out
-            waiter.release()
+                waiter.acquire(timeout=remaining)
 
     # -- the engine's and the feeder's interface ----------------------------------------------
 
@@ -197,7 +208,7 @@ class IMapIterator(Generic[T]):
                 self._store(index, outcomes)
             self._delivered += 1
             complete = self._delivered == self._input_tasks
-            if self._waiter is not None:
+            if self._waiters:
                 self._wake()
         finally:
             lock.release()
@@ -250,10 +261,11 @@ class IMapIterator(Generic[T]):
 
     def _wake(self) -> None:
         """Let every waiting consumer through (see "Locks and waking"). Needs ``_lock``."""
-        waiter = self._waiter
-        if waiter is not None:
-            self._waiter = None
-            waiter.release()
+        waiters = self._waiters
+        if waiters:
+            self._waiters = []
+            for waiter in waiters:
+                waiter.release()
 
     def _retire(self) -> None:
         if self._engine.retire(self):

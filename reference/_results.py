@@ -9,10 +9,35 @@ A result is completed exactly once, by one of:
 :meth:`Engine.retire` decides which one wins. ``_ok`` and ``_value`` are written once, before
 ``_done`` is set, and only read after ``_done`` is set, so they need no lock of their own.
 
-Waiting uses a latch rather than a ``threading.Event`` (a condition, a lock and a list per
-result): ``_latch`` is a lock held from creation until the result completes. A waiter acquires it
-(with the timeout) and at once releases it, which lets the next waiter through, so every waiter
-returns once the result is complete, and a complete result never blocks anyone.
+Waiting
+-------
+Cheaper than a ``threading.Event`` (a condition, a lock and a list per result, and a lock taken on
+completion), and as safe: a waiter that finds the result not complete makes a lock of its own,
+locked, appends it to ``_waiters`` and reads ``_done`` again; unless the result completed
+meanwhile, it then acquires its lock (with the timeout), which the completer releases: it sets
+``_done``, then pops every lock from ``_waiters`` and releases it. A waiter that timed out removes
+its lock again, so polling ``get(timeout)`` does not grow the list. A complete result is only read:
+``_done`` is the whole fast path.
+
+Each waiter waits on its own lock only. So an exception raised in one waiter at any point of its
+wait (KeyboardInterrupt, a signal handler's exception, one injected with
+``PyThreadState_SetAsyncExc``) leaves at worst its own lock in ``_waiters``, for the completer to
+release to no one: it never keeps another waiter waiting. (A single lock that every waiter took
+and released in turn did: a waiter interrupted between taking it and releasing it kept it for ever.)
+
+No wake-up is lost. The waiter appends, then reads ``_done``; the completer writes ``_done``, then
+pops. ``list.append``, ``list.pop`` and ``list.remove`` (of a lock, compared by identity) run no
+Python code and create no object (so cannot start the garbage collector, which may run Python
+code), so each is atomic with respect to the others: under the GIL because nothing inside them can
+release it, and on a free-threaded build because each holds the list's own lock. Either a pop
+takes the waiter's lock, or the append came after the completer's last pop, and then (the GIL, or
+the list's lock, ordering the two threads) after its write of ``_done`` too, which the waiter's
+second read sees. Under the GIL the completer first reads whether the list is empty (``_PEEK``),
+which spares it a failed pop per result: every step of either thread happens while it holds the
+GIL, so the steps of both fall in one order, and an empty list then means that the append, if
+any, comes after the write of ``_done``. A free-threaded build gives no such order to a read made
+without the list's lock (both threads could miss the other's write), so there the completer
+always pops.
 
 Free-threaded Python
 --------------------
@@ -23,9 +48,9 @@ Correct with the GIL and on the free-threaded build (3.13t and later). Without a
   With the GIL one thread runs at a time, in program order. On the free-threaded build an
   instance attribute is stored with release ordering and loaded with acquire ordering, so a
   thread that loads ``_done`` as true also sees the stores made before it. A waiter that blocked
-  is ordered by the latch instead (a lock release and acquire).
-* ``_latch`` is a plain ``_thread`` lock, which any thread may release, not only the one that
-  acquired it.
+  is ordered by its own lock instead (a lock release and acquire).
+* ``_waiters``: ``list.append``, ``pop`` and ``remove``, atomic on both builds (see Waiting above);
+  each waiter's lock is a plain ``_thread`` lock, which any thread may release.
 * ``MapResult``: each chunk writes its own slice, ``_values[i:j] = values`` (a list), without
   ``_lock``. The slices never overlap, and a slice assignment is one operation on both builds:
   with the GIL it runs no Python code (the items it replaces are ``None``); on the free-threaded
@@ -38,6 +63,7 @@ from __future__ import annotations
 
 import _thread
 import itertools
+import sys
 import threading
 from typing import Any, Callable, Generic, List, Optional, TypeVar
 
@@ -45,6 +71,13 @@ from ._engine import Engine
 from .errors import TimeoutError
 
 T = TypeVar("T")
+
+_PEEK = getattr(sys, "_is_gil_enabled", lambda: True)()
+"""Whether the completer may read the emptiness of ``_waiters`` without popping (see "Waiting").
+
+Read once: a free-threaded build may turn the GIL on later (for an extension without support),
+never off, and always popping stays right with the GIL on.
+"""
 
 Callback = Optional[Callable[[Any], object]]
 
@@ -59,8 +92,7 @@ class ApplyResult(Generic[T]):
         self._keepalive: Optional[object] = keepalive
         self._callback = callback
         self._error_callback = error_callback
-        self._latch = _thread.allocate_lock()
-        self._latch.acquire()
+        self._waiters: List[_thread.LockType] = []  # see "Waiting"
         self._done = False
         self._ok = False
         self._value: Any = None
@@ -90,17 +122,26 @@ class ApplyResult(Generic[T]):
         raise self._value
 
     def _wait(self, timeout: Optional[float]) -> bool:
-        """Whether the result completed within ``timeout`` seconds (None: no limit)."""
+        """Whether the result completed within ``timeout`` seconds (None: no limit; 0, less or NaN: no wait).
+
+        See "Waiting" in the module docstring.
+        """
         if self._done:
             return True
-        if timeout is None:
-            acquired = self._latch.acquire()
-        elif timeout > 0:
-            acquired = self._latch.acquire(timeout=timeout)
-        else:
-            acquired = self._latch.acquire(blocking=False)
-        if acquired:
-            self._latch.release()
+        waiter = _thread.allocate_lock()
+        waiter.acquire()
+        waiters = self._waiters
+        waiters.append(waiter)
+        if not self._done:
+            if timeout is None:
+                waiter.acquire()
+            elif timeout > 0:
+                waiter.acquire(timeout=timeout)
+        if not self._done:  # timed out
+            try:
+                waiters.remove(waiter)
+            except ValueError:
+                pass  # the completer popped it just now: it releases it to no one
         return self._done
 
     # -- the engine's interface ---------------------------------------------------------------
@@ -150,7 +191,14 @@ class ApplyResult(Generic[T]):
         self._ok, self._value = ok, value
         self._keepalive = None
         self._done = True
-        self._latch.release()
+        waiters = self._waiters
+        if not _PEEK or waiters:  # see "Waiting"
+            while True:
+                try:
+                    waiter = waiters.pop()
+                except IndexError:  # a waiter that timed out may have removed its lock meanwhile
+                    return
+                waiter.release()
 
 
 AsyncResult = ApplyResult

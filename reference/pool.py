@@ -15,6 +15,7 @@ and the results, under the locks and atomic operations their modules name.
 
 from __future__ import annotations
 
+import sys
 import warnings
 import weakref
 from types import MappingProxyType, TracebackType
@@ -153,7 +154,8 @@ class ThreadPool:
         """Results of ``func`` over ``iterable`` in input order, each as soon as it can be yielded.
 
         The input is read by a thread of the pool, not the caller's; with ``buffersize`` at most
-        ``processes + buffersize`` tasks are submitted whose results have not yet been yielded.
+        ``buffersize`` tasks are submitted whose results have not yet been yielded, however many
+        workers there are (CPython 3.16's meaning).
         Without ``buffersize``, a ``list``, ``tuple`` or ``range`` (exactly these types, not
         subclasses) is instead read whole during the call, as :meth:`map` reads its input: changing
         the list afterwards does not change the results (the stdlib reads it later, in its task
@@ -197,9 +199,11 @@ class ThreadPool:
                     iterator.input_ended(count, len(starts), None)
                 return iterator
         inputs = iter(iterable)
-        throttle = None if buffered is None else Throttle(self._engine.processes + buffered)
+        throttle = None if buffered is None else Throttle(buffered)
         iterator = iterator_class(self._engine, self, func, throttle)
-        feeder = Feeder(self._engine, iterator, inputs, size, throttle)
+        # No input can fill a chunk of more than sys.maxsize items, and the feeder reads each
+        # chunk with itertools.islice, which takes no larger size.
+        feeder = Feeder(self._engine, iterator, inputs, min(size, sys.maxsize), throttle)
         self._engine.submit_with_feeder(iterator, feeder, feeder.start)
         return iterator
 

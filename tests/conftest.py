@@ -9,6 +9,7 @@ from typing import Any, Callable, Iterator, List
 import pytest
 from hypothesis import settings
 
+from conformance.pools import THREAD_END_GRACE
 from reference import ThreadPool
 
 from .helpers import Gates, finishes
@@ -43,5 +44,8 @@ def make_pool(gate_factory: Gates) -> Iterator[Callable[..., ThreadPool]]:
     for pool in pools:
         pool.terminate()
         finishes(pool.join, "join() after terminate()")
-    left = [thread for thread in threading.enumerate() if thread not in before and thread.is_alive()]
-    assert not left, f"threads left running after terminate() and join(): {left}"
+    started = [thread for thread in threading.enumerate() if thread not in before]
+    for thread in started:  # after terminate(), join() does not wait for a feeder still reading its input
+        thread.join(THREAD_END_GRACE)
+    left = [thread for thread in started if thread.is_alive()]
+    assert not left, f"threads left running {THREAD_END_GRACE:g} s after terminate() and join(): {left}"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import pickle
 import threading
-from typing import Any, Callable, List
+from typing import Any, Callable, Iterator, List
 
 import pytest
 
@@ -92,6 +92,27 @@ def test_non_callable_initializer_is_a_type_error() -> None:
 def test_non_iterable_initargs_is_a_type_error() -> None:
     with pytest.raises(TypeError, match="initargs must be an iterable"):
         ThreadPool(1, print, 5)  # type: ignore[arg-type]
+
+
+def failing_read(error: BaseException) -> Iterator[int]:
+    yield 1
+    raise error
+
+
+@pytest.mark.parametrize("error", [TypeError("a bug in the generator"), LookupError("gone")], ids=["TypeError", "LookupError"])
+def test_an_error_reading_initargs_propagates_as_it_is(error: BaseException) -> None:
+    with pytest.raises(type(error)) as raised:
+        ThreadPool(1, print, failing_read(error))
+    assert raised.value is error
+
+
+def test_one_shot_initargs_reach_every_worker(make_pool: Callable[..., ThreadPool]) -> None:
+    """Read once at construction: the stdlib hands the iterator itself to each worker, and only the first gets its items."""
+    seen: List[Any] = []
+    pool = make_pool(3, lambda *args: seen.append(args), iter(["a", 1]))
+    pool.close()
+    pool.join()
+    assert seen == [("a", 1)] * 3
 
 
 @pytest.mark.parametrize("keyword", ["maxtasksperchild", "context"])

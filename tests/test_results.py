@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import collections.abc
+import math
+import sqlite3
 import threading
 import time
 from typing import Any, Callable, Iterator, List, Tuple
@@ -123,6 +126,28 @@ def test_map_results_are_lists(make_pool: Make) -> None:
     assert type(pool.starmap(pow, iter([(2, 2)]))) is list
 
 
+class LyingLength:
+    """Iterates ``items`` but says it has ``length`` of them."""
+
+    def __init__(self, items: List[int], length: int) -> None:
+        self._items = items
+        self._length = length
+
+    def __len__(self) -> int:
+        return self._length
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(self._items)
+
+
+@pytest.mark.parametrize("length", [0, 2, 9])
+def test_map_reads_its_input_by_iteration_whatever_len_says(make_pool: Make, length: int) -> None:
+    """The stdlib sizes the result by len(): never complete if it says more, silently short if less."""
+    pool = make_pool(2)
+    assert pool.map(double, LyingLength([1, 2, 3, 4], length)) == [2, 4, 6, 8]
+    assert pool.map_async(double, LyingLength([1, 2, 3, 4], length), 3).get(10) == [2, 4, 6, 8]
+
+
 def test_starmap_accepts_any_argument_sequences(make_pool: Make) -> None:
     assert make_pool(2).starmap(pow, [[2, 3], (3, 2), range(2, 4)]) == [8, 9, 8]
 
@@ -131,6 +156,48 @@ def test_apply_passes_args_and_kwds(make_pool: Make) -> None:
     pool = make_pool(1)
     assert pool.apply(int, ("ff",), {"base": 16}) == 255
     assert pool.apply_async(divmod, [7, 2]).get(10) == (3, 1)
+
+
+def parse(x: str, base: int) -> int:
+    return int(x, base)
+
+
+def test_kwds_may_be_a_mapping_by_protocol_only(make_pool: Make) -> None:
+    """What ``f(**kwds)`` takes: an sqlite3.Row has keys() and __getitem__ but is no Mapping."""
+    connection = sqlite3.connect(":memory:")
+    connection.row_factory = sqlite3.Row
+    row = connection.execute("select 'ff' as x, 16 as base").fetchone()
+    assert not isinstance(row, collections.abc.Mapping)
+    pool = make_pool(1)
+    assert pool.apply(parse, (), row) == 255
+    assert pool.apply_async(parse, (), row).get(10) == 255
+    connection.close()
+
+
+class BrokenKeys:
+    def keys(self) -> List[str]:
+        raise LookupError("the keys are gone")
+
+    def __getitem__(self, key: str) -> Any:
+        raise AssertionError("never read")
+
+
+def test_an_error_reading_args_propagates_as_it_is(make_pool: Make) -> None:
+    """A TypeError raised while an iterable is read is its own, not "args must be an iterable"."""
+    error = TypeError("a bug in the generator")
+
+    def failing_read() -> Iterator[int]:
+        yield 1
+        raise error
+
+    with pytest.raises(TypeError) as raised:
+        make_pool(1).apply_async(abs, failing_read())
+    assert raised.value is error
+
+
+def test_an_error_reading_kwds_propagates_as_it_is(make_pool: Make) -> None:
+    with pytest.raises(LookupError, match="the keys are gone"):
+        make_pool(1).apply_async(abs, (1,), BrokenKeys())  # type: ignore[arg-type]
 
 
 def reverse_completion(pool: ThreadPool, gates: Gates, n: int) -> Tuple[Callable[[int], int], Callable[[], None]]:
@@ -216,6 +283,33 @@ def test_consumers_in_several_threads_share_every_result_once(make_pool: Make, g
     assert sorted(got) == list(range(40))
 
 
+def test_a_timeout_of_nan_waits_for_nothing(make_pool: Make, gate_factory: Gates) -> None:
+    """As threading.Condition.wait does: NaN > 0 is false, so NaN is a timeout of 0."""
+    pool = make_pool(1)
+    gate = gate_factory()
+    result = pool.apply_async(gate.wait)
+    iterators = [pool.imap(abs, [1]), pool.imap_unordered(abs, [1], 1, 1)]
+    start = time.monotonic()
+    with pytest.raises(TimeoutError):
+        result.get(math.nan)
+    assert result.wait(math.nan) is None
+    for iterator in iterators:
+        with pytest.raises(TimeoutError):
+            iterator.next(math.nan)
+    assert time.monotonic() - start < 0.5
+    gate.open()
+    assert [list(iterator) for iterator in iterators] == [[1], [1]]
+
+
+@pytest.mark.parametrize("buffersize", [None, 2])
+@pytest.mark.parametrize("method", ["imap", "imap_unordered"])
+def test_a_chunksize_beyond_maxsize_is_one_chunk_for_any_input(make_pool: Make, method: str, buffersize: Any) -> None:
+    pool = make_pool(2)
+    for items in ([1, -2, 3], iter([1, -2, 3])):
+        assert sorted(getattr(pool, method)(abs, items, 2**70, buffersize)) == [1, 2, 3]
+    assert pool.map(abs, iter([1, -2]), 2**70) == [1, 2]
+
+
 @pytest.mark.parametrize("chunksize", [1, 3])
 @pytest.mark.parametrize("method", ["imap", "imap_unordered"])
 def test_consumers_racing_for_ready_results_get_each_once(make_pool: Make, method: str, chunksize: int) -> None:
@@ -255,8 +349,11 @@ def test_a_chunk_runs_in_order_on_one_worker(make_pool: Make, method: str) -> No
         chunk = [entry for entry in ran if start <= entry[0] < start + 4]
         assert [i for i, _ in chunk] == list(range(start, start + 4))
         assert len({thread for _, thread in chunk}) == 1
-        position = ran.index(chunk[0])
-        assert ran[position : position + 4] == chunk, "items of a chunk ran interleaved"
+        # Other workers run at the same time (truly so on a free-threaded build): only what this
+        # worker ran must show the chunk's items one after another.
+        own = [i for i, thread in ran if thread == chunk[0][1]]
+        position = own.index(start)
+        assert own[position : position + 4] == list(range(start, start + 4)), "the worker ran other items within a chunk"
 
 
 @pytest.mark.parametrize(("items", "workers", "expected"), [(0, 3, 1), (1, 3, 1), (12, 3, 1), (13, 3, 2), (100, 3, 9), (10**5, 4, 6250)])

@@ -47,13 +47,6 @@ def test_imap_rejects_a_chunksize_of_none(make_pool: Make, form: str) -> None:
         getattr(make_pool(1), form)(abs, [1], None)
 
 
-@pytest.mark.parametrize("form", ["imap", "imap_unordered"])
-@pytest.mark.parametrize(("buffersize", "error"), [(0, ValueError), (-2, ValueError), (1.5, TypeError)])
-def test_a_bad_buffersize_is_rejected(make_pool: Make, form: str, buffersize: Any, error: type) -> None:
-    with pytest.raises(error, match="buffersize"):
-        getattr(make_pool(1), form)(abs, [1], 1, buffersize)
-
-
 @pytest.mark.parametrize("form", MAP_FORMS)
 def test_a_non_iterable_input_is_a_type_error_at_the_call(make_pool: Make, form: str) -> None:
     with pytest.raises(TypeError):
@@ -143,7 +136,8 @@ def test_a_blocking_imap_input_does_not_stall_other_jobs(make_pool: Make, gate_f
 
 @pytest.mark.parametrize("form", ["imap", "imap_unordered"])
 def test_close_join_with_an_unconsumed_buffered_imap_completes(make_pool: Make, form: str) -> None:
-    """gh-155477: in 3.16 join() deadlocks, since only terminate() lifts the buffersize bound."""
+    """gh-155477: join() deadlocked in 3.16 while only terminate() lifted the buffersize bound; with
+    its fix (3.16.0a0) the iteration ends after the items already submitted, without reading the rest."""
     pool = make_pool(2)
     ran: List[int] = []
     lock = threading.Lock()

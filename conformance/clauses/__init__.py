@@ -23,11 +23,11 @@ from __future__ import annotations
 
 from typing import Dict
 
-from . import asyncresult, callbacks, chunksize, concurrency, construction, errors, results, shutdown, stress
+from . import asyncresult, callbacks, chunksize, concurrency, construction, errors, resources, results, shutdown, stress
 from ._model import CAPABILITIES, LEVELS, SOURCES, Clause
 
 __all__ = ["CAPABILITIES", "CLAUSES", "LEVELS", "SOURCES", "Clause"]
 
 CLAUSES: Dict[str, Clause] = {
-    clause.id: clause for area in (construction, results, chunksize, errors, asyncresult, callbacks, shutdown, concurrency, stress) for clause in area.CLAUSES
+    clause.id: clause for area in (construction, results, chunksize, errors, asyncresult, callbacks, shutdown, concurrency, resources, stress) for clause in area.CLAUSES
 }

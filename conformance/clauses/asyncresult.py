@@ -87,6 +87,15 @@ CLAUSES = (
         needs=frozenset({"threads"}),
     ),
     Clause(
+        "timeout.nan-does-not-wait",
+        "A timeout of NaN waits for nothing, as a timeout of 0: get(nan) and next(nan) of an imap() or imap_unordered() iterator "
+        "raise the timeout error at once while no result is ready, and wait(nan) returns at once.",
+        "cpython-behaviour",
+        "threading.Condition.wait blocks only when timeout > 0, which is false for NaN; ApplyResult.get/wait and "
+        "IMapIterator.next all wait through it.",
+        needs=frozenset({"threads"}),
+    ),
+    Clause(
         "timeout.imap-next-resumes",
         "After next(timeout) timed out, the iterator stays usable: a later next() returns the result that was pending, then the rest.",
         "cpython-behaviour",

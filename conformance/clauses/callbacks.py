@@ -57,12 +57,12 @@ CLAUSES = (
         "callbacks.raising-callback-fails-result",
         "When a callback or error_callback raises, get() of that result raises the callback's exception.",
         "cpython-bug",
-        "gh-83371 (bpo-39190): the exception kills the result-handler thread, so the result never completes; fixed in 3.16 by PR #155777.",
+        "gh-83371 (bpo-39190): the exception kills the result-handler thread, so the result never completes; observed on every CPython of the matrix, 3.16.0a0 (main of 2026-08-21) included.",
     ),
     Clause(
         "callbacks.raising-callback-keeps-pool",
         "When a callback or error_callback raises, results submitted afterwards still complete, and close(); join() returns.",
         "cpython-bug",
-        "gh-83371 (bpo-39190): the exception kills the result-handler thread, so no later result completes and join() hangs; fixed in 3.16 by PR #155777.",
+        "gh-83371 (bpo-39190): the exception kills the result-handler thread, so no later result completes and join() hangs; observed on every CPython of the matrix, 3.16.0a0 (main of 2026-08-21) included.",
     ),
 )

@@ -40,6 +40,14 @@ CLAUSES = (
         needs=frozenset({"threads"}),
     ),
     Clause(
+        "chunksize.beyond-maxsize",
+        "Every map and imap form takes an integer chunksize beyond sys.maxsize (2**70) over every kind of input, and gives the "
+        "same results as with a chunksize of the input's length.",
+        "cpython-bug",
+        "The docs ask only for a positive integer; the stdlib's Pool._get_tasks reads each chunk with itertools.islice(it, size), "
+        "which rejects a size beyond sys.maxsize, so every form raises ValueError from get() or the iterator (no upstream issue found).",
+    ),
+    Clause(
         "chunksize.float-does-not-hang",
         "map(), map_async(), starmap() and starmap_async() with a float chunksize raise TypeError or ValueError, or return the right results; they never block for ever.",
         "cpython-bug",

@@ -25,6 +25,14 @@ CLAUSES = (
         "get(): If the remote call raised an exception then that exception will be reraised by get().",
     ),
     Clause(
+        "errors.map-raises-first-failure",
+        "On a pool of one worker, map(), map_async(), starmap() and starmap_async() with several failing items raise the "
+        "exception of the first failing item in input order, the first failure to complete, whatever the chunksize.",
+        "cpython-behaviour",
+        "MapResult._set stores only the first exception to arrive ('only store first exception'); one worker runs the "
+        "chunks in input order, and a chunk stops at its first failing item.",
+    ),
+    Clause(
         "errors.imap-continues-after-failure",
         "imap() and imap_unordered() with chunksize 1 raise each failing item's exception once (imap() at the item's place) and then go on yielding the other results.",
         "cpython-behaviour",

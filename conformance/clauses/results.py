@@ -10,9 +10,20 @@ CLAUSES = (
     # -- apply ------------------------------------------------------------------------------
     Clause(
         "apply.returns-value",
-        "apply(func, args, kwds) and apply_async(func, args, kwds).get() return func(*args, **kwds).",
+        "apply(func, args, kwds) and apply_async(func, args, kwds).get() return func(*args, **kwds), for kwds of every kind "
+        "func(**kwds) takes: a dict, another mapping (OrderedDict, defaultdict, ChainMap), or an object with only keys() and "
+        "__getitem__ (such as sqlite3.Row).",
         "documented",
-        "apply(): Call func with arguments args and keyword arguments kwds. It blocks until the result is ready.",
+        "apply(): Call func with arguments args and keyword arguments kwds. It blocks until the result is ready. "
+        "(The stdlib's worker calls func(*args, **kwds), which takes any object with keys() and __getitem__.)",
+    ),
+    Clause(
+        "apply.args-error-raised",
+        "apply() and apply_async() with args that raise an exception while they are read (an iterable whose iteration raises, "
+        "a TypeError too) raise that exception, with its type and args, at the call or from get(): never another in its place.",
+        "cpython-behaviour",
+        "The worker calls func(*args, **kwds): unpacking args raises the iteration's own exception (CPython puts 'argument "
+        "after * must be an iterable' in its place only for a value that is no iterable at all), and get() re-raises it.",
     ),
     Clause(
         "apply.async-returns-at-once",
@@ -113,9 +124,9 @@ CLAUSES = (
     ),
     Clause(
         "imap.buffersize-bounds-read-ahead",
-        "Where imap() accepts buffersize=b, imap() and imap_unordered() with chunksize 1 read at most processes + b items beyond those already yielded.",
+        "Where imap() accepts buffersize=b, imap() and imap_unordered() with chunksize 1 read at most b items beyond those already yielded, whatever the number of workers.",
         "documented",
-        "Python 3.16 docs of imap(): buffersize limits the number of submitted tasks whose results have not yet been yielded (gh-64192, PR #136871).",
+        "Python 3.16 docs of imap(): buffersize limits the number of submitted tasks whose results have not yet been yielded (gh-64192, PR #136871); CPython 3.16's test_imap_and_imap_unordered_with_buffersize_when_buffer_is_full checks that a pool of 4 with buffersize=4 reads 4 items ahead, then one more per next().",
         needs=THREADS,
     ),
     Clause(

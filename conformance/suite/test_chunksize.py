@@ -200,6 +200,31 @@ def test_the_default_chunksize_of_map_is_a_quarter_per_worker(make_pool: Pools, 
     )
 
 
+BEYOND_MAXSIZE = 2**70
+
+
+@checks("chunksize.beyond-maxsize")
+@pytest.mark.parametrize("kind", ["list", "generator"])
+@pytest.mark.parametrize("form", ["map", "map_async", "starmap", "starmap_async", "imap", "imap_unordered"])
+def test_a_chunksize_beyond_maxsize_works(make_pool: Pools, form: str, kind: str) -> None:
+    pool = make_pool(2)
+    items: List[Any] = [(x,) for x in range(5)] if form.startswith("starmap") else list(range(5))
+    source: Any = items if kind == "list" else (item for item in items)
+    what = f"{form}(abs, {'' if kind == 'list' else 'a generator of '}{items!r}, 2**70)"
+
+    def call() -> Any:
+        result = getattr(pool, form)(abs, source, BEYOND_MAXSIZE)
+        if form.startswith("imap"):
+            return sorted(result) if form == "imap_unordered" else list(result)
+        return result.get() if form.endswith("_async") else result
+
+    try:
+        value = make_pool.bounded(call, what, limit=make_pool.patience)
+    except Exception as exc:  # noqa: BLE001 - the failure names it
+        pytest.fail(f"{what} raised {exc!r}; expected [0, 1, 2, 3, 4], as with a chunksize of 5")
+    assert value == [0, 1, 2, 3, 4], f"{what} gave {value!r}, not [0, 1, 2, 3, 4]"
+
+
 @checks("chunksize.float-does-not-hang")
 def test_a_float_chunksize_never_blocks_a_map_form(make_pool: Pools) -> None:
     pool = make_pool(2)

@@ -1,9 +1,11 @@
-"""Clauses of the concurrency family: several submitting threads, jobs in parallel, results that outlive their pool."""
+"""Clauses of the concurrency family: several submitting threads, jobs in parallel, interrupted waiters, results that outlive their pool."""
 
 from __future__ import annotations
 
+import functools
 import gc
 import threading
+import time
 from typing import Any, Callable, Dict, List, Tuple
 
 import pytest
@@ -11,7 +13,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from conformance import checks
+from conformance.interruption import Waiter, interrupt, why_not_interruptible
 from conformance.pools import Gate, Pools
+from conformance.unobserved import unobserved
 
 Item = Tuple[int, int, int]
 """(submitting thread, job of that thread, position in the job): every item of a scenario is distinct."""
@@ -184,6 +188,74 @@ def test_tasks_of_separate_jobs_run_at_the_same_time(make_pool: Pools, form: str
     assert values == ["met"] * PROCESSES, f"{PROCESSES} separate {form} jobs on ThreadPool({PROCESSES}): {values}"
 
 
+ROUNDS = 10
+"""Rounds of an interrupted-waiter scenario per form: which waiter a pool wakes first is its own
+business, and a pool that wakes only one, or passes one lock from waiter to waiter, keeps the
+other waiting only when it woke the interrupted one first."""
+
+Wait = Callable[[Any, Callable[..., Any]], Callable[[], Any]]
+
+RESULT_WAITS: Dict[str, Wait] = {
+    "get()": lambda pool, task: pool.apply_async(task).get,
+    "wait()": lambda pool, task: pool.apply_async(task).wait,
+    "get(timeout)": lambda pool, task: functools.partial(pool.apply_async(task).get, 60),
+    "get() of map_async": lambda pool, task: pool.map_async(task, [0]).get,
+}
+CONSUMER_WAITS: Dict[str, Wait] = {
+    "next() of imap": lambda pool, task: pool.imap(task, [0]).__next__,
+    "next(timeout) of imap_unordered": lambda pool, task: functools.partial(pool.imap_unordered(task, [0]).next, 60),
+}
+"""Each way to wait: given a pool and a task, the call (the pool's own method) that two threads make
+on one and the same result or iterator. The timeouts are far beyond the scenario's bound: they
+change how the pool waits, not when it stops. An iterator has one item, so a pool that wakes one
+consumer per result wakes no other."""
+
+
+def interrupt_a_waiter(make_pool: Pools, wait: Wait, form: str) -> None:
+    """ROUNDS times: two threads wait in ``form`` on one job of a new gated task; once both are
+    inside the pool's call, an exception is scheduled in the first, then the task is let go. The
+    exception is raised in the first as it wakes (at the latest); the second must return."""
+    cannot = why_not_interruptible()
+    if cannot is not None:
+        unobserved(cannot)
+    pool = make_pool(2)
+    within = make_pool.patience
+    for round_number in range(1, ROUNDS + 1):
+        gate = make_pool.gate()
+        call = wait(pool, lambda *args: gate.wait())
+        over = threading.Event()
+        first, second = (Waiter(call, f"{which} waiter in {form}", over, within) for which in ("first", "second"))
+        deadline = time.monotonic() + within
+        while not (first.is_inside() and second.is_inside()):
+            if time.monotonic() >= deadline or first.has_ended.is_set() or second.has_ended.is_set():
+                gate.open()
+                over.set()
+                unobserved(f"the two threads calling {form} were not both waiting inside the pool within {within:g} s ({first.ended + second.ended})")
+        if not interrupt(first.thread):
+            unobserved(f"the exception could not be raised in the first thread waiting in {form}")
+        gate.open()
+        returned = second.has_ended.wait(within)
+        over.set()
+        assert returned, (
+            f"round {round_number}: two threads waited in {form} of one job; an exception was raised in the first as it woke "
+            f"({first.ended[0] if first.ended else 'it had not ended'}), and the second was still waiting {within:g} s after the job's task was let go"
+        )
+        first.thread.join(within)
+        second.thread.join(within)
+
+
+@checks("concurrency.interrupted-waiter")
+@pytest.mark.parametrize("form", list(RESULT_WAITS))
+def test_an_interrupted_waiter_does_not_keep_the_other_waiting(make_pool: Pools, form: str) -> None:
+    interrupt_a_waiter(make_pool, RESULT_WAITS[form], form)
+
+
+@checks("concurrency.interrupted-consumer")
+@pytest.mark.parametrize("form", list(CONSUMER_WAITS))
+def test_an_interrupted_consumer_does_not_keep_the_other_waiting(make_pool: Pools, form: str) -> None:
+    interrupt_a_waiter(make_pool, CONSUMER_WAITS[form], form)
+
+
 def gated_value(gate: Gate, value: int) -> Callable[..., int]:
     def task(*args: Any) -> int:
         gate.wait()
@@ -222,5 +294,4 @@ def test_a_result_is_delivered_after_its_pool_was_dropped(make_pool: Pools, form
         gate.open()
         survivor = dropped()
         if survivor is not None:
-            make_pool.bounded(survivor.terminate, "terminate() of the dropped pool")
-            make_pool.bounded(survivor.join, "join() of the dropped pool")
+            make_pool.adopt(survivor)

@@ -106,20 +106,18 @@ def test_a_tasks_exception_is_raised_as_the_very_same_object(make_pool: Pools, f
 
 
 @st.composite
-def several_failures(draw: st.DrawFn) -> Tuple[str, List[int], Optional[int], int]:
+def several_failures(draw: st.DrawFn, processes: st.SearchStrategy[int] = st.integers(1, 3)) -> Tuple[str, List[int], Optional[int], int]:
     """(form, items, chunksize, processes): at least two items are negative, so they fail."""
     n = draw(st.integers(2, 12))
     failing = draw(st.sets(st.integers(0, n - 1), min_size=2))
     items = [-(x + 1) if x in failing else x for x in range(n)]
     form = draw(st.sampled_from(("map", "map_async", "starmap", "starmap_async")))
-    return form, items, draw(st.none() | st.integers(1, 3)), draw(st.integers(1, 3))
+    return form, items, draw(st.none() | st.integers(1, 3)), draw(processes)
 
 
-@checks("errors.map-raises-a-failure")
-@given(scenario=several_failures())
-def test_map_with_several_failures_raises_one_of_them_and_the_pool_goes_on(make_pool: Pools, scenario: Tuple[str, List[int], Optional[int], int]) -> None:
+def failing_map(pool: Any, scenario: Tuple[str, List[int], Optional[int], int]) -> Tuple[str, Raiser]:
+    """The call of a :func:`several_failures` scenario on ``pool`` (``get()`` for an async form), and how it reads."""
     form, items, chunksize, processes = scenario
-    pool = make_pool(processes)
     arguments: List[Any] = [(x,) for x in items] if form.startswith("starmap") else items
     args: Tuple[Any, ...] = (fail_on_negative, arguments) if chunksize is None else (fail_on_negative, arguments, chunksize)
     what = f"ThreadPool({processes}).{form}(fail_on_negative, {arguments!r}{'' if chunksize is None else f', {chunksize}'})"
@@ -128,13 +126,32 @@ def test_map_with_several_failures_raises_one_of_them_and_the_pool_goes_on(make_
         result = getattr(pool, form)(*args)
         return result.get() if form.endswith("_async") else result
 
-    failing = [x for x in items if x < 0]
+    return what, call
+
+
+@checks("errors.map-raises-a-failure")
+@given(scenario=several_failures())
+def test_map_with_several_failures_raises_one_of_them_and_the_pool_goes_on(make_pool: Pools, scenario: Tuple[str, List[int], Optional[int], int]) -> None:
+    pool = make_pool(scenario[3])
+    what, call = failing_map(pool, scenario)
+    failing = [x for x in scenario[1] if x < 0]
     raised = raised_by(make_pool, call, what, f"the exception of one of the failing items {failing}")
     assert type(raised) is TaskError and raised.args[0] == "item" and raised.args[1] in failing, (
         f"{what} raised {raised!r}, expected TaskError('item', x) for one of the failing items {failing}"
     )
     after = soon(make_pool, lambda: pool.map(triple, range(5)), "map(triple, range(5)) after the failed map")
     assert after == [0, 3, 6, 9, 12], f"after {what} raised, map(triple, range(5)) gave {after!r}"
+
+
+@checks("errors.map-raises-first-failure")
+@given(scenario=several_failures(processes=st.just(1)))
+def test_map_on_one_worker_raises_the_first_failure(make_pool: Pools, scenario: Tuple[str, List[int], Optional[int], int]) -> None:
+    what, call = failing_map(make_pool(scenario[3]), scenario)
+    first = next(x for x in scenario[1] if x < 0)
+    raised = raised_by(make_pool, call, what, f"the exception of the first failing item, {first}")
+    assert type(raised) is TaskError and raised.args == ("item", first), (
+        f"{what} raised {raised!r}, expected TaskError('item', {first}) of the first failing item: one worker runs the items in input order"
+    )
 
 
 @st.composite
@@ -227,6 +244,43 @@ def test_imap_yields_the_results_before_the_inputs_exception_then_raises_it(make
         )
     else:
         assert sorted(values) == [triple(x) for x in range(m)], f"{what} yielded {shown(seen)}: expected every result of items 0..{m - 1} and the input's exception once"
+
+
+class ArgsThatFail:
+    """An iterable that yields ``items`` items, then raises ``error_type("reading args", items)``.
+
+    Module-level and made of plain values, so that it pickles (a process pool reads it in a worker).
+    """
+
+    def __init__(self, items: int, error_type: type) -> None:
+        self.items = items
+        self.error_type = error_type
+
+    def __iter__(self) -> Iterator[int]:
+        yield from range(self.items)
+        raise self.error_type("reading args", self.items)
+
+    def __repr__(self) -> str:
+        return f"ArgsThatFail({self.items}, {self.error_type.__name__})"
+
+
+def call_with(*args: Any) -> Tuple[Any, ...]:
+    return args
+
+
+@checks("apply.args-error-raised")
+@pytest.mark.parametrize("error_type", [TypeError, LookupError], ids=["TypeError", "LookupError"])
+@pytest.mark.parametrize("items", [0, 2])
+@pytest.mark.parametrize("form", ["apply", "apply_async"])
+def test_an_error_reading_args_is_raised_as_it_is(make_pool: Pools, form: str, items: int, error_type: type) -> None:
+    pool = make_pool(2)
+    args = ArgsThatFail(items, error_type)
+    what = f"{form}(call_with, {args!r}){'.get()' if form == 'apply_async' else ''}"
+    call = (lambda: pool.apply(call_with, args)) if form == "apply" else (lambda: pool.apply_async(call_with, args).get())
+    raised = raised_by(make_pool, call, what, f"{error_type.__name__}('reading args', {items})")
+    assert type(raised) is error_type and raised.args == ("reading args", items), (
+        f"{what} raised {raised!r}, not the {error_type.__name__}('reading args', {items}) that reading args raised"
+    )
 
 
 @checks("errors.base-exception-fails-result")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import collections
 from typing import Any, Callable, Dict, Iterable, List, Sequence, Tuple
 
 import pytest
@@ -10,7 +11,7 @@ from hypothesis import strategies as st
 
 from conformance import checks
 from conformance.pools import Pools
-from conformance.workloads import INPUT_KINDS, PROMPTLY, Background, make_input
+from conformance.workloads import INPUT_KINDS, PROMPTLY, make_input
 
 
 def triple(x: int) -> int:
@@ -45,19 +46,47 @@ def call_text(form: str, func: str, iterable: Any, chunksize: Any = None) -> str
 # -- apply ---------------------------------------------------------------------------------
 
 
+class KeysAndItems:
+    """A mapping by protocol only, as ``func(**kwds)`` takes it: ``keys()`` and ``__getitem__``, not a ``Mapping`` (like ``sqlite3.Row``)."""
+
+    def __init__(self, items: Dict[str, Any]) -> None:
+        self._items = dict(items)
+
+    def keys(self) -> List[str]:
+        return list(self._items)
+
+    def __getitem__(self, key: str) -> Any:
+        return self._items[key]
+
+    def __repr__(self) -> str:
+        return f"KeysAndItems({self._items!r})"
+
+
+KWDS_KINDS: Dict[str, Callable[[Dict[str, int]], Any]] = {
+    "dict": dict,
+    "OrderedDict": collections.OrderedDict,
+    "defaultdict": lambda items: collections.defaultdict(int, items),
+    "ChainMap": lambda items: collections.ChainMap(dict(list(items.items())[:1]), dict(list(items.items())[1:])),
+    "keys and __getitem__": KeysAndItems,
+}
+"""Each kind of ``kwds`` that ``func(**kwds)`` takes, made from a dict of the keyword arguments."""
+
+
 @checks("apply.returns-value")
 @pytest.mark.parametrize("form", ["apply", "apply_async"])
 @given(
     args=st.lists(st.integers(-5, 5), max_size=4),
     as_list=st.booleans(),
     kwds=st.dictionaries(st.sampled_from("abcd"), st.integers(-5, 5), max_size=3),
+    kwds_kind=st.sampled_from(sorted(KWDS_KINDS)),
 )
-def test_apply_returns_the_calls_value(make_pool: Pools, form: str, args: List[int], as_list: bool, kwds: Dict[str, int]) -> None:
+def test_apply_returns_the_calls_value(make_pool: Pools, form: str, args: List[int], as_list: bool, kwds: Dict[str, int], kwds_kind: str) -> None:
     call_args: Sequence[int] = list(args) if as_list else tuple(args)
+    call_kwds = KWDS_KINDS[kwds_kind](kwds)
     pool = make_pool(2)
-    result = pool.apply(describe, call_args, kwds) if form == "apply" else pool.apply_async(describe, call_args, kwds).get()
+    result = pool.apply(describe, call_args, call_kwds) if form == "apply" else pool.apply_async(describe, call_args, call_kwds).get()
     expected = describe(*args, **kwds)
-    assert result == expected, f"{form}(describe, {call_args!r}, {kwds!r}) gave {result!r}, expected describe(*args, **kwds) == {expected!r}"
+    assert result == expected, f"{form}(describe, {call_args!r}, {call_kwds!r}) gave {result!r}, expected describe(*args, **kwds) == {expected!r}"
 
 
 # -- map -----------------------------------------------------------------------------------
@@ -182,7 +211,7 @@ def test_map_forms_take_any_finite_iterable(make_pool: Pools, form: str, kind: s
 def test_map_forms_over_an_empty_input_return_an_empty_list_at_once(make_pool: Pools, form: str, chunksize: Any, kind: str) -> None:
     pool = make_pool(2)
     what = call_text(form, "triple", make_input(kind, []), chunksize)
-    result = Background(lambda: call_map(pool, form, triple, make_input(kind, []), chunksize), what).result(PROMPTLY)
+    result = make_pool.bounded(lambda: call_map(pool, form, triple, make_input(kind, []), chunksize), what, limit=PROMPTLY)
     assert result == [], f"{what} gave {result!r}, expected []"
 
 
@@ -227,7 +256,7 @@ def test_imap_order_holds_whatever_order_tasks_finish_in(make_pool: Pools, order
 def test_imap_over_an_empty_input_is_exhausted_at_once(make_pool: Pools, form: str, chunksize: int, kind: str) -> None:
     pool = make_pool(2)
     what = f"list({form}(triple, {make_input(kind, [])!r}, {chunksize}))"
-    result = Background(lambda: list(getattr(pool, form)(triple, make_input(kind, []), chunksize)), what).result(PROMPTLY)
+    result = make_pool.bounded(lambda: list(getattr(pool, form)(triple, make_input(kind, []), chunksize)), what, limit=PROMPTLY)
     assert result == [], f"{what} gave {result!r}, expected []"
 
 

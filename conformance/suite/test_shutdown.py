@@ -358,9 +358,10 @@ def test_terminate_from_a_task_or_callback_returns(make_pool: Pools, where: str)
 
 EXITING = textwrap.dedent(
     """
-    import importlib, sys, threading
+    import sys, time
+    deadline = time.monotonic() + float(sys.argv[2])
+    import importlib, threading
     module, _, attribute = sys.argv[1].partition(":")
-    start_limit = float(sys.argv[2])
     factory = importlib.import_module(module)
     for part in (attribute or "ThreadPool").split("."):
         factory = getattr(factory, part)
@@ -371,8 +372,8 @@ EXITING = textwrap.dedent(
         threading.Event().wait()
     for _ in range(3):
         pool.apply_async(task)
-    if not (started.acquire(timeout=start_limit) and started.acquire(timeout=start_limit)):
-        sys.exit(f"SETUP: the pool's two workers had not both started a task {start_limit:g} s after it was built")
+    if not all(started.acquire(timeout=max(0.0, deadline - time.monotonic())) for _ in range(2)):
+        sys.exit(f"SETUP: the pool's two workers had not both started a task {sys.argv[2]} s after the process started")
     print("both workers busy", flush=True)
     """
 )
@@ -383,7 +384,7 @@ def test_a_process_exits_with_a_pool_still_running_a_task(make_pool: Pools) -> N
     """In a helper process: two tasks block the pool's workers, the main module ends; the process must exit.
 
     The helper has most of the scenario's bound (the hang limit), leaving room to report: half
-    of that to set the situation up, the other half to exit. Where it could not set it up (an
+    of that, from its start, to set the situation up, and the rest to exit. Where it could not set it up (an
     import or the pool failed, the tasks never started), the behaviour at exit was not observed.
     """
     path = os.pathsep.join(entry or os.getcwd() for entry in sys.path)
@@ -401,7 +402,10 @@ def test_a_process_exits_with_a_pool_still_running_a_task(make_pool: Pools) -> N
         output = expired.stdout.decode() if isinstance(expired.stdout, bytes) else expired.stdout or ""
         if "both workers busy" not in output:
             unobserved(f"the helper process had not got two tasks running on its pool {limit:g} s after it started (it was stopped)")
-        pytest.fail(f"a process whose main module ended with two tasks blocked on its pool's workers had not exited when it was stopped, {limit:g} s after it started")
+        pytest.fail(
+            f"a process whose main module ended with two tasks blocked on its pool's workers had not exited when it was stopped, "
+            f"{limit:g} s after it started and at least {limit / 2:g} s after its main module ended"
+        )
     if "both workers busy" not in finished.stdout:
         unobserved(f"the helper process could not get two tasks running on its pool: {finished.stderr.strip()[-600:]}")
     assert finished.returncode == 0, f"the process exited with status {finished.returncode}: {finished.stderr.strip()}"

@@ -20,15 +20,13 @@ from __future__ import annotations
 
 import importlib
 import inspect
-import json
-import subprocess
 import sys
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
+from ..kit_runs import ROOT, run_kit_on  # noqa: F401 - ROOT for the tests of the catalogue
+
 CATALOGUE = Path(__file__).resolve().parent
-ROOT = CATALOGUE.parent.parent
-KIT_INI = ROOT / "compliance" / "kit.ini"
 RUN_LIMIT = 300
 """Seconds one kit run on a broken pool may take before it counts as killed by a hang."""
 
@@ -67,13 +65,8 @@ def uncatchable_here(pool: Any) -> Optional[str]:
 def run_kit(spec: str, options: Sequence[str], report: Path) -> Optional[Dict[str, str]]:
     """Each clause's outcome in a kit run on ``spec`` (strict clauses on), or None if it was killed.
 
-    The run uses pytest's defaults (``compliance/kit.ini``), as a user's project would.
+    The run uses pytest's defaults (``compliance/kit.ini``), as a user's project would
+    (:func:`tests.kit_runs.run_kit_on`).
     """
-    command = [sys.executable, "-m", "pytest", "-c", str(KIT_INI), "-p", "no:cacheprovider", "-q", "--poolspec-strict", f"--impl={spec}", *options, f"--poolspec-report={report}"]
-    try:
-        subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=RUN_LIMIT, check=False)
-    except subprocess.TimeoutExpired:
-        return None
-    if not report.exists():
-        raise RuntimeError(f"the kit on {spec} wrote no report: {' '.join(command)}")
-    return {clause_id: clause["outcome"] for clause_id, clause in json.loads(report.read_text())["clauses"].items()}
+    run = run_kit_on(spec, options, report, RUN_LIMIT)
+    return None if run.report is None else run.outcomes

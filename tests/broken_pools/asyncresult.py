@@ -8,6 +8,7 @@ callbacks module uses too.
 from __future__ import annotations
 
 import builtins
+import math
 import multiprocessing
 import threading
 import time
@@ -384,3 +385,21 @@ class ImapNextLosesTheItemItTimedOutOn(Proxied):
 
     BREAKS = ("timeout.imap-next-resumes",)
     iterator_proxy = _SkipAfterTimeout
+
+
+class _NanRejectingNext(IteratorProxy):
+    def next(self, timeout: Optional[float] = None) -> Any:
+        if timeout is not None and math.isnan(timeout):
+            raise ValueError("timeout must be a number, not NaN")
+        return self._inner.next(timeout)
+
+
+class ImapNextRejectsNan(Proxied):
+    """next(timeout) of an imap iterator raises ValueError for a timeout of NaN, where get(nan) and wait(nan) time out at once.
+
+    A timeout computed from a measurement that went wrong (0/0) stops a consumer with an error
+    that the same timeout given to get() would not raise. Built on the public API only.
+    """
+
+    BREAKS = ("timeout.nan-does-not-wait",)
+    iterator_proxy = _NanRejectingNext

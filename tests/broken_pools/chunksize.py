@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from typing import Any, Callable, Iterable, Optional
 
 from reference import ThreadPool
@@ -137,3 +138,31 @@ class FloatChunksizeNeverCompletes(ThreadPool):
         result: MapResult[Any] = MapResult(self._engine, self, func, star, len(items), len(items) / chunksize, callback, error_callback)  # type: ignore[arg-type]
         self._engine.submit(result, ((start, items[start : start + size]) for start in range(0, len(items), size)))
         return result
+
+
+class ChunksizeBoundedBySsize(ThreadPool):
+    """Every map and imap form raises OverflowError at the call for a chunksize beyond sys.maxsize.
+
+    As a port that keeps the chunksize in a C ``Py_ssize_t`` would: a caller that passes a huge
+    chunksize to mean "one chunk" gets an error. Built on the public API only.
+    """
+
+    BREAKS = ("chunksize.beyond-maxsize",)
+
+    def map_async(self, func: Callable[..., Any], iterable: Iterable[Any], chunksize: Optional[int] = None, *rest: Any, **options: Any) -> Any:
+        return super().map_async(func, iterable, _bounded(chunksize), *rest, **options)
+
+    def starmap_async(self, func: Callable[..., Any], iterable: Iterable[Any], chunksize: Optional[int] = None, *rest: Any, **options: Any) -> Any:
+        return super().starmap_async(func, iterable, _bounded(chunksize), *rest, **options)
+
+    def imap(self, func: Callable[..., Any], iterable: Iterable[Any], chunksize: int = 1, *rest: Any, **options: Any) -> Any:
+        return super().imap(func, iterable, _bounded(chunksize), *rest, **options)
+
+    def imap_unordered(self, func: Callable[..., Any], iterable: Iterable[Any], chunksize: int = 1, *rest: Any, **options: Any) -> Any:
+        return super().imap_unordered(func, iterable, _bounded(chunksize), *rest, **options)
+
+
+def _bounded(chunksize: Any) -> Any:
+    if isinstance(chunksize, int) and chunksize > sys.maxsize:
+        raise OverflowError("chunksize does not fit in a C ssize_t")
+    return chunksize

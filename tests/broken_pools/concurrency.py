@@ -1,4 +1,4 @@
-"""Broken pools of the concurrency family: state shared between submitters, jobs run one at a time, results lost with the pool."""
+"""Broken pools of the concurrency family: state shared between submitters, jobs run one at a time, interrupted waiters, results lost with the pool."""
 
 from __future__ import annotations
 
@@ -8,6 +8,8 @@ from typing import Any, Callable, Iterable, Iterator, List, Mapping, Optional
 
 from reference import ThreadPool
 from reference.pool import _NO_KEYWORDS
+
+from .asyncresult import IteratorProxy, Proxied, ResultProxy
 
 # -- several submitting threads --------------------------------------------------------------------
 
@@ -135,6 +137,77 @@ class OneJobAtATime(ThreadPool):
 
     def imap_unordered(self, func: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         return super().imap_unordered(self._in_turn(func), *args, **kwargs)
+
+
+# -- interrupted waiters --------------------------------------------------------------------------
+
+
+class _Turns:
+    """Lets one thread at a time through ``call``; the lock is let go on return or on an ``Exception``,
+    not on a ``BaseException`` such as KeyboardInterrupt (the bug of the two pools below)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+
+    def through(self, call: Callable[..., Any], *args: Any) -> Any:
+        self._lock.acquire()
+        try:
+            value = call(*args)
+        except Exception:
+            self._lock.release()
+            raise
+        self._lock.release()
+        return value
+
+
+class _WaitersInTurn(ResultProxy):
+    """A result whose get() and wait() let one thread at a time wait."""
+
+    def __init__(self, inner: Any) -> None:
+        super().__init__(inner)
+        self._turns = _Turns()
+
+    def get(self, timeout: Optional[float] = None) -> Any:
+        return self._turns.through(self._inner.get, timeout)
+
+    def wait(self, timeout: Optional[float] = None) -> None:
+        self._turns.through(self._inner.wait, timeout)
+
+
+class ResultWaitersTakeTurns(Proxied):
+    """get() and wait() let one thread at a time wait on a result, through a lock that they let go of
+    on return and on an Exception, but not on KeyboardInterrupt.
+
+    One waiter at a time never notices. When two threads wait on one result and Ctrl-C (or a signal
+    handler's exception) lands in the first as it wakes, that one keeps the lock, and the other
+    waits for ever although the result is ready. Built on the public API only.
+    """
+
+    BREAKS = ("concurrency.interrupted-waiter",)
+    result_proxy = _WaitersInTurn
+
+
+class _ConsumersInTurn(IteratorProxy):
+    """An imap iterator whose next() lets one thread at a time wait."""
+
+    def __init__(self, inner: Any) -> None:
+        super().__init__(inner)
+        self._turns = _Turns()
+
+    def next(self, timeout: Optional[float] = None) -> Any:
+        return self._turns.through(self._inner.next, timeout)
+
+
+class ImapConsumersTakeTurns(Proxied):
+    """next() of an imap() or imap_unordered() iterator lets one thread at a time wait, through a lock
+    that it lets go of on return and on an Exception, but not on KeyboardInterrupt.
+
+    When two threads consume one iterator and Ctrl-C lands in the first as it wakes, that one keeps
+    the lock, and the other waits for ever, the result it could take ready. Built on the public API only.
+    """
+
+    BREAKS = ("concurrency.interrupted-consumer",)
+    iterator_proxy = _ConsumersInTurn
 
 
 # -- results outliving the pool --------------------------------------------------------------------

@@ -146,6 +146,57 @@ class TwoFailuresCancelOut(ThreadPool):
         return _map_with(self, _TogglingMapResult, func, iterable, chunksize, callback, error_callback, star)
 
 
+class _LastFailureResult:
+    """A map's result whose get() raises the last failure recorded in ``failures`` instead of its own exception."""
+
+    def __init__(self, result: Any, failures: List[BaseException]) -> None:
+        self._result = result
+        self._failures = failures
+
+    def get(self, timeout: Optional[float] = None) -> Any:
+        try:
+            return self._result.get(timeout)
+        except Exception as exc:
+            if not any(exc is failure for failure in self._failures):
+                raise  # not a task's failure: a timeout
+            raise self._failures[-1] from None
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._result, name)
+
+
+def _recording_failures(func: Callable[..., Any], failures: List[BaseException]) -> Callable[..., Any]:
+    @functools.wraps(func)
+    def call(*args: Any) -> Any:
+        try:
+            return func(*args)
+        except Exception as exc:
+            failures.append(exc)
+            raise
+
+    return call
+
+
+class MapRaisesTheLastFailure(ThreadPool):
+    """map() and its forms raise the exception of the last failing item to complete, not the first.
+
+    It waits for every task and keeps the last failure it saw, as a port that collects futures and
+    raises from the last one that failed would. With one worker and items 0 and 1 both failing,
+    map() raises item 1's exception: the error a user sees is not the first that happened, and it
+    changes with the number of workers. Built on the public API only.
+    """
+
+    BREAKS = ("errors.map-raises-first-failure",)
+
+    def map_async(self, func: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        failures: List[BaseException] = []
+        return _LastFailureResult(super().map_async(_recording_failures(func, failures), *args, **kwargs), failures)
+
+    def starmap_async(self, func: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        failures: List[BaseException] = []
+        return _LastFailureResult(super().starmap_async(_recording_failures(func, failures), *args, **kwargs), failures)
+
+
 class _StopsAfterFirstError:
     def next(self, timeout: Optional[float] = None) -> Any:
         try:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import collections
+import collections.abc
 import itertools
 import threading
 from typing import Any, Callable, Deque, Iterable, Iterator, List, Mapping, Optional, Type
@@ -59,6 +60,39 @@ class ApplyDropsKeywordsWithoutArgs(ThreadPool):
     def apply_async(self, func: Callable[..., Any], args: Iterable[Any] = (), kwds: Mapping[str, Any] = NO_KEYWORDS, callback: Any = None, error_callback: Any = None) -> Any:
         args = tuple(args)
         return super().apply_async(func, args, kwds if args else {}, callback, error_callback)
+
+
+class KwdsMustBeAMapping(ThreadPool):
+    """apply() and apply_async() take only a ``collections.abc.Mapping`` as kwds, as the reference once did.
+
+    ``pool.apply(f, (), row)`` with an ``sqlite3.Row``, which ``f(**row)`` takes, raises
+    ``TypeError: kwds must be a mapping`` where the stdlib calls ``f``. Built on the public API only.
+    """
+
+    BREAKS = ("apply.returns-value",)
+
+    def apply_async(self, func: Callable[..., Any], args: Iterable[Any] = (), kwds: Mapping[str, Any] = NO_KEYWORDS, *rest: Any, **options: Any) -> Any:
+        if not isinstance(kwds, collections.abc.Mapping):
+            raise TypeError(f"kwds must be a mapping, not {type(kwds).__name__}")
+        return super().apply_async(func, args, kwds, *rest, **options)
+
+
+class ArgsReadErrorsReplaced(ThreadPool):
+    """apply() and apply_async() read args into a tuple and report any TypeError while doing so as "args must be an iterable".
+
+    As the reference once did: an iterable whose iteration raises a TypeError of its own (a
+    generator that hits a bug) is reported as not being an iterable, and the real error is lost.
+    Built on the public API only.
+    """
+
+    BREAKS = ("apply.args-error-raised",)
+
+    def apply_async(self, func: Callable[..., Any], args: Iterable[Any] = (), *rest: Any, **options: Any) -> Any:
+        try:
+            args = tuple(args)
+        except TypeError:
+            raise TypeError(f"args must be an iterable, not {type(args).__name__}") from None
+        return super().apply_async(func, args, *rest, **options)
 
 
 class _Slot:
@@ -409,21 +443,44 @@ class ImapUnorderedReversesEachChunk(ThreadPool):
         return self._imap(_ReversedChunks, func, iterable, chunksize, buffersize)
 
 
-class BuffersizeOffByOne(ThreadPool):
-    """imap(buffersize=b) lets processes + b + 1 tasks be submitted but not yet yielded, one too many."""
+class _BuffersizeBound(ThreadPool):
+    """imap(buffersize=b) bounds the tasks submitted but not yet yielded by ``_bound(b)`` instead of b."""
 
-    BREAKS = ("imap.buffersize-bounds-read-ahead",)
+    def _bound(self, buffersize: int) -> int:
+        raise NotImplementedError
 
     def _imap(self, iterator_class: Type[IMapIterator[Any]], func: Callable[[Any], Any], iterable: Iterable[Any], chunksize: int, buffersize: Optional[int]) -> Any:
         _arguments.task_function(func)
         size = _arguments.chunksize(chunksize)
         buffered = _arguments.buffersize(buffersize)
         inputs = iter(iterable)
-        throttle = None if buffered is None else Throttle(self._engine.processes + buffered + 1)
+        throttle = None if buffered is None else Throttle(self._bound(buffered))
         iterator = iterator_class(self._engine, self, func, throttle)
         feeder = Feeder(self._engine, iterator, inputs, size, throttle)
         self._engine.submit_with_feeder(iterator, feeder, feeder.start)
         return iterator
+
+
+class BuffersizeOffByOne(_BuffersizeBound):
+    """imap(buffersize=b) lets b + 1 tasks be submitted but not yet yielded, one too many."""
+
+    BREAKS = ("imap.buffersize-bounds-read-ahead",)
+
+    def _bound(self, buffersize: int) -> int:
+        return buffersize + 1
+
+
+class BuffersizeCountsWorkers(_BuffersizeBound):
+    """imap(buffersize=b) lets processes + b tasks be submitted but not yet yielded.
+
+    It reads b items beyond those the workers are running, where CPython 3.16 counts those within
+    b: with many workers and a small b, far more of the input is read ahead than was asked.
+    """
+
+    BREAKS = ("imap.buffersize-bounds-read-ahead",)
+
+    def _bound(self, buffersize: int) -> int:
+        return self._engine.processes + buffersize
 
 
 class BuffersizeIgnored(ThreadPool):

@@ -1,0 +1,75 @@
+"""Clauses of the resources family: what a pool must let go of, and when.
+
+A pool that keeps what it no longer needs (a task's arguments until its worker gets another task,
+every value it ever computed, the pool itself through a finished result) leaks memory in a
+long-running program, and nothing else the kit checks would notice. Each clause names a moment
+after which the pool holds no reference to an object; the suite checks it with weak references to
+objects of its own, while the pool goes on running.
+"""
+
+from __future__ import annotations
+
+from ._model import Clause
+
+THREADS = frozenset({"threads"})
+
+DELIVERED = (
+    "apply() returned or raised, get() of its result returned or raised, map() or starmap() returned or raised, "
+    "an imap() or imap_unordered() iterator was exhausted"
+)
+"""When a task's outcome counts as delivered, in every clause of the family."""
+
+CLAUSES = (
+    Clause(
+        "resources.arguments-released",
+        f"Once a task's outcome has been delivered ({DELIVERED}), the pool holds no reference to the task's arguments: "
+        "when the caller drops its own, they are collected while the pool goes on running.",
+        "cpython-behaviour",
+        "bpo-29861 (Python 3.7): a worker drops its task before it takes the next one (task = job = result = func = args = kwds = None); "
+        "CPython's test_release_task_refs.",
+    ),
+    Clause(
+        "resources.values-released",
+        "Once a task's value has been delivered, the pool holds no reference to it: when the caller drops the value and the "
+        "result object or iterator, the value is collected while the pool goes on running.",
+        "cpython-behaviour",
+        "bpo-29861: the worker drops the value it computed, and the result handler the value it handed over (task = job = obj = None), "
+        "before each takes the next.",
+    ),
+    Clause(
+        "resources.exceptions-released",
+        "Once a task's exception has been delivered, the pool holds no reference to it or to its traceback: when the caller "
+        "drops the exception and the result object or iterator, the exception and the frames of its traceback (the task's own "
+        "locals) are collected while the pool goes on running.",
+        "cpython-behaviour",
+        "bpo-29861: the worker drops the outcome of each task, a failure included, before it takes the next one.",
+    ),
+    Clause(
+        "resources.functions-released",
+        "Once a job has been delivered and the caller has dropped its result object or iterator, the pool holds no reference "
+        "to the job's function, callback or error_callback: when the caller drops them, they are collected while the pool "
+        "goes on running.",
+        "cpython-behaviour",
+        "bpo-29861: the worker drops func with the task; results keep only their callbacks and the task handler drops the "
+        "job's task generator (task = taskseq = job = None).",
+    ),
+    Clause(
+        "resources.ended-imap-released",
+        "Once an imap() or imap_unordered() iterator has ended and the caller has dropped it, the pool holds nothing of its "
+        "job, also when a failed chunk (chunksize above 1) ended it early: the function, and the outcomes the iterator never "
+        "yielded with their exceptions' tracebacks, are collected while the pool goes on running.",
+        "cpython-bug",
+        "Pool._handle_tasks clears task, taskseq and job after each job but not set_length, so it keeps the last imap's "
+        "IMapIterator until the next submission; with chunksize above 1 a failed chunk ends the iteration, and the later "
+        "chunks' exceptions, their tracebacks and the function stay alive with it (no upstream issue found).",
+        needs=THREADS,
+    ),
+    Clause(
+        "resources.pool-not-kept-by-finished-results",
+        "A pool that nothing references but its completed results and exhausted imap() and imap_unordered() iterators is "
+        "collected.",
+        "cpython-behaviour",
+        "bpo-35378 (Python 3.8): a result or iterator holds its pool only until it completes (ApplyResult._set and "
+        "IMapIterator._set set self._pool = None).",
+    ),
+)
