@@ -28,7 +28,7 @@ from typing import Any, Dict, FrozenSet, Generator, List, Optional, Set, Tuple
 import pytest
 
 from . import baseline, capabilities
-from .clauses import CAPABILITIES, CLAUSES, Clause
+from .clauses import CAPABILITIES, CLAUSES, UNOBSERVABLE_WITHOUT, Clause
 from .exits import GUARD
 from .failures import STATUS_WORDS, classify, ids, shown
 from .impl import Implementation, ImplError, package_version, resolve
@@ -183,7 +183,10 @@ def pytest_report_header(config: pytest.Config) -> Optional[List[str]]:
         f"(from {impl.timeout_error_source})",
         f"poolspec: baseline {', '.join(kit.baseline_files) or 'none'} ({len(kit.baseline)} entries apply)",
         f"poolspec: capabilities {', '.join(sorted(kit.capabilities)) or 'none'}"
-        + "".join(f"; lacks {name}: clauses that need it are skipped" for name in sorted(set(CAPABILITIES) - kit.capabilities)),
+        + "".join(
+            f"; lacks {name}: " + ("tests that need it are not observed" if name in UNOBSERVABLE_WITHOUT else "clauses that need it are skipped")
+            for name in sorted(set(CAPABILITIES) - kit.capabilities)
+        ),
         "poolspec: a clause that hangs is not checked further"
         + (f"; nor one after {kit.clause_maxfail} failed test(s) (--clause-maxfail)" if kit.clause_maxfail else " (--clause-maxfail=N stops one after N failed tests)"),
     ]
@@ -275,7 +278,8 @@ def _not_applicable(clauses: List[Clause], needs: Set[str], kit: Kit) -> Optiona
         return "strict clause: opt in with --poolspec-strict"
     lacking = sorted(needs - kit.capabilities)
     if lacking:
-        return f"needs {', '.join(lacking)}: {'; '.join(CAPABILITIES[name] for name in lacking)}"
+        reason = f"needs {', '.join(lacking)}: {'; '.join(CAPABILITIES[name] for name in lacking)}"
+        return UNOBSERVED_PREFIX + reason if set(lacking) <= UNOBSERVABLE_WITHOUT else reason
     version = sys.version_info[:2]
     if all(version < clause.since or (clause.until is not None and version > clause.until) for clause in clauses):
         return f"does not apply to Python {version[0]}.{version[1]}"
