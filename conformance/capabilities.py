@@ -1,11 +1,20 @@
 """What the implementation under test can do, found by asking it, so inapplicable clauses are skipped.
 
-The one capability so far is ``threads``: tasks run in threads of the calling process, so a test
-can share gates, lists and exception objects with them. A process pool (``multiprocessing.pool:Pool``,
-billiard's, joblib's) lacks it, and the clauses that need it are skipped with that reason instead
-of failing. The probe builds one pool with one worker on the kit's home thread and asks a task for
-its process id, bounded by the hang limit; a pool that cannot be probed is assumed to have every
-capability, so that the clauses themselves report what is wrong with it. The probe also tells the
+``threads``: tasks run in threads of the calling process, so a test can share gates, lists and
+exception objects with them. A process pool (``multiprocessing.pool:Pool``, billiard's, joblib's)
+lacks it, and the clauses that need it are skipped with that reason instead of failing.
+
+``any-thread``: the pool may be called from a thread other than the one that built it, as the kit
+does to watch a call that blocks (``join()``, ``get()``). A pool bound to the thread that built it
+(one over an event loop, gevent's) lacks it; that is a deviation, which
+``concurrency.threaded-submission`` reports, and the tests that need it are reported as not
+observed (UNOBSERVED) rather than failing for the kit's way of looking.
+
+The probe builds one pool with one worker on the kit's home thread, asks a task for its process
+id, then calls ``apply()``, and ``get()`` of a result made on the home thread, from a thread of
+its own, each bounded by the hang limit; a pool
+that cannot be probed, or gives no answer, is assumed to have the capability, so that the clauses
+themselves report what is wrong with it. The probe also tells the
 class of the pools the factory makes, which the report header names with its package's version.
 """
 
@@ -18,7 +27,7 @@ from typing import Any, FrozenSet, List, Optional
 from .clauses import CAPABILITIES
 from .impl import Implementation
 from .pools import Pools
-from .watchdog import Hang
+from .watchdog import Hang, run_bounded
 
 
 @dataclass(frozen=True)
@@ -42,12 +51,32 @@ def detect(impl: Implementation, limit: float) -> Probe:
         made.append(pools.build(1))
         return bool(made[0].apply(os.getpid) == os.getpid())
 
+    def usable_from_another_thread() -> bool:
+        pending = made[0].apply_async(abs, (-1,))  # on the home thread, as a scenario makes it
+        try:
+            run_bounded(lambda: (made[0].apply(abs, (-1,)), pending.get()), limit / 2, "the capability probe: calls from another thread")
+        except Exception:  # noqa: BLE001 - refused there: bound to its thread if the same calls work here
+            return not calls_work_here()
+        except Hang:
+            return True  # no answer: the clauses report what is wrong
+        return True
+
+    def calls_work_here() -> bool:
+        try:
+            made[0].apply_async(abs, (-1,)).get()
+            made[0].apply(abs, (-1,))
+        except Exception:  # noqa: BLE001 - a pool broken on every thread: its clauses say how
+            return False
+        return True
+
     in_process: Optional[bool] = None
+    any_thread = True
     try:
         in_process = pools.bounded(tasks_run_in_this_process, "the capability probe")
+        any_thread = pools.bounded(usable_from_another_thread, "the capability probe: calls from another thread")
     except BaseException as failure:  # noqa: BLE001 - an implementation that cannot be probed is checked in full
         if isinstance(failure, Hang):
             pools.abandon()  # forgets the pool: the stop() below has nothing left to stop
     pools.stop()
-    lacking = {"threads"} if in_process is False else set()
+    lacking = ({"threads"} if in_process is False else set()) | (set() if any_thread else {"any-thread"})
     return Probe(frozenset(CAPABILITIES) - lacking, type(made[0]) if made else None)

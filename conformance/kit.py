@@ -31,6 +31,8 @@ class Kit:
     clause_maxfail: Optional[int]
     selected: Optional[FrozenSet[str]]
     """The clauses ``--clause`` selects, or None for every clause."""
+    stress: int
+    """``--poolspec-stress``: how many threads the stress clauses run at once; 0 when off."""
 
     @property
     def capabilities(self) -> FrozenSet[str]:

@@ -28,7 +28,7 @@ from typing import Any, Dict, FrozenSet, Generator, List, Optional, Set, Tuple
 import pytest
 
 from . import baseline, capabilities
-from .clauses import CAPABILITIES, CLAUSES, Clause
+from .clauses import CAPABILITIES, CLAUSES, UNOBSERVABLE_WITHOUT, Clause
 from .exits import GUARD
 from .failures import STATUS_WORDS, classify, ids, shown
 from .impl import Implementation, ImplError, package_version, resolve
@@ -72,6 +72,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--poolspec-strict", action="store_true", help="also check the strict clauses (stdlib-incidental behaviour)")
     group.addoption("--hang-limit", type=float, metavar="SECONDS", help=f"how long a call into the pool may block before it is a HANG (default {DEFAULT_HANG_LIMIT:g})")
     group.addoption("--clause", action="append", default=[], metavar="ID", help="check only this clause, or every clause of this family (repeatable)")
+    group.addoption("--poolspec-stress", type=int, default=0, metavar="N", help="stress mode: the stress clauses run their scenarios with N threads submitting, waiting and consuming on one pool at once, many rounds (for free-threaded Python)")
     group.addoption("--clause-maxfail", type=int, metavar="N", help="stop checking a clause after N failed tests (1: at its first failure); a clause that hangs is always stopped")
     group.addoption("--xfails-file", action="append", default=[], metavar="PATH|NAME", help=f"a baseline: clause or test ids expected to fail, one per line, '#' for the reason; or the name of a shipped one ({', '.join(baseline.shipped_names())}) (repeatable)")
     group.addoption("--poolspec-report", metavar="PATH", help="write the run's per-clause outcomes as JSON to PATH, and as it goes to a journal beside it (PATH.jsonl)")
@@ -108,6 +109,9 @@ def pytest_configure(config: pytest.Config) -> None:
         seed = str(random.getrandbits(32))
         config.option.hypothesis_seed = seed
     hang_limit = config.getoption("hang_limit") or float(config.getini("poolspec_hang_limit") or DEFAULT_HANG_LIMIT)
+    stress = config.getoption("poolspec_stress")
+    if stress < 0 or stress == 1:
+        raise pytest.UsageError(f"--poolspec-stress={stress}: expected 2 threads or more (0: off)")
     maxfail = config.getoption("clause_maxfail") or int(config.getini("poolspec_clause_maxfail") or 0) or None
     if maxfail is not None and maxfail < 1:
         raise pytest.UsageError(f"--clause-maxfail={maxfail}: expected 1 or more")
@@ -120,7 +124,7 @@ def pytest_configure(config: pytest.Config) -> None:
     selected = _selected_clauses(config.getoption("clause"))
     GUARD.install()  # before the first pool is built, by the capability probe
     probe = capabilities.detect(impl, hang_limit)
-    config.stash[KIT] = Kit(impl, origin, profile, hang_limit, config.getoption("poolspec_strict"), seed, shown_files, entries, probe, maxfail, selected)
+    config.stash[KIT] = Kit(impl, origin, profile, hang_limit, config.getoption("poolspec_strict"), seed, shown_files, entries, probe, maxfail, selected, stress)
     config.stash[STOPPED] = {}
     config.stash[FAILURES] = {}
     config.pluginmanager.register(Recorder(config, config.stash[KIT]), "poolspec-recorder")
@@ -173,12 +177,16 @@ def pytest_report_header(config: pytest.Config) -> Optional[List[str]]:
         f"poolspec: file {impl.file}",
         f"poolspec: Python {sys.version.split()[0]} ({sys.implementation.name}), profile {kit.profile}, "
         f"hypothesis seed {kit.seed or ('derandomized' if kit.profile != 'thorough' else 'random')}, "
-        f"hang limit {kit.hang_limit:g} s, strict clauses {'on' if kit.strict else 'off'}",
+        f"hang limit {kit.hang_limit:g} s, strict clauses {'on' if kit.strict else 'off'}, "
+        f"stress mode {f'on ({kit.stress} threads)' if kit.stress else 'off'}",
         f"poolspec: timeout class {impl.timeout_error.__module__}.{impl.timeout_error.__qualname__} "
         f"(from {impl.timeout_error_source})",
         f"poolspec: baseline {', '.join(kit.baseline_files) or 'none'} ({len(kit.baseline)} entries apply)",
         f"poolspec: capabilities {', '.join(sorted(kit.capabilities)) or 'none'}"
-        + "".join(f"; lacks {name}: clauses that need it are skipped" for name in sorted(set(CAPABILITIES) - kit.capabilities)),
+        + "".join(
+            f"; lacks {name}: " + ("tests that need it are not observed" if name in UNOBSERVABLE_WITHOUT else "clauses that need it are skipped")
+            for name in sorted(set(CAPABILITIES) - kit.capabilities)
+        ),
         "poolspec: a clause that hangs is not checked further"
         + (f"; nor one after {kit.clause_maxfail} failed test(s) (--clause-maxfail)" if kit.clause_maxfail else " (--clause-maxfail=N stops one after N failed tests)"),
     ]
@@ -270,7 +278,8 @@ def _not_applicable(clauses: List[Clause], needs: Set[str], kit: Kit) -> Optiona
         return "strict clause: opt in with --poolspec-strict"
     lacking = sorted(needs - kit.capabilities)
     if lacking:
-        return f"needs {', '.join(lacking)}: {'; '.join(CAPABILITIES[name] for name in lacking)}"
+        reason = f"needs {', '.join(lacking)}: {'; '.join(CAPABILITIES[name] for name in lacking)}"
+        return UNOBSERVED_PREFIX + reason if set(lacking) <= UNOBSERVABLE_WITHOUT else reason
     version = sys.version_info[:2]
     if all(version < clause.since or (clause.until is not None and version > clause.until) for clause in clauses):
         return f"does not apply to Python {version[0]}.{version[1]}"
@@ -351,6 +360,8 @@ def _rerun_command(item: pytest.Item) -> str:
         options.append(f"--hang-limit={kit.hang_limit:g}")
     if kit.strict:
         options.append("--poolspec-strict")
+    if kit.stress:
+        options.append(f"--poolspec-stress={kit.stress}")
     options += [f"--xfails-file={name}" for name in item.config.getoption("xfails_file")]
     test = f"{item.path}::{item.nodeid.partition('::')[2]}"
     return " ".join(["pytest", *map(shlex.quote, options), shlex.quote(test)])

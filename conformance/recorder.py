@@ -131,6 +131,7 @@ class Recorder:
             "strict": self.kit.strict,
             "hang_limit": self.kit.hang_limit,
             "clause_maxfail": self.kit.clause_maxfail,
+            "stress": self.kit.stress,
             "selected_clauses": self.selected(),
             "baselines": list(self.kit.baseline_files),
         }

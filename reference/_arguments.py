@@ -2,6 +2,8 @@
 
 Every check here raises at the call, in the caller's thread, with the exception type the stdlib
 uses where it has one (``TypeError`` for a wrong type, ``ValueError`` for a wrong value).
+
+The checks are pure functions of their arguments: no state is shared between threads, on either build.
 """
 
 from __future__ import annotations

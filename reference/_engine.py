@@ -31,6 +31,25 @@ pending job; and the one-time sending of sentinels. The engine never calls into 
 the lock, and jobs never hold their own locks while calling the engine, so there is no lock order
 to get wrong. ``_feeders_changed``, a condition on the same lock, is notified when a feeder stops
 and when the pool is terminated: ``join()`` waits on it for the feeders.
+
+Free-threaded Python
+--------------------
+The pool is correct with the GIL and on the free-threaded build (3.13t and later), where its
+threads run at the same time. Outside ``_lock`` it relies on these operations being atomic:
+
+* ``SimpleQueue.put`` and ``get`` on ``_tasks`` and ``_deferred``, from any thread: with the GIL a
+  call runs no Python code (``get`` lets other threads run only while it waits for an item); on
+  the free-threaded build each call holds the queue's own lock (a critical section). So
+  concurrent calls never lose or duplicate an item.
+* Reading ``_state`` without the lock (the ``state`` property, and ``check_running()`` called
+  early by ``ThreadPool._map_async``): an attribute load, never torn on either build (the
+  free-threaded build loads an instance attribute atomically). It may be stale; the check that
+  counts is made again under ``_lock`` when the tasks are enqueued.
+
+What changes after construction (``_state``, ``_pending``, ``_broken``, ``_feeders``, the two
+``_*_stopped`` flags) changes only under ``_lock``, and apart from those reads of ``_state`` is
+read only under it, which orders it on both builds; ``_workers`` and ``_callback_thread`` are set
+once in ``__init__``.
 """
 
 from __future__ import annotations

@@ -5,6 +5,14 @@ its own results, never other jobs (the stdlib reads every job's input on one sha
 blocking input stalls the whole pool). The exception is an input that can neither block nor run
 user code, a ``list``, ``tuple`` or ``range`` without ``buffersize``: ``ThreadPool._imap`` submits
 all of its chunks from the calling thread, as ``map`` does, and then reports ``input_ended`` itself.
+
+Free-threaded Python
+--------------------
+Correct with the GIL and on the free-threaded build (3.13t and later): a feeder's state is its own
+(its locals and attributes, set before it starts), a :class:`Throttle` changes only under its
+condition's lock, tasks are enqueued through :meth:`Engine.feed` under the engine's lock, and the
+only read without a lock is the job's ``abandoned`` hint (an atomic attribute load; see
+``_iterators``).
 """
 
 from __future__ import annotations

@@ -39,6 +39,25 @@ raises such an exception only between bytecodes, and the handler that releases t
 place from the bytecode that acquires it. And each consumer waits on its own lock only, so such an exception at any point of its wait leaves
 at worst its own lock in ``_waiters``, for :meth:`_wake` to release to no one: it never keeps
 another consumer waiting, as one lock passed from waiter to waiter could.
+
+Free-threaded Python
+--------------------
+Correct with the GIL and on the free-threaded build (3.13t and later). Outside ``_lock`` it relies on:
+
+* ``deque.popleft()`` on ``_ready`` by consumers, while a worker ``extend()``s it under ``_lock``:
+  each is one operation on both builds. With the GIL these C methods run no Python code (the
+  outcomes are a list); on the free-threaded build each holds the deque's own lock (a critical
+  section). So concurrent consumers each get a different outcome, in the order they were added,
+  and no outcome is lost or taken twice.
+* Reading ``abandoned`` without the lock (the feeder's hint to stop reading input): an attribute
+  load, atomic on both builds; a stale value costs one more chunk read, nothing else.
+* ``_keepalive = None``, written by the retiring thread and by :meth:`abandon`: single stores of
+  the same value.
+* A ``_LastOfChunk`` popped by a consumer releases the :class:`~reference._feeder.Throttle`, which
+  has its own lock.
+
+A consumer's own waiter lock is a plain ``_thread`` lock, which :meth:`_wake` releases from whichever
+thread completes the change; ``_waiters`` changes only under ``_lock``.
 """
 
 from __future__ import annotations

@@ -38,6 +38,25 @@ GIL, so the steps of both fall in one order, and an empty list then means that t
 any, comes after the write of ``_done``. A free-threaded build gives no such order to a read made
 without the list's lock (both threads could miss the other's write), so there the completer
 always pops.
+
+Free-threaded Python
+--------------------
+Correct with the GIL and on the free-threaded build (3.13t and later). Without a lock it relies on:
+
+* Publishing ``_done`` after ``_ok`` and ``_value``: the completing thread stores those two, then
+  ``_done = True``, then releases the latch; a reader that sees ``_done`` true reads them after.
+  With the GIL one thread runs at a time, in program order. On the free-threaded build an
+  instance attribute is stored with release ordering and loaded with acquire ordering, so a
+  thread that loads ``_done`` as true also sees the stores made before it. A waiter that blocked
+  is ordered by its own lock instead (a lock release and acquire).
+* ``_waiters``: ``list.append``, ``pop`` and ``remove``, atomic on both builds (see Waiting above);
+  each waiter's lock is a plain ``_thread`` lock, which any thread may release.
+* ``MapResult``: each chunk writes its own slice, ``_values[i:j] = values`` (a list), without
+  ``_lock``. The slices never overlap, and a slice assignment is one operation on both builds:
+  with the GIL it runs no Python code (the items it replaces are ``None``); on the free-threaded
+  build it holds the list's own lock, so two chunks' writes never interleave. The chunk then takes
+  ``_lock``, which orders every chunk's writes before the last chunk's read of the whole list.
+* ``_keepalive = None``, written by whichever thread completes the result: a single store.
 """
 
 from __future__ import annotations

@@ -3,6 +3,8 @@
 ``TimeoutError`` *is* :class:`multiprocessing.TimeoutError` (the same class object), so code that
 catches the stdlib's class keeps working. The other classes report what the stdlib never reports:
 the stdlib leaves such results pending forever instead.
+
+Exception classes only: nothing here is shared between threads, on either build.
 """
 
 from __future__ import annotations

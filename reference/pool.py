@@ -4,6 +4,13 @@ It validates arguments in the caller's thread, builds the result objects, and ha
 to the :class:`~reference._engine.Engine`, which owns the threads. The engine never refers back to
 the pool object, so a pool that nobody references any more (and that owes no result) is collected,
 and collecting it terminates it, as the stdlib documents.
+
+Free-threaded Python
+--------------------
+A pool object holds no state of its own that changes (``_engine`` is set once), so any number of
+threads may submit to one pool at once, with the GIL or on the free-threaded build: arguments are
+checked and inputs read in each caller's thread, and every shared change happens in the engine
+and the results, under the locks and atomic operations their modules name.
 """
 
 from __future__ import annotations

@@ -125,6 +125,34 @@ class KillsTheProcess(StdlibPool):
         os.kill(os.getpid(), signal.SIGKILL)
 
 
+class ThreadBound(StdlibPool):
+    """Its submissions and its results' get() work only on the thread that built it, as gevent's."""
+
+    def __init__(self, processes=None, initializer=None, initargs=()):
+        self._owner = threading.get_ident()
+        super().__init__(processes, initializer, initargs)
+
+    def _check(self):
+        if threading.get_ident() != self._owner:
+            raise RuntimeError("used from another thread")
+
+    def apply_async(self, *args, **kwargs):
+        self._check()
+        result = super().apply_async(*args, **kwargs)
+        get = result.get
+        result.get = lambda timeout=None: (self._check(), get(timeout))[1]
+        return result
+
+
+class GetAlwaysRaises(StdlibPool):
+    """Its results' get() raises on every thread: broken, not bound to a thread."""
+
+    def apply_async(self, *args, **kwargs):
+        result = super().apply_async(*args, **kwargs)
+        result.get = lambda timeout=None: 1 / 0
+        return result
+
+
 class Unbuildable:
     def __init__(self, processes=None, initializer=None, initargs=()):
         raise AttributeError("'Queue' object has no attribute '_writer'")
@@ -166,7 +194,7 @@ def test_impl_collects_the_installed_suite_from_any_directory(pytester: pytest.P
         [
             "poolspec: implementation reference (from --impl), version *",
             "poolspec: file */reference/__init__.py",
-            "poolspec: Python *, profile smoke, hypothesis seed derandomized, hang limit 10 s, strict clauses off",
+            "poolspec: Python *, profile smoke, hypothesis seed derandomized, hang limit 10 s, strict clauses off, stress mode off",
             "poolspec: timeout class multiprocessing.context.TimeoutError (from reference.TimeoutError)",
             "*passed*",
         ]
@@ -392,7 +420,7 @@ def test_clauses_a_process_pool_cannot_meet_are_skipped_with_the_reason(pytester
     result = run(pytester, "--impl=multiprocessing.pool:Pool", "--clause=construction.processes-honoured", "--clause=shutdown.close-rejects-submit", "-rs")
     result.stdout.fnmatch_lines(
         [
-            "poolspec: capabilities none; lacks threads: clauses that need it are skipped",
+            "poolspec: capabilities any-thread; lacks threads: clauses that need it are skipped",
             "SKIPPED [[]*[]] *: needs threads: tasks run in threads of the calling process, so they can share objects with the test",
         ]
     )
@@ -421,6 +449,21 @@ def test_what_the_kit_cannot_observe_is_unobserved_not_failed(broken: pytest.Pyt
     )
     clause = json.loads(report.read_text())["clauses"]["concurrency.results-outlive-pool"]
     assert clause["outcome"] == "unobserved" and {test["kind"] for test in clause["tests"]} == {"unobserved"}
+
+
+def test_tests_that_watch_from_a_kit_thread_are_unobserved_on_a_pool_bound_to_its_thread(broken: pytest.Pytester) -> None:
+    report = broken.path / "report.json"
+    result = run(broken, "--impl=broken_pools:ThreadBound", "--clause=shutdown.join-ends-threads", "--clause=concurrency.threaded-submission", "--xfails-file=stdlib", f"--poolspec-report={report}")
+    result.stdout.fnmatch_lines(["poolspec: capabilities threads; lacks any-thread: tests that need it are not observed"])
+    clauses = json.loads(report.read_text())["clauses"]
+    unobserved = [test["nodeid"].rpartition("::")[2] for test in clauses["shutdown.join-ends-threads"]["tests"] if test["kind"] == "unobserved"]
+    assert unobserved == ["test_join_after_terminate_waits_for_a_running_task[shutdown.join-ends-threads]"]  # the other two ran, on the home thread
+    assert clauses["concurrency.threaded-submission"]["outcome"] == "failed" and result.ret == pytest.ExitCode.TESTS_FAILED
+
+
+def test_a_pool_broken_on_every_thread_keeps_any_thread(broken: pytest.Pytester) -> None:
+    result = run(broken, "--impl=broken_pools:GetAlwaysRaises", "--clause=shutdown.repr", "--poolspec-strict")
+    result.stdout.fnmatch_lines(["poolspec: capabilities any-thread, threads"])
 
 
 def test_a_pool_the_kit_cannot_stop_is_a_note_not_a_failure(broken: pytest.Pytester) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from typing import Any, Callable
 
 import pytest
@@ -24,6 +25,22 @@ def impl(pytestconfig: pytest.Config) -> Implementation:
 def make_pool(pytestconfig: pytest.Config, impl: Implementation) -> Pools:
     """Makes pools of the implementation; the scenario runs bounded and is cleaned up after."""
     return Pools(impl, pytestconfig.stash[KIT].hang_limit)
+
+
+@pytest.fixture
+def stress(pytestconfig: pytest.Config) -> int:
+    """``--poolspec-stress``: how many threads a stress scenario runs at once (0: a plain run)."""
+    return pytestconfig.stash[KIT].stress
+
+
+@pytest.fixture
+def scenario_random(request: pytest.FixtureRequest, pytestconfig: pytest.Config) -> random.Random:
+    """A random generator for a scenario drawn without hypothesis (:mod:`conformance.rounds` says why).
+
+    It is seeded by the run's hypothesis seed (fixed when the profile is derandomised) and the
+    test's name, so a run with the same ``--hypothesis-seed`` draws the same scenario.
+    """
+    return random.Random(f"{pytestconfig.stash[KIT].seed or 'derandomized'}:{request.node.name}")
 
 
 @pytest.fixture(autouse=True)

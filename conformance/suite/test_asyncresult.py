@@ -101,7 +101,7 @@ def test_successful_raises_until_ready_then_tells_the_outcome(make_pool: Pools, 
     assert answer is (outcome == "returns"), f"successful() of a {form} result whose task {outcome} returned {answer!r}"
 
 
-@checks("asyncresult.map-ready-after-all-chunks")
+@checks("asyncresult.map-ready-after-all-chunks", needs=("any-thread",))
 @pytest.mark.parametrize(
     ("form", "chunksize", "failing"),
     [("map_async", 1, "first"), ("map_async", 2, "last"), ("starmap_async", 1, "last"), ("starmap_async", 2, "first")],

@@ -233,7 +233,7 @@ def test_no_callback_is_called_for_a_job_terminate_discarded(make_pool: Pools, j
     assert not wrong, f"jobs queued behind a held worker were discarded by {stop}, none of their tasks started, yet: {'; '.join(wrong)}"
 
 
-@checks("callbacks.done-before-ready")
+@checks("callbacks.done-before-ready", needs=("any-thread",))
 @pytest.mark.parametrize("outcome", ["returns", "raises"])
 @pytest.mark.parametrize("observer", ["ready", "get", "wait"])
 @pytest.mark.parametrize("form", ["apply_async", "map_async"])

@@ -164,7 +164,7 @@ DEFAULT_CASES = [(2, 17, 3), (3, 100, 9), (2, 8, 1)]
 """(processes, items, the default chunksize ceil(items / (4 * processes)))."""
 
 
-@checks("chunksize.default-for-map")
+@checks("chunksize.default-for-map", needs=("any-thread",))
 @pytest.mark.parametrize(("processes", "n", "expected"), DEFAULT_CASES)
 @pytest.mark.parametrize("form", list(MAP_FORMS))
 def test_the_default_chunksize_of_map_is_a_quarter_per_worker(make_pool: Pools, form: str, processes: int, n: int, expected: int) -> None:
@@ -225,7 +225,7 @@ def test_a_chunksize_beyond_maxsize_works(make_pool: Pools, form: str, kind: str
     assert value == [0, 1, 2, 3, 4], f"{what} gave {value!r}, not [0, 1, 2, 3, 4]"
 
 
-@checks("chunksize.float-does-not-hang")
+@checks("chunksize.float-does-not-hang", needs=("any-thread",))
 def test_a_float_chunksize_never_blocks_a_map_form(make_pool: Pools) -> None:
     pool = make_pool(2)
     calls = {}

@@ -283,7 +283,7 @@ def test_an_error_reading_args_is_raised_as_it_is(make_pool: Pools, form: str, i
     )
 
 
-@checks("errors.base-exception-fails-result")
+@checks("errors.base-exception-fails-result", needs=("any-thread",))
 @pytest.mark.filterwarnings("ignore::pytest.PytestUnhandledThreadExceptionWarning")  # where a worker dies of it
 def test_a_base_exception_in_a_task_fails_its_result(make_pool: Pools) -> None:
     pool = make_pool(3)

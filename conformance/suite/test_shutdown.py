@@ -15,8 +15,7 @@ import pytest
 from conformance import checks
 from conformance.pools import Gate, Pools
 from conformance.unobserved import unobserved
-
-from .test_timeouts import LATE
+from conformance.workloads import PROMPTLY
 
 NEVER = 0.1
 """Seconds to wait for something that must not happen (join() returning too early)."""
@@ -35,14 +34,10 @@ SUBMISSIONS: Dict[str, Callable[[Any], Any]] = {
 }
 
 
-def assert_rejected(pool: Any, method: str, after: str) -> None:
-    """``method`` on ``pool`` raises ValueError at once (a pool that accepts it may block: waited for LATE s)."""
-    outcome: List[Any] = []
-    call = threading.Thread(target=lambda: outcome.append(_outcome(lambda: SUBMISSIONS[method](pool))), daemon=True)
-    call.start()
-    call.join(LATE)
-    assert outcome, f"{method}() after {after} neither raised nor returned within {LATE} s; expected ValueError"
-    assert isinstance(outcome[0], ValueError), f"{method}() after {after} gave {outcome[0]!r}; expected it to raise ValueError"
+def assert_rejected(make_pool: Pools, pool: Any, method: str, after: str) -> None:
+    """``method`` on ``pool`` raises ValueError at once (a pool that accepts it and blocks is a HANG)."""
+    outcome = make_pool.bounded(lambda: _outcome(lambda: SUBMISSIONS[method](pool)), f"{method}() after {after}", limit=PROMPTLY)
+    assert isinstance(outcome, ValueError), f"{method}() after {after} gave {outcome!r}; expected it to raise ValueError"
 
 
 def _outcome(call: Callable[[], Any]) -> Any:
@@ -103,7 +98,7 @@ def wait_started(make_pool: Pools, started: threading.Semaphore, count: int, wha
 def test_submitting_after_close_or_terminate_raises(make_pool: Pools, stop: str, method: str) -> None:
     pool = make_pool(1)
     getattr(pool, stop)()
-    assert_rejected(pool, method, f"{stop}()")
+    assert_rejected(make_pool, pool, method, f"{stop}()")
 
 
 @checks("shutdown.join-while-running-rejected")
@@ -136,7 +131,7 @@ def test_join_ends_every_thread_of_the_pool(make_pool: Pools, stop: str) -> None
     make_pool.check_no_thread_left()
 
 
-@checks("shutdown.join-ends-threads")
+@checks("shutdown.join-ends-threads", needs=("any-thread",))
 def test_join_after_terminate_waits_for_a_running_task(make_pool: Pools) -> None:
     pool = make_pool(2)
     gate = make_pool.gate()
@@ -156,7 +151,7 @@ def negate(x: int) -> int:
     return -x
 
 
-@checks("shutdown.close-join-waits-for-all")
+@checks("shutdown.close-join-waits-for-all", needs=("any-thread",))
 def test_close_join_waits_for_every_task_and_callback(make_pool: Pools) -> None:
     pool = make_pool(2)
     tasks_go = make_pool.gate()
@@ -201,7 +196,7 @@ def test_close_join_waits_for_every_task_and_callback(make_pool: Pools) -> None:
     assert make_pool.bounded(lambda: list(imapped), "iterating imap() after join()") == [-x for x in range(20, 40)]
 
 
-@checks("shutdown.join-waits-for-slow-input")
+@checks("shutdown.join-waits-for-slow-input", needs=("any-thread",))
 @pytest.mark.parametrize("chunksize", [1, 2])
 @pytest.mark.parametrize("method", ["imap", "imap_unordered"])
 def test_close_join_waits_for_an_imap_input_still_being_read(make_pool: Pools, method: str, chunksize: int) -> None:
@@ -353,7 +348,7 @@ def test_terminate_from_a_task_or_callback_returns(make_pool: Pools, where: str)
         pool.apply_async(abs, (-1,), callback=stop)
     assert done.wait(make_pool.patience), f"terminate() called from a {where} did not return within {make_pool.patience:g} s"
     assert outcome == [None], f"terminate() called from a {where} gave {outcome[0]!r}; expected None"
-    assert_rejected(pool, "apply_async", f"terminate() from a {where}")
+    assert_rejected(make_pool, pool, "apply_async", f"terminate() from a {where}")
 
 
 EXITING = textwrap.dedent(
@@ -444,7 +439,7 @@ def test_leaving_the_with_block_terminates(make_pool: Pools) -> None:
         pool.apply_async(blocked_task(started, gate))
         wait_started(make_pool, started, 1, "apply_async()")
         pool.apply_async(ran.append, (1,))
-    assert_rejected(pool, "apply_async", "the with block")
+    assert_rejected(make_pool, pool, "apply_async", "the with block")
     gate.open()
     make_pool.bounded(pool.join, "join() after the with block")
     assert not ran, "a task still queued when the with block ended ran anyway"

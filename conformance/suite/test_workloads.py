@@ -85,7 +85,7 @@ def test_map_forms_give_every_value_in_order_or_a_failing_items_exception(make_p
     run_map_workload(make_pool, workload)
 
 
-@checks("map.any-workload", needs=("threads",))
+@checks("map.any-workload", needs=("threads", "any-thread"))
 @given(workload=workloads(MAP_FORMS))
 def test_map_forms_with_blocked_items_give_every_value_in_order_or_a_failing_items_exception(make_pool: Pools, workload: Workload) -> None:
     run_map_workload(make_pool, workload)
@@ -102,8 +102,10 @@ def run_map_workload(make_pool: Pools, workload: Workload) -> None:
         result = soon(make_pool, lambda: method(*args), f"{workload!r} (the call itself)")
         gate.open()
         outcome = outcome_of(lambda: soon(make_pool, result.get, f"get() of {workload!r}"))
+    elif not workload.blocked:
+        outcome = outcome_of(lambda: soon(make_pool, lambda: method(*args), repr(workload)))
     else:
-        call = Background(lambda: method(*args), repr(workload))
+        call = Background(lambda: method(*args), repr(workload))  # on a kit thread: needs any-thread
         gate.open()  # the blocked items finish after the others, or at least not before they started
         outcome = outcome_of(lambda: call.result(make_pool.patience))
     failing = workload.failing

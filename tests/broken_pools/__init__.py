@@ -5,6 +5,11 @@ usable as ``--impl=tests.broken_pools.<module>:<Name>``, nearly always a minimal
 reference pool or of the stdlib's. Its docstring says what is wrong and what a user would see;
 its ``BREAKS`` attribute names the clauses the kit must fail for it.
 
+A race pool (``tests/broken_pools/stress.py``) also has ``STRESS = N``: its race shows only when
+threads run at the same time, so the kit catches it in stress mode with N threads
+(:func:`kit_options`), and only on a Python whose threads do run at once, a free-threaded build
+with the GIL off (:func:`uncatchable_here` says why not elsewhere).
+
 :func:`run_kit` runs the kit on one of them in a subprocess of its own, bounded in time, so a
 deadlocking pool is reported as killed by a hang, never a stalled run. ``tests/test_broken_pools.py``
 checks that each pool fails its ``BREAKS``; ``tools/kill_matrix.py`` runs the whole kit on each
@@ -15,6 +20,7 @@ from __future__ import annotations
 
 import importlib
 import inspect
+import sys
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
@@ -36,6 +42,24 @@ def catalogue() -> List[Tuple[str, Any]]:
             if inspect.isclass(value) and value.__module__ == module.__name__ and hasattr(value, "BREAKS"):
                 pools.append((f"tests.broken_pools.{path.stem}:{name}", value))
     return pools
+
+
+def free_threaded() -> bool:
+    """Whether threads of this Python run at the same time: a free-threaded build with the GIL off."""
+    return not getattr(sys, "_is_gil_enabled", lambda: True)()
+
+
+def kit_options(pool: Any) -> List[str]:
+    """What a kit run needs to catch ``pool``: ``--poolspec-stress=N`` for a race pool (``STRESS = N``)."""
+    stress = getattr(pool, "STRESS", 0)
+    return [f"--poolspec-stress={stress}"] if stress else []
+
+
+def uncatchable_here(pool: Any) -> Optional[str]:
+    """Why the kit cannot catch ``pool`` on this Python, or None if it can."""
+    if getattr(pool, "STRESS", 0) and not free_threaded():
+        return "its race shows only when threads run at the same time, and this Python runs one at a time (the GIL)"
+    return None
 
 
 def run_kit(spec: str, options: Sequence[str], report: Path) -> Optional[Dict[str, str]]:

@@ -11,7 +11,9 @@ thread everything is the stdlib's behaviour.
 What a user of the kit should see: the stdlib's own bugs (with the stdlib's baseline, expected
 failures), the clauses that call the pool from another thread by design (submitting from several
 threads, ``terminate()`` from a task or callback) failing with this ``RuntimeError``, and no other
-failure: the kit must build and use the pool on one thread.
+failure: the kit must build and use the pool on one thread. The kit's probe finds that the pool
+lacks ``any-thread``, so the tests that watch a blocking call from a thread of the kit's own are
+reported as not observed.
 """
 
 from __future__ import annotations
