@@ -20,9 +20,10 @@ Each mutant runs in a temporary directory holding a copy of ``reference/`` with 
 changed and the kit's ``compliance/kit.ini``; pytest runs there with that directory first on
 ``PYTHONPATH``, so the kit (the installed plugin) imports the mutated reference::
 
-    pytest -c compliance/kit.ini -p no:cacheprovider --impl=reference --hang-limit=2 -x
+    pytest -c compliance/kit.ini -p no:cacheprovider --impl=reference --hang-limit=2 --poolspec-strict --xfails-file=deliberate.txt -x
 
-with ``HYPOTHESIS_PROFILE=ci``. ``-x``: the first failing clause kills the mutant. A run that
+with ``HYPOTHESIS_PROFILE=ci``: strict clauses too, with a baseline of the one the reference fails
+on purpose (:data:`DELIBERATE_ENTRIES`). ``-x``: the first failing clause kills the mutant. A run that
 outlives ``--timeout`` has its whole process group killed and the mutant counts as killed by a
 hang. Before the mutants, the unmodified copy (written back the same way) must pass and a copy whose package raises on import
 must fail (proof that the copy is the code under test); otherwise the run stops with the reason.
@@ -57,8 +58,11 @@ ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = "reference"
 KIT_INI = Path("compliance") / "kit.ini"
 HANG_LIMIT = 2.0
-KIT_COMMAND = ["-m", "pytest", "-c", str(KIT_INI), "-p", "no:cacheprovider", "-q", f"--impl={PACKAGE}", f"--hang-limit={HANG_LIMIT:g}", "-x"]
-"""The kit as users run it (after the interpreter), from the mutant's directory."""
+DELIBERATE = Path("deliberate.txt")
+DELIBERATE_ENTRIES = "callbacks.empty-map-no-callback  # the reference's deliberate difference from the stdlib (README)\n"
+"""A baseline of the strict clauses the reference fails on purpose, written beside each mutant."""
+KIT_COMMAND = ["-m", "pytest", "-c", str(KIT_INI), "-p", "no:cacheprovider", "-q", f"--impl={PACKAGE}", f"--hang-limit={HANG_LIMIT:g}", "--poolspec-strict", f"--xfails-file={DELIBERATE}", "-x"]
+"""The kit as users run it (after the interpreter), from the mutant's directory, strict clauses included."""
 OPERATORS = ("compare", "negate", "remove", "constant", "unwrap", "boolop")
 FLIPPED: Dict[type, type] = {
     ast.Lt: ast.GtE,
@@ -201,6 +205,7 @@ def run_kit(root: Path, changed: Mapping[str, str], limit: float) -> Dict[str, A
         shutil.copytree(root / PACKAGE, copy_root / PACKAGE)
         (copy_root / KIT_INI).parent.mkdir()
         shutil.copy(root / KIT_INI, copy_root / KIT_INI)
+        (copy_root / DELIBERATE).write_text(DELIBERATE_ENTRIES, encoding="utf-8")
         for module, text in changed.items():
             (copy_root / module).write_text(text, encoding="utf-8")
         report = copy_root / "report.json"

@@ -69,11 +69,19 @@ FORMS = ["apply_async", "map_async", "starmap_async"]
 
 
 def raise_from_callback(error: CallbackError, reached: threading.Event) -> Callable[[Any], None]:
-    """A callback that raises ``error``, once it has set ``reached``."""
+    """A callback that raises ``error``, once it has set ``reached``.
+
+    It raises it while handling another exception, so ``error`` arrives with a ``__context__``
+    chain of its own, as an error raised in an ``except`` block does: a pool that chains anything
+    onto it must walk that chain.
+    """
 
     def callback(value: Any) -> None:
         reached.set()
-        raise error
+        try:
+            raise LookupError("an error the callback handled")
+        except LookupError:
+            raise error
 
     return callback
 
