@@ -14,7 +14,7 @@ ones: a comparison flipped, the condition of an ``if``, ``while`` or conditional
 negated, a simple statement replaced by ``pass``, a number or boolean constant changed, a ``with``
 block without ``as`` unwrapped (``with lock:`` gone), ``and`` and ``or`` swapped. A mutant is
 applied to the parsed module, which is written back with :func:`ast.unparse` (comments and layout
-are lost, behaviour is not).
+are lost, behaviour is not), so the tool needs Python 3.9 or later.
 
 Each mutant runs in a temporary directory holding a copy of ``reference/`` with the one module
 changed and the kit's ``compliance/kit.ini``; pytest runs there with that directory first on
