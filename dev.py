@@ -20,7 +20,9 @@ PyPy 3.9 is Debian's ``pypy3``, installed with apt-get when it is missing and th
 tox skips an environment whose interpreter is missing: this script names those environments
 before the run and again at its end. ``--require-pythons=3.8,3.14t,...`` (CI passes every Python
 it was given) fails the run if an environment on one of those Pythons was skipped. Other extra
-arguments go to tox (``python3 dev.py test -e py312``).
+arguments go to tox (``python3 dev.py test -e py312``). ``test`` with no environment chosen runs
+the whole default list with as many environments at once as the machine has cores, showing the
+output of failed environments only.
 """
 
 from __future__ import annotations
@@ -73,7 +75,8 @@ def main(argv: List[str]) -> int:
             print(f"dev.py: NO INTERPRETER, tox will skip {described(missing, base_pythons)}", file=sys.stderr)
         with tempfile.TemporaryDirectory() as tmp:
             result = Path(tmp) / "result.json"
-            status = subprocess.call([str(tox), "run", "--result-json", str(result), *tox_args, *tox_extra], cwd=ROOT, env=env) or status
+            command = tox_command(tox, result, [*tox_args, *tox_extra], parallel=argv[0] == "test" and not selection(tox_extra))
+            status = subprocess.call(command, cwd=ROOT, env=env) or status
             skipped += skipped_environments(result)
     if skipped:
         print(f"dev.py: NO INTERPRETER, tox skipped {described(skipped, base_pythons)}", file=sys.stderr)
@@ -84,6 +87,17 @@ def main(argv: List[str]) -> int:
         print(f"dev.py: FAILED: environments of required Pythons were skipped: {', '.join(lost)}", file=sys.stderr)
         return status or 1
     return status
+
+
+def tox_command(tox: Path, result: Path, tox_args: List[str], parallel: bool) -> List[str]:
+    """tox's command line for ``tox_args``, writing its result to ``result``.
+
+    ``parallel``: as many environments at once as the machine has cores (``tox run-parallel``),
+    which shows the output of an environment only if it failed, and a table of times at the end.
+    """
+    if parallel:
+        return [str(tox), "run-parallel", "--parallel", "auto", "--parallel-no-spinner", "--result-json", str(result), *tox_args]
+    return [str(tox), "run", "--result-json", str(result), *tox_args]
 
 
 def selection(tox_args: List[str]) -> List[str]:

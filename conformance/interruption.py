@@ -27,6 +27,12 @@ def why_not_interruptible() -> Optional[str]:
         return "this Python has no ctypes.pythonapi.PyThreadState_SetAsyncExc to raise an exception in another thread"
     if not hasattr(sys, "_current_frames"):
         return "this Python has no sys._current_frames() to see where a thread is"
+    if sys.version_info[:2] == (3, 11) and sys.gettrace() is not None:
+        # CPython 3.11: while an exception scheduled for a thread blocked in C is pending, every
+        # traced thread that enters a function handles the pending state again and again at the
+        # call's first instruction, never past it; the scheduling thread is then stuck, at full
+        # CPU, before it can wake the target. 3.10, 3.12 and later do not do this.
+        return "on Python 3.11 under a tracer (coverage, a debugger) a thread scheduling an exception in another stops at its next function call"
     return None
 
 

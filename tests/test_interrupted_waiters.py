@@ -45,7 +45,6 @@ WAITS: Dict[str, Callable[[ThreadPool, Callable[..., Any]], Callable[[], Any]]] 
 
 
 @pytest.mark.skipif(why_not_interruptible() is not None, reason=str(why_not_interruptible()))
-@pytest.mark.skipif(sys.gettrace() is not None, reason="under a tracer (coverage) this test was seen to spin at full CPU past pytest-timeout's limit; not yet explained")
 @pytest.mark.parametrize("form", list(WAITS))
 def test_an_interrupted_waiter_does_not_keep_the_other_waiting(make_pool: Make, gate_factory: Gates, form: str) -> None:
     pool = make_pool(2)
