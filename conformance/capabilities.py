@@ -15,7 +15,9 @@ id, then calls ``apply()``, and ``get()`` of a result made on the home thread, f
 its own, each bounded by the hang limit; a pool
 that cannot be probed, or gives no answer, is assumed to have the capability, so that the clauses
 themselves report what is wrong with it. The probe also tells the
-class of the pools the factory makes, which the report header names with its package's version.
+class of the pools the factory makes, which the report header names with its package's version,
+and which methods of the API its pool lacks: a failure that reports the absence of one of those
+is MISSING (:mod:`conformance.failures`), however the test came to touch it.
 """
 
 from __future__ import annotations
@@ -30,12 +32,18 @@ from .pools import Pools
 from .watchdog import Hang, run_bounded
 
 
+API = ("apply", "apply_async", "map", "map_async", "starmap", "starmap_async", "imap", "imap_unordered", "close", "join", "terminate", "__enter__", "__exit__")
+"""The methods of ``multiprocessing.pool.ThreadPool`` that the clauses call."""
+
+
 @dataclass(frozen=True)
 class Probe:
-    """What the probe found: the capabilities (names from :data:`CAPABILITIES`) and the pools' class."""
+    """What the probe found: the capabilities (names from :data:`CAPABILITIES`), the pools' class,
+    and the methods of :data:`API` that its pool lacks (none known if no pool could be built)."""
 
     capabilities: FrozenSet[str]
     pool_type: Optional[type]
+    missing_methods: FrozenSet[str] = frozenset()
 
 
 def detect(impl: Implementation, limit: float) -> Probe:
@@ -77,6 +85,7 @@ def detect(impl: Implementation, limit: float) -> Probe:
     except BaseException as failure:  # noqa: BLE001 - an implementation that cannot be probed is checked in full
         if isinstance(failure, Hang):
             pools.abandon()  # forgets the pool: the stop() below has nothing left to stop
+    missing = frozenset(name for name in API if made and not hasattr(made[0], name))
     pools.stop()
     lacking = ({"threads"} if in_process is False else set()) | (set() if any_thread else {"any-thread"})
-    return Probe(frozenset(CAPABILITIES) - lacking, type(made[0]) if made else None)
+    return Probe(frozenset(CAPABILITIES) - lacking, type(made[0]) if made else None, missing)

@@ -26,7 +26,7 @@ def render() -> str:
     lines = [
         "# Conformance clauses",
         "",
-        f"<!-- Generated from conformance/clauses.py by `{COMMAND}`: do not edit. -->",
+        f"<!-- Generated from the clause registry (conformance/clauses/) by `{COMMAND}`: do not edit. -->",
         "",
         f"{len(CLAUSES)} clauses in {len(families)} families: {levels['required']} required, {levels['strict']} strict "
         "(checked only with `--poolspec-strict`). Check one with `pytest --impl=… --clause=clause-id` (or a family: `--clause=family`); "

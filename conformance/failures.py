@@ -6,7 +6,7 @@ Kinds of failure, each with its status word in the terminal:
 * ``hang``: a call into the pool blocked past the hang limit (``HANG``);
 * ``exit``: a thread of the pool called ``os._exit()``, which the kit intercepted (``EXIT``);
 * ``missing``: the pool, or something it returned, lacks an attribute the clause uses
-  (``MISSING``): the test itself touched an attribute that is not there;
+  (``MISSING``): the kit itself (a test or a helper of the kit) touched an attribute that is not there;
 * ``threads-left``: the scenario passed, but threads it started outlived ``terminate()`` and
   ``join()`` (``THREADS LEFT``); that breaks :data:`THREADS_CLAUSE`, not the test's own clauses;
 * ``xpass``: a baseline says the test fails, but it passed (``FAILED``);
@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, List, Optional, Sequence
+from typing import AbstractSet, Any, List, Optional, Sequence
 
 import pytest
 
@@ -30,7 +30,7 @@ from .exits import ProcessExit
 from .pools import ThreadsLeft
 from .watchdog import Hang
 
-SUITE = Path(__file__).resolve().parent / "suite"
+KIT_PACKAGE = Path(__file__).resolve().parent
 THREADS_CLAUSE = "shutdown.join-ends-threads"
 STATUS_WORDS = {"hang": ("H", "HANG"), "exit": ("X", "EXIT"), "missing": ("M", "MISSING"), "threads-left": ("T", "THREADS LEFT")}
 MESSAGE_LIMIT = 2000
@@ -43,8 +43,15 @@ class Failure:
     message: str
 
 
-def classify(report: pytest.TestReport, call: pytest.CallInfo[None], clauses: Sequence[Clause], xpass_note: Optional[str]) -> Failure:
-    """The failure that ``report`` (failed) records for a test of ``clauses``."""
+def classify(
+    report: pytest.TestReport, call: pytest.CallInfo[None], clauses: Sequence[Clause], xpass_note: Optional[str], missing_methods: AbstractSet[str] = frozenset()
+) -> Failure:
+    """The failure that ``report`` (failed) records for a test of ``clauses``.
+
+    ``missing_methods``: what the capability probe found the pool lacks. A failure whose account
+    names the absence of one of them is MISSING, even when the test caught the ``AttributeError``
+    and described it as a wrong outcome (``apply() after close() gave AttributeError(...)``).
+    """
     if report.when != "call":
         return Failure("error", clauses, _message(call))
     if xpass_note is not None:
@@ -58,14 +65,18 @@ def classify(report: pytest.TestReport, call: pytest.CallInfo[None], clauses: Se
         return Failure("exit", clauses, _message(call))
     if excinfo.errisinstance(ThreadsLeft):
         return Failure("threads-left", [CLAUSES[THREADS_CLAUSE]], _message(call))
-    if excinfo.errisinstance(AttributeError) and _raised_in_suite(excinfo):
+    if excinfo.errisinstance(AttributeError) and _raised_by_the_kit(excinfo):
         return Failure("missing", clauses, f"method missing: {excinfo.value}")
-    return Failure("assertion", clauses, _message(call))
+    message = _message(call)
+    absent = [name for name in sorted(missing_methods) if f"has no attribute '{name}'" in str(report.longrepr)]
+    if absent:
+        return Failure("missing", clauses, f"method missing: the pool has no {', '.join(absent)}, and the test failed for it: {message}")
+    return Failure("assertion", clauses, message)
 
 
-def _raised_in_suite(excinfo: pytest.ExceptionInfo[BaseException]) -> bool:
-    """Whether the innermost frame is the suite's own code (so the API lacks the attribute)."""
-    return SUITE in Path(str(excinfo.traceback[-1].path)).parents
+def _raised_by_the_kit(excinfo: pytest.ExceptionInfo[BaseException]) -> bool:
+    """Whether the innermost frame is the kit's own code, a test or a helper (so the API lacks the attribute)."""
+    return KIT_PACKAGE in Path(str(excinfo.traceback[-1].path)).parents
 
 
 def _message(call: pytest.CallInfo[None]) -> str:

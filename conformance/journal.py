@@ -8,6 +8,11 @@ the run goes, the plugin appends one JSON line per event to the journal and flus
 * ``{"event": "report", "record": ...}``: a phase of a test ended (:func:`conformance.report.record_of`);
 * ``{"event": "finish", "exit_status": ...}``: the run ended normally.
 
+The kit builds and calls the pool once before any test (:mod:`conformance.capabilities`); a pool
+that ends the process there would leave nothing. So with ``--poolspec-report``, a journal whose
+header names the implementation and whose running "test" is :data:`PROBE` is written first, and
+the run's own journal replaces it once the probe is over.
+
 :func:`replay` reads it back into the findings the JSON report is made from; a journal without a
 ``finish`` line is a run that died, and the last test started and not finished is the one that was
 running: it counts as failed, of kind ``died``, for its clauses (``python -m conformance.report
@@ -29,6 +34,10 @@ def path_beside(report: Path) -> Path:
     return report.with_suffix(".jsonl") if report.suffix == ".json" else report.with_name(report.name + ".jsonl")
 
 
+PROBE = "the capability probe, before any test (the kit builds the pool and calls it: conformance/capabilities.py)"
+"""What the journal says was running while the kit probed the pool."""
+
+
 class Journal:
     """An open journal; every line is flushed to the operating system as soon as it is written."""
 
@@ -46,6 +55,9 @@ class Journal:
 
     def finish(self, exit_status: int) -> None:
         self._write({"event": "finish", "exit_status": exit_status})
+        self.close()
+
+    def close(self) -> None:
         self._file.close()
 
     def _write(self, event: Dict[str, Any]) -> None:

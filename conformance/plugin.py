@@ -33,8 +33,8 @@ from .exits import GUARD
 from .failures import STATUS_WORDS, classify, ids, shown
 from .impl import Implementation, ImplError, package_version, resolve
 from .kit import KIT, Kit
-from .pools import Pools, ThreadsLeft
-from .recorder import Recorder
+from .pools import SCENARIO_POOLS, Pools, ThreadsLeft
+from .recorder import Recorder, journal_the_probe
 from .report import STOPPED_PREFIX
 from .unobserved import PREFIX as UNOBSERVED_PREFIX
 from .unobserved import is_unobserved
@@ -123,6 +123,7 @@ def pytest_configure(config: pytest.Config) -> None:
     shown_files = tuple(f"{path} (shipped for the stdlib)" if path == baseline.STDLIB else str(path) for path in files)
     selected = _selected_clauses(config.getoption("clause"))
     GUARD.install()  # before the first pool is built, by the capability probe
+    journal_the_probe(config, impl)
     probe = capabilities.detect(impl, hang_limit)
     config.stash[KIT] = Kit(impl, origin, profile, hang_limit, config.getoption("poolspec_strict"), seed, shown_files, entries, probe, maxfail, selected, stress)
     config.stash[STOPPED] = {}
@@ -187,6 +188,7 @@ def pytest_report_header(config: pytest.Config) -> Optional[List[str]]:
             f"; lacks {name}: " + ("tests that need it are not observed" if name in UNOBSERVABLE_WITHOUT else "clauses that need it are skipped")
             for name in sorted(set(CAPABILITIES) - kit.capabilities)
         ),
+        *([f"poolspec: the pool has no {', '.join(sorted(kit.probe.missing_methods))}: tests that call it fail as MISSING"] if kit.probe.missing_methods else []),
         "poolspec: a clause that hangs is not checked further"
         + (f"; nor one after {kit.clause_maxfail} failed test(s) (--clause-maxfail)" if kit.clause_maxfail else " (--clause-maxfail=N stops one after N failed tests)"),
     ]
@@ -305,9 +307,9 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     clauses = clauses_of(item)
     if not clauses:
         return
-    pools = item.funcargs.get("make_pool") if isinstance(item, pytest.Function) else None
-    if isinstance(pools, Pools) and pools.notes and call.when == "call":
-        test_report.user_properties = [*test_report.user_properties, ("poolspec_notes", "\n".join(dict.fromkeys(pools.notes)))]
+    notes = [note for pools in item.stash.get(SCENARIO_POOLS, []) for note in pools.notes]
+    if notes and call.when == "call":
+        test_report.user_properties = [*test_report.user_properties, ("poolspec_notes", "\n".join(dict.fromkeys(notes)))]
     if is_unobserved(test_report):
         message = str(test_report.longrepr[2]).replace(f"Skipped: {UNOBSERVED_PREFIX}", "", 1)
         test_report.user_properties = [*test_report.user_properties, ("poolspec_kind", "unobserved"), ("poolspec_message", message)]
@@ -322,7 +324,8 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
             _stop_clauses(item, "hang", ids(clauses))  # an expected HANG still costs the hang limit
     if not test_report.failed:
         return
-    failure = classify(test_report, call, clauses, _unexpected_pass(item, test_report))
+    kit = item.config.stash[KIT]
+    failure = classify(test_report, call, clauses, _unexpected_pass(item, test_report), kit.probe.missing_methods)
     test_report.longrepr = shown(failure, test_report.longrepr, _rerun_command(item))
     test_report.user_properties = [
         *test_report.user_properties,

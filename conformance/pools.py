@@ -90,6 +90,11 @@ class ThreadsLeft(BaseException):
     """
 
 
+SCENARIO_POOLS = pytest.StashKey[List["Pools"]]()
+"""On a test's item: the :class:`Pools` its scenarios were given (``make_pool``, or one per example
+of a stateful test), whose :attr:`Pools.notes` go into the test's report."""
+
+
 class Pools:
     """Builds pools of the implementation under test and cleans up after each scenario."""
 

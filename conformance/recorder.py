@@ -14,7 +14,7 @@ from typing import Any, Dict, Generator, List, Optional
 import pytest
 
 from . import journal
-from .impl import package_version
+from .impl import Implementation, package_version
 from .kit import Kit
 from .report import (
     Findings,
@@ -121,11 +121,7 @@ class Recorder:
                 "pool_class": f"{made.__module__}.{made.__qualname__}" if made is not None else None,
                 "pool_class_version": package_version(made.__module__) if made is not None else None,
             },
-            "python": {
-                "version": sys.version.split()[0],
-                "implementation": sys.implementation.name,
-                "free_threaded": bool(sysconfig.get_config_var("Py_GIL_DISABLED")),
-            },
+            "python": python_header(),
             "profile": self.kit.profile,
             "hypothesis_seed": self.kit.seed,
             "strict": self.kit.strict,
@@ -135,6 +131,34 @@ class Recorder:
             "selected_clauses": self.selected(),
             "baselines": list(self.kit.baseline_files),
         }
+
+
+def python_header() -> Dict[str, Any]:
+    """The header's account of the Python the kit runs on."""
+    return {
+        "version": sys.version.split()[0],
+        "implementation": sys.implementation.name,
+        "free_threaded": bool(sysconfig.get_config_var("Py_GIL_DISABLED")),
+    }
+
+
+def journal_the_probe(config: pytest.Config, impl: Implementation) -> None:
+    """With ``--poolspec-report``, a journal saying that the capability probe of ``impl`` is running.
+
+    Written before the probe (see :mod:`conformance.journal`); the run's journal replaces it.
+    Nothing is written on a pytest-xdist worker, nor where the report cannot be written (the
+    run's own journal then says so).
+    """
+    path = config.getoption("poolspec_report")
+    if not path or hasattr(config, "workerinput"):
+        return
+    header = {"poolspec": kit_version(), "implementation": {"spec": impl.spec, "version": impl.version, "file": impl.file}, "python": python_header()}
+    try:
+        early = journal.Journal(journal.path_beside(Path(path)), header)
+    except OSError:
+        return
+    early.start(journal.PROBE)
+    early.close()
 
 
 def _keep_a_dead_run(path: Path) -> Optional[str]:

@@ -51,6 +51,15 @@ class WithoutImapUnordered:
             setattr(self, name, getattr(self._pool, name))
 
 
+class WithoutApply:
+    """Every method of the stdlib's pool but apply."""
+
+    def __init__(self, processes=None, initializer=None, initargs=()):
+        self._pool = StdlibPool(processes, initializer, initargs)
+        for name in ("apply_async", "map", "map_async", "starmap", "starmap_async", "imap", "imap_unordered", "close", "terminate", "join"):
+            setattr(self, name, getattr(self._pool, name))
+
+
 class LeavesAThread(StdlibPool):
     """Starts a thread that join() does not end."""
 
@@ -122,6 +131,13 @@ class KillsTheProcess(StdlibPool):
     """map() ends the whole process at once, as a pool's native code may."""
 
     def map(self, func, iterable, chunksize=None):
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
+class KillsTheProcessOnApply(StdlibPool):
+    """apply() ends the whole process at once: in the kit's capability probe, before any test."""
+
+    def apply(self, func, args=(), kwds={}):
         os.kill(os.getpid(), signal.SIGKILL)
 
 
@@ -300,6 +316,17 @@ def test_a_missing_method_fails_the_clauses_that_use_it_and_nothing_else(broken:
     assert "Traceback" not in result.stdout.str()
 
 
+def test_a_missing_method_is_missing_even_where_a_test_catches_its_attribute_error(broken: pytest.Pytester) -> None:
+    # These tests catch every exception of the call and describe it as a wrong outcome.
+    report = broken.path / "report.json"
+    clauses = ("errors.reraised-as-is", "shutdown.close-rejects-submit", "apply.args-error-raised", "concurrency.parallel-jobs")
+    result = run(broken, "--impl=broken_pools:WithoutApply", *(f"--clause={clause}" for clause in clauses), f"--poolspec-report={report}")
+    result.stdout.fnmatch_lines(["poolspec: the pool has no __enter__, __exit__, apply: tests that call it fail as MISSING"])
+    tests = [test for clause in clauses for test in json.loads(report.read_text())["clauses"][clause]["tests"] if test["outcome"] == "failed"]
+    assert tests and {test["kind"] for test in tests} == {"missing"}
+    assert all(test["message"].startswith("method missing: the pool has no apply, and the test failed for it: ") for test in tests)
+
+
 def test_threads_left_after_join_break_their_own_clause(broken: pytest.Pytester) -> None:
     report = broken.path / "report.json"
     result = run(broken, "--impl=broken_pools:LeavesAThread", "-k", "[map.order] or [shutdown.join-ends-threads]", f"--poolspec-report={report}", "-ra")
@@ -472,6 +499,11 @@ def test_a_pool_the_kit_cannot_stop_is_a_note_not_a_failure(broken: pytest.Pytes
     result.stdout.fnmatch_lines(["note (2 tests): the kit could not stop a pool of the scenario: it has no terminate(); the kit left it as it was, unchecked for threads left behind"])
 
 
+def test_a_pool_the_kit_cannot_stop_in_a_stateful_test_is_a_note_too(broken: pytest.Pytester) -> None:
+    result = run(broken, "--impl=broken_pools:WithoutTerminate", "--clause=shutdown.lifecycle-model", "--poolspec-profile=smoke")
+    result.stdout.fnmatch_lines(["note (1 test): the kit could not stop a pool of the scenario: it has no terminate(); *"])
+
+
 def test_clause_maxfail_stops_a_clause_at_its_first_failure(broken: pytest.Pytester) -> None:
     result = run(broken, "--impl=broken_pools:Reversed", "--clause=map.order", "--clause-maxfail=1", "-rs")
     result.assert_outcomes(failed=1, skipped=1, deselected=result.parseoutcomes()["deselected"])
@@ -519,6 +551,16 @@ def test_a_run_that_dies_leaves_its_outcomes_and_names_the_test_that_ended_it(br
     assert document["implementation"]["spec"] == "broken_pools:KillsTheProcess"
     assert document["clauses"]["apply.returns-value"]["outcome"] == "passed"
     assert [test["kind"] for test in document["clauses"]["map.order"]["tests"]] == ["died"]
+
+
+def test_a_run_that_dies_in_the_capability_probe_leaves_a_journal_that_says_so(broken: pytest.Pytester) -> None:
+    report = broken.path / "report.json"
+    result = run(broken, "--impl=broken_pools:KillsTheProcessOnApply", "--clause=map.order", f"--poolspec-report={report}")
+    assert result.ret == -signal.SIGKILL and not report.exists()
+    summed_up = broken.run(sys.executable, "-m", "conformance.report", str(broken.path / "report.jsonl"), "--output", str(report))
+    assert summed_up.ret == 1
+    summed_up.stdout.fnmatch_lines(["the run ended while this test was running: the capability probe, before any test *", "the run did not finish: this is what it had found"])
+    assert json.loads(report.read_text())["implementation"]["spec"] == "broken_pools:KillsTheProcessOnApply"
 
 
 def test_the_next_run_says_which_test_the_last_run_died_in(broken: pytest.Pytester) -> None:

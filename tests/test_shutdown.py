@@ -15,7 +15,7 @@ import pytest
 
 from reference import PoolTerminatedError, ThreadPool
 
-from .helpers import Gates, finishes
+from .helpers import HANG_LIMIT, Gates, finishes
 
 Make = Callable[..., ThreadPool]
 
@@ -177,7 +177,15 @@ def test_no_thread_of_the_pool_is_left_after_join(stop: str, gate_factory: Gates
     getattr(pool, stop)()
     gate.open()
     finishes(pool.join, f"{stop}(); join()")
-    assert [t for t in threading.enumerate() if t not in before and t.is_alive()] == []
+    left = [t for t in threading.enumerate() if t not in before and t.is_alive()]
+    if stop == "terminate":
+        # join() after terminate() does not wait for a feeder still in its input, which may block
+        # for ever; this input was let go, so its feeder ends on its own, soon.
+        assert all(type(t).__name__ == "Feeder" for t in left), left
+        for feeder in left:
+            feeder.join(HANG_LIMIT)
+        left = [t for t in left if t.is_alive()]
+    assert left == []
 
 
 @pytest.mark.parametrize("where", ["task", "callback"])

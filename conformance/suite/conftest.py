@@ -9,7 +9,7 @@ import pytest
 
 from conformance.impl import Implementation
 from conformance.kit import KIT
-from conformance.pools import Pools
+from conformance.pools import SCENARIO_POOLS, Pools
 
 
 @pytest.fixture(scope="session")
@@ -22,9 +22,11 @@ def impl(pytestconfig: pytest.Config) -> Implementation:
 
 
 @pytest.fixture
-def make_pool(pytestconfig: pytest.Config, impl: Implementation) -> Pools:
+def make_pool(request: pytest.FixtureRequest, pytestconfig: pytest.Config, impl: Implementation) -> Pools:
     """Makes pools of the implementation; the scenario runs bounded and is cleaned up after."""
-    return Pools(impl, pytestconfig.stash[KIT].hang_limit)
+    pools = Pools(impl, pytestconfig.stash[KIT].hang_limit)
+    request.node.stash.setdefault(SCENARIO_POOLS, []).append(pools)
+    return pools
 
 
 @pytest.fixture
@@ -50,7 +52,7 @@ def poolspec_clause(request: pytest.FixtureRequest) -> Any:
 
 
 @pytest.fixture
-def example_pools(pytestconfig: pytest.Config, impl: Implementation) -> Callable[[], Pools]:
+def example_pools(request: pytest.FixtureRequest, pytestconfig: pytest.Config, impl: Implementation) -> Callable[[], Pools]:
     """Makes the :class:`Pools` of each example of a stateful (``RuleBasedStateMachine``) test.
 
     The plugin runs a test that uses ``make_pool`` as ONE scenario bounded by the hang limit, with
@@ -66,4 +68,11 @@ def example_pools(pytestconfig: pytest.Config, impl: Implementation) -> Callable
       it started may be left (THREADS LEFT).
     """
     hang_limit = pytestconfig.stash[KIT].hang_limit
-    return lambda: Pools(impl, hang_limit)
+    made = request.node.stash.setdefault(SCENARIO_POOLS, [])
+
+    def example() -> Pools:
+        pools = Pools(impl, hang_limit)
+        made.append(pools)
+        return pools
+
+    return example

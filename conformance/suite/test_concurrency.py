@@ -148,6 +148,15 @@ class InThread:
         self._thread.join()
         return self._outcome[0]
 
+    def ended(self) -> bool:
+        return not self._thread.is_alive()
+
+
+def how_it_ended(handle: Any) -> str:
+    """For a submission made on a thread of its own that has ended (by raising, whereupon its task
+    never starts): what it gave, to add to a failure; else nothing."""
+    return f" (its submission had ended: {handle.value()})" if isinstance(handle, InThread) and handle.ended() else ""
+
 
 PROCESSES = 3
 
@@ -181,11 +190,11 @@ def test_tasks_of_separate_jobs_run_at_the_same_time(make_pool: Pools, form: str
         for number in range(1, PROCESSES + 1):
             submitted.append(submit(pool, task))
             if not started.acquire(timeout=within):
-                return [f"the task of job {number} did not start within {within:g} s while {number - 1} task(s) of earlier jobs ran"]
+                return [f"the task of job {number} did not start within {within:g} s while {number - 1} task(s) of earlier jobs ran{how_it_ended(submitted[-1])}"]
         return [collect(handle) for handle in submitted]
 
     values = make_pool.bounded(run_jobs, f"{PROCESSES} separate {form} jobs")
-    assert values == ["met"] * PROCESSES, f"{PROCESSES} separate {form} jobs on ThreadPool({PROCESSES}): {values}"
+    assert values == ["met"] * PROCESSES, f"{PROCESSES} separate {form} jobs on ThreadPool({PROCESSES}): {'; '.join(str(value) for value in values)}"
 
 
 ROUNDS = 10

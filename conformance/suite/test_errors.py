@@ -50,7 +50,8 @@ def raise_points(pool: Any, form: str, func: Callable[[int], int]) -> List[Tuple
         return [("apply(f, (-2,))", lambda: pool.apply(func, (-2,)))]
     if form in ("map", "starmap"):
         items: List[Any] = [(1,), (-2,), (3,)] if form == "starmap" else [1, -2, 3]
-        return [(f"{form}(f, {items!r})", lambda: getattr(pool, form)(func, items))]
+        method = getattr(pool, form)  # here, not in the call: a missing method is MISSING, not a wrong exception
+        return [(f"{form}(f, {items!r})", lambda: method(func, items))]
     if form in ("imap", "imap_unordered"):
         iterator = getattr(pool, form)(func, [-2])
         return [(f"next({form}(f, [-2]))", lambda: next(iterator))]
@@ -121,9 +122,10 @@ def failing_map(pool: Any, scenario: Tuple[str, List[int], Optional[int], int]) 
     arguments: List[Any] = [(x,) for x in items] if form.startswith("starmap") else items
     args: Tuple[Any, ...] = (fail_on_negative, arguments) if chunksize is None else (fail_on_negative, arguments, chunksize)
     what = f"ThreadPool({processes}).{form}(fail_on_negative, {arguments!r}{'' if chunksize is None else f', {chunksize}'})"
+    method = getattr(pool, form)  # here, not in the call: a missing method is MISSING, not a wrong exception
 
     def call() -> Any:
-        result = getattr(pool, form)(*args)
+        result = method(*args)
         return result.get() if form.endswith("_async") else result
 
     return what, call
@@ -210,10 +212,11 @@ def test_map_forms_raise_the_inputs_exception(make_pool: Pools, form: str, m: in
     error = InputError("input", m)
     star = form.startswith("starmap")
     what = f"{form}(f, an input that raises {error!r} after {m} items)"
+    method = getattr(pool, form)  # here, not in the call: a missing method is MISSING, not a wrong exception
 
     def call() -> Any:
         source = failing_input(m, error)
-        result = getattr(pool, form)(fail_on_negative, ((x,) for x in source) if star else source, 2)
+        result = method(fail_on_negative, ((x,) for x in source) if star else source, 2)
         return result.get() if form.endswith("_async") else result
 
     raised = raised_by(make_pool, call, what, f"the input's {error!r}")

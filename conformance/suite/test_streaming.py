@@ -245,7 +245,12 @@ def test_buffersize_bounds_how_far_the_input_is_read_ahead(make_pool: Pools, for
         gate.wait()
         return triple(x)
 
-    iterator = soon(make_pool, lambda: method(task, source(), 1, buffersize=buffersize), f"{form}(task, source(), 1, buffersize={buffersize})")
+    try:
+        iterator = soon(make_pool, lambda: method(task, source(), 1, buffersize=buffersize), f"{form}(task, source(), 1, buffersize={buffersize})")
+    except TypeError as exc:  # a method taking **kwds that it hands to one without buffersize
+        if "buffersize" not in str(exc):
+            raise
+        pytest.skip(f"{form}() takes no buffersize here: {exc}")
     over_read.wait(OVER_READ_WAIT)  # only a pool that reads too far sets it
     assert not over, f"ThreadPool({processes}).{form}(..., buffersize={buffersize}) read more than {bound} item(s) ahead while every task was blocked: {over[0]}"
     slack = 1
