@@ -12,7 +12,9 @@ The substitution is one attribute: ``ThreadsMixin.Pool``, which CPython sets to
 ``reference.ThreadPool`` that counts the pools it made; the rest of ``multiprocessing.dummy``
 stays as it is. To prove that a green run is the reference's, the run also counts the stdlib
 pools built meanwhile (``multiprocessing.pool.Pool.__init__`` is wrapped, calling through, while
-the tests run): it fails unless the reference made at least one pool and the stdlib none.
+the tests run): it fails unless the reference made at least one pool and the stdlib none. The
+reference is this tree's (the repository's root is put first on ``sys.path``), so the interpreter
+needs nothing installed but its own ``test`` package.
 
 The expected-failure list has one entry per line, ``TEST VERSIONS OUTCOME``, with its reason as
 the ``#`` comment lines directly above it (required)::
