@@ -72,6 +72,10 @@ class Joiner:
         self.seen = snapshot()
         self.returned.set()
 
+    def ended(self) -> str:
+        """How ``join()`` ended, once ``returned`` is set: "returned" or "raised <exception>"."""
+        return "returned" if self.error is None else f"raised {self.error!r}"
+
 
 def blocked_task(started: threading.Semaphore, gate: Gate) -> Callable[..., Any]:
     """A task that says it has started, then waits for ``gate``; it returns its argument."""
@@ -140,7 +144,7 @@ def test_join_after_terminate_waits_for_a_running_task(make_pool: Pools) -> None
     wait_started(make_pool, started, 1, "apply_async()")
     make_pool.bounded(pool.terminate, "terminate() while a task runs")
     joiner = Joiner(pool)
-    assert not joiner.returned.wait(NEVER), "join() after terminate() returned while a task was still running on a worker thread"
+    assert not joiner.returned.wait(NEVER), f"join() after terminate() {joiner.ended()} while a task was still running on a worker thread"
     gate.open()
     assert joiner.returned.wait(make_pool.patience), f"join() after terminate() did not return within {make_pool.patience:g} s of the task's end"
     assert joiner.error is None, f"join() after terminate() raised {joiner.error!r}"
@@ -180,9 +184,9 @@ def test_close_join_waits_for_every_task_and_callback(make_pool: Pools) -> None:
     imapped = pool.imap(task, source())
     pool.close()
     joiner = Joiner(pool, lambda: (len(ran), len(called), len(read), [result.ready() for result in [*applied, mapped]]))
-    assert not joiner.returned.wait(NEVER), "join() after close() returned while every task was still waiting to run"
+    assert not joiner.returned.wait(NEVER), f"join() after close() {joiner.ended()} while every task was still waiting to run"
     tasks_go.open()
-    assert not joiner.returned.wait(NEVER), "join() after close() returned while the callbacks were still waiting to run"
+    assert not joiner.returned.wait(NEVER), f"join() after close() {joiner.ended()} while the callbacks were still waiting to run"
     callbacks_go.open()
     assert joiner.returned.wait(make_pool.patience), f"join() after close() did not return within {make_pool.patience:g} s of every task and callback being free to finish"
     assert joiner.error is None, f"join() after close() raised {joiner.error!r}"
@@ -339,7 +343,7 @@ def test_terminate_from_a_task_or_callback_returns(make_pool: Pools, where: str)
     done = threading.Event()
 
     def stop(*_: Any) -> None:
-        outcome.append(_outcome(pool.terminate))
+        outcome.append(_outcome(lambda: pool.terminate()))
         done.set()
 
     if where == "task":
