@@ -20,9 +20,9 @@ PyPy 3.9 is Debian's ``pypy3``, installed with apt-get when it is missing and th
 tox skips an environment whose interpreter is missing: this script names those environments
 before the run and again at its end. ``--require-pythons=3.8,3.14t,...`` (CI passes every Python
 it was given) fails the run if an environment on one of those Pythons was skipped. Other extra
-arguments go to tox (``python3 dev.py test -e py312``). ``test`` with no environment chosen runs
-the whole default list with as many environments at once as the machine has cores, showing the
-output of failed environments only.
+arguments go to tox (``python3 dev.py test -e py312``). ``test``, and the kit matrix of
+``compliance``, run as many environments at once as the machine has cores unless environments are
+chosen, showing the output of failed environments only.
 """
 
 from __future__ import annotations
@@ -37,18 +37,26 @@ import sys
 import tempfile
 import venv
 from pathlib import Path
-from typing import Dict, List, Tuple
+from typing import Dict, List, NamedTuple, Tuple
 
 ROOT = Path(__file__).resolve().parent
 DEV_VENV = ROOT / ".dev-venv"
-COMMANDS: Dict[str, List[List[str]]] = {
-    "kit": [["-e", "kit"]],
-    "test": [[]],
-    "compliance": [["-m", "compliance"], ["-e", "compliance"]],  # the label is tox.ini's kit matrix
-    "killmatrix": [["-e", "killmatrix"]],
-    "mutation": [["-e", "mutation"]],
-    "pages": [["-e", "pages"]],
-    "bench": [["-e", "bench"]],
+class Step(NamedTuple):
+    """One tox run of a command: its arguments, and whether its environments may run at once
+    (``tox run-parallel``, unless the user chose environments with ``-e``, ``-m`` or ``-f``)."""
+
+    tox_args: List[str]
+    parallel: bool = False
+
+
+COMMANDS: Dict[str, List[Step]] = {
+    "kit": [Step(["-e", "kit"])],
+    "test": [Step([], parallel=True)],
+    "compliance": [Step(["-m", "compliance"], parallel=True), Step(["-e", "compliance"])],  # the label is tox.ini's kit matrix
+    "killmatrix": [Step(["-e", "killmatrix"])],
+    "mutation": [Step(["-e", "mutation"])],
+    "pages": [Step(["-e", "pages"])],
+    "bench": [Step(["-e", "bench"])],
 }
 REQUIRE = "--require-pythons="
 
@@ -68,14 +76,14 @@ def main(argv: List[str]) -> int:
     status = 0
     base_pythons: Dict[str, str] = {}
     skipped: List[str] = []
-    for tox_args in COMMANDS[argv[0]]:  # every step runs: the table shows a failing matrix too
+    for tox_args, parallel in COMMANDS[argv[0]]:  # every step runs: the table shows a failing matrix too
         step_pythons, missing = interpreters(tox, [*tox_args, *selection(tox_extra)], env)
         base_pythons.update(step_pythons)
         if missing:
             print(f"dev.py: NO INTERPRETER, tox will skip {described(missing, base_pythons)}", file=sys.stderr)
         with tempfile.TemporaryDirectory() as tmp:
             result = Path(tmp) / "result.json"
-            command = tox_command(tox, result, [*tox_args, *tox_extra], parallel=argv[0] == "test" and not selection(tox_extra))
+            command = tox_command(tox, result, [*tox_args, *tox_extra], parallel=parallel and not selection(tox_extra))
             status = subprocess.call(command, cwd=ROOT, env=env) or status
             skipped += skipped_environments(result)
     if skipped:
