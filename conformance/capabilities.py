@@ -11,10 +11,11 @@ does to watch a call that blocks (``join()``, ``get()``). A pool bound to the th
 observed (UNOBSERVED) rather than failing for the kit's way of looking.
 
 The probe builds one pool with one worker on the kit's home thread, asks a task for its process
-id, then calls ``apply()``, and ``get()`` of a result made on the home thread, from a thread of
-its own, each bounded by the hang limit; a pool
-that cannot be probed, or gives no answer, is assumed to have the capability, so that the clauses
-themselves report what is wrong with it. The probe also tells the
+id, then calls ``get()`` of a result made on the home thread, and ``apply()``, from a thread of
+its own, bounded by half the hang limit. If they raise or do not return there while the same calls
+work on the home thread, the pool lacks ``any-thread``. A pool that cannot be probed, or gives no
+answer anywhere, is assumed to have the capability, so that the clauses themselves report what is
+wrong with it. The probe also tells the
 class of the pools the factory makes, which the report header names with its package's version,
 and which methods of the API its pool lacks: a failure that reports the absence of one of those
 is MISSING (:mod:`conformance.failures`), however the test came to touch it.
@@ -62,11 +63,13 @@ def detect(impl: Implementation, limit: float) -> Probe:
     def usable_from_another_thread() -> bool:
         pending = made[0].apply_async(abs, (-1,))  # on the home thread, as a scenario makes it
         try:
-            run_bounded(lambda: (made[0].apply(abs, (-1,)), pending.get()), limit / 2, "the capability probe: calls from another thread")
+            # get() first: on a pool whose tasks run only when the thread that built it waits
+            # (gevent's), apply() from elsewhere would wait for ever behind the pending task.
+            run_bounded(lambda: (pending.get(), made[0].apply(abs, (-1,))), limit / 2, "the capability probe: calls from another thread")
         except Exception:  # noqa: BLE001 - refused there: bound to its thread if the same calls work here
             return not calls_work_here()
         except Hang:
-            return True  # no answer: the clauses report what is wrong
+            return not calls_work_here()  # no answer there: bound to its thread if the same calls work here
         return True
 
     def calls_work_here() -> bool:

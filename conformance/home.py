@@ -16,7 +16,8 @@ could end the process (Ray) or the pools it built; and the abandoned scenario it
 stopped at its next bounded call (:class:`Hang`), so it cannot go on building pools.
 
 A caller interrupted while it supervises (Ctrl-C, a signal) retires the home thread too, as the
-call it handed over may still be running there.
+call it handed over may still be running there; so does a pool the kit could not stop after a
+scenario (:meth:`Home.retire`), whose leftover work could otherwise run in the next scenario.
 
 A thread other than the home thread (one that a scenario started) calling while the home thread is
 busy does not wait for it: its call runs bounded on a fresh thread of its own
@@ -184,6 +185,20 @@ class Home:
             raise
         finally:
             home.release()
+
+    def retire(self) -> None:
+        """Retire the current home thread between two calls: the next call gets a new one.
+
+        For a pool the kit could not stop: whatever it left to run on the thread that built it
+        (gevent runs a pool's greenlets whenever that thread waits) must not run inside the next
+        scenario's calls. The retired thread stays blocked, waiting for a call that never comes.
+        Called on a home thread (within a call), it does nothing: that call is still running.
+        """
+        if getattr(_THIS, "home", None) is not None:
+            return
+        with self._lock:
+            if self._current is not None:
+                self._current.retired = True
 
     def _idle_home(self) -> Optional[_HomeThread]:
         """The current home thread, claimed for the caller; None if it is busy with another call."""

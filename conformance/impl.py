@@ -53,6 +53,7 @@ def resolve(spec: str, timeout_error: Optional[str] = None) -> Implementation:
     if not module_name:
         raise ImplError(f"--impl={spec!r}: expected 'module' or 'module:attribute'")
     module = _import(module_name, f"--impl={spec}")
+    _refuse_green_threads(f"--impl={spec}")
     factory = _lookup(module, attribute or "ThreadPool", f"--impl={spec}")
     if not callable(factory):
         raise ImplError(f"--impl={spec}: {attribute or 'ThreadPool'} is a {type(factory).__name__}, not a class or factory")
@@ -66,6 +67,21 @@ def resolve(spec: str, timeout_error: Optional[str] = None) -> Implementation:
         timeout_error=error_class,
         timeout_error_source=source,
     )
+
+
+def _refuse_green_threads(what: str) -> None:
+    """``ImplError`` if importing the implementation made ``threading`` gevent's (``monkey.patch_all()``).
+
+    The kit bounds every call with real threads (its watchdog, its home thread); made greenlets,
+    they wait for the very call they should bound, and the run would hang before its first line.
+    """
+    monkey = sys.modules.get("gevent.monkey")
+    if monkey is not None and monkey.is_module_patched("threading"):
+        raise ImplError(
+            f"{what}: importing it monkey-patched threading with gevent (gevent.monkey.patch_all()), so the kit's own threads "
+            "would be greenlets and could not bound a call into the pool; check the pool without patching "
+            "(gevent's pools work unpatched, from a factory)"
+        )
 
 
 def _import(name: str, what: str) -> ModuleType:

@@ -164,7 +164,10 @@ def _load_hypothesis_profile(profile: str) -> None:
     name = f"poolspec-{profile}"
     # make_pool is function-scoped on purpose: Pools.guard resets it around every example.
     suppressed = [HealthCheck.too_slow, HealthCheck.function_scoped_fixture]
-    settings.register_profile(name, deadline=None, print_blob=True, suppress_health_check=suppressed, **PROFILES[profile])
+    # One failure per test, the first found, shrunk: on a pool that fails in several ways, searching
+    # for and shrinking every distinct one cost minutes per test, and a group of them cannot be
+    # told apart as one kind of failure (one missing method among failures of methods it has).
+    settings.register_profile(name, deadline=None, print_blob=True, report_multiple_bugs=False, suppress_health_check=suppressed, **PROFILES[profile])
     settings.load_profile(name)
 
 

@@ -275,6 +275,8 @@ class Pools:
                     self.notes.append(f"the kit could not stop a pool of the scenario: {problem}; the kit left it as it was, unchecked for threads left behind")
                     stopped = False
                     break
+        if not stopped:
+            HOME.retire()  # the next scenario builds its pools on a new thread, where nothing of these runs
         return stopped
 
     def _stop_step(self, pool: Any, step: str, after: str) -> Optional[str]:

@@ -44,3 +44,11 @@ def test_a_scenario_abandoned_after_a_hang_is_stopped_at_its_next_bounded_call()
     assert HOME.run(lambda: "fresh", 5, "a call on the new home thread") == "fresh"
     assert stopped.wait(5) and not went_on.is_set(), "the abandoned scenario went on running bounded calls"
     assert "not called: the scenario was abandoned after a HANG" in str(outcome[0])
+
+
+def test_a_retired_home_thread_is_replaced_and_left_blocked() -> None:
+    first = HOME.run(threading.current_thread, 5, "which thread")
+    assert HOME.run(threading.current_thread, 5, "which thread") is first, "an idle home thread is reused"
+    HOME.retire()
+    second = HOME.run(threading.current_thread, 5, "which thread")
+    assert second is not first and first.is_alive(), "a retired home thread is replaced, and never ends"

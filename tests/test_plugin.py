@@ -160,6 +160,14 @@ class ThreadBound(StdlibPool):
         return result
 
 
+class ThreadBoundBlocking(ThreadBound):
+    """Used from another thread, its calls wait for ever instead of raising (gevent's may)."""
+
+    def _check(self):
+        if threading.get_ident() != self._owner:
+            threading.Event().wait()
+
+
 class GetAlwaysRaises(StdlibPool):
     """Its results' get() raises on every thread: broken, not bound to a thread."""
 
@@ -437,6 +445,17 @@ def test_a_pool_that_cannot_be_built_fails_each_test_in_one_line(broken: pytest.
     assert "Traceback" not in result.stdout.str()
 
 
+def test_an_implementation_that_monkey_patches_threading_with_gevent_is_refused_at_once(pytester: pytest.Pytester) -> None:
+    # A stand-in for gevent.monkey: the kit asks it, it does not patch anything.
+    pytester.mkpydir("gevent")
+    (pytester.path / "gevent" / "monkey.py").write_text("def is_module_patched(name):\n    return name == 'threading'\n")
+    pytester.makepyfile(patched_pools="import gevent.monkey\nfrom multiprocessing.pool import ThreadPool\n")
+    pytester.syspathinsert()
+    result = run(pytester, "--impl=patched_pools")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*--impl=patched_pools: importing it monkey-patched threading with gevent (gevent.monkey.patch_all())*"])
+
+
 def test_strict_clauses_are_opt_in(pytester: pytest.Pytester) -> None:
     run(pytester, "--impl=reference", "-k", "[shutdown.repr]", "-rs").stdout.fnmatch_lines(["*strict clause: opt in with --poolspec-strict*"])
     result = run(pytester, "--impl=reference", "-k", "[shutdown.repr]", "--poolspec-strict")
@@ -486,6 +505,11 @@ def test_tests_that_watch_from_a_kit_thread_are_unobserved_on_a_pool_bound_to_it
     unobserved = [test["nodeid"].rpartition("::")[2] for test in clauses["shutdown.join-ends-threads"]["tests"] if test["kind"] == "unobserved"]
     assert unobserved == ["test_join_after_terminate_waits_for_a_running_task[shutdown.join-ends-threads]"]  # the other two ran, on the home thread
     assert clauses["concurrency.threaded-submission"]["outcome"] == "failed" and result.ret == pytest.ExitCode.TESTS_FAILED
+
+
+def test_a_pool_whose_calls_block_off_its_thread_lacks_any_thread(broken: pytest.Pytester) -> None:
+    result = run(broken, "--impl=broken_pools:ThreadBoundBlocking", "--clause=shutdown.repr", "--hang-limit=2")
+    result.stdout.fnmatch_lines(["poolspec: capabilities threads; lacks any-thread: tests that need it are not observed"])
 
 
 def test_a_pool_broken_on_every_thread_keeps_any_thread(broken: pytest.Pytester) -> None:

@@ -236,10 +236,15 @@ def interrupt_a_waiter(make_pool: Pools, wait: Wait, form: str) -> None:
         first, second = (Waiter(call, f"{which} waiter in {form}", over, within) for which in ("first", "second"))
         deadline = time.monotonic() + within
         while not (first.is_inside() and second.is_inside()):
-            if time.monotonic() >= deadline or first.has_ended.is_set() or second.has_ended.is_set():
+            ended = [f"the {which} {waiter.ended[0]}" for which, waiter in (("first", first), ("second", second)) if waiter.has_ended.is_set()]
+            if ended:  # a wait for a job whose task cannot finish yet
                 gate.open()
                 over.set()
-                unobserved(f"the two threads calling {form} were not both waiting inside the pool within {within:g} s ({first.ended + second.ended})")
+                pytest.fail(f"round {round_number}: two threads called {form} of one job whose task was held; before it was let go, {' and '.join(ended)}")
+            if time.monotonic() >= deadline:
+                gate.open()
+                over.set()
+                unobserved(f"the two threads calling {form} were not both waiting inside the pool within {within:g} s")
         if not interrupt(first.thread):
             unobserved(f"the exception could not be raised in the first thread waiting in {form}")
         gate.open()
