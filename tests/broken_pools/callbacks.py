@@ -332,6 +332,32 @@ class CallbackErrorsSwallowed(ResultClasses):
     map_result = _MapSwallowsCallbackErrors
 
 
+class _DropsTheTaskError(ApplyResult[Any]):
+    def _call_back(self, ok: bool, value: Any) -> None:
+        if not self._engine.retire(self):
+            return
+        callback = self._callback if ok else self._error_callback
+        if callback is not None:
+            try:
+                callback(value)
+            except BaseException as exc:  # noqa: BLE001 - the bug: the task's exception is not chained to it
+                ok, value = False, exc
+        self._complete(ok, value)
+
+
+class _MapDropsTheTaskError(MapResult[Any]):
+    _call_back = _DropsTheTaskError._call_back
+
+
+class ErrorCallbackErrorHidesTheTaskError(ResultClasses):
+    """When an error_callback raises, get() raises its exception with no trace of the task's:
+    the traceback a user sees tells why the error handler failed, never what failed first."""
+
+    BREAKS = ("callbacks.raising-callback-fails-result",)
+    apply_result = _DropsTheTaskError
+    map_result = _MapDropsTheTaskError
+
+
 class _WedgedByCallbackErrors(ApplyResult[Any]):
     wedged: Optional[threading.Event] = None
 
