@@ -12,7 +12,8 @@ The task functions (:func:`perform`, :func:`perform_star`) are module-level func
 item, so they pickle; only a workload with blocked items wraps them in a closure over its gate.
 
 The module also holds what several suite modules share: the input kinds (:func:`make_input`,
-:class:`GetItemOnly`), :func:`soon` (a call bounded well within the scenario's own bound) and
+:class:`GetItemOnly`), :func:`soon` (a call bounded well within the scenario's own bound),
+:func:`outcome_of` (a call's value or exception), :func:`outcome_within` (a result's or an iterator's outcome, waited for with its own timeout) and
 :class:`Background` (a call into the pool running on a kit thread while the scenario goes on).
 """
 
@@ -240,6 +241,25 @@ def soon(pools: Pools, call: Callable[[], T], what: str) -> T:
     """
     return pools.bounded(call, what, limit=pools.patience)
 
+
+
+def outcome_of(call: Callable[[], T]) -> Any:
+    """What ``call()`` returned, or the exception it raised."""
+    try:
+        return call()
+    except Exception as exc:  # noqa: BLE001 - handed to the caller as a value
+        return exc
+
+
+def outcome_within(result: Any, timeout: float) -> Any:
+    """What waiting ``timeout`` seconds for ``result`` gives, a raised exception included: ``get(timeout)``
+    of a result, ``next(timeout)`` of an ``imap()`` iterator. A wait that times out gives the pool's
+    timeout error; the waiting thread is never left blocked."""
+    wait = result.get if hasattr(result, "get") else result.next
+    try:
+        return wait(timeout)
+    except BaseException as exc:  # noqa: BLE001 - the outcome is what the caller looks at
+        return exc
 
 
 class Background(Generic[T]):

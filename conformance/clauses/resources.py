@@ -72,4 +72,14 @@ CLAUSES = (
         "bpo-35378 (Python 3.8): a result or iterator holds its pool only until it completes (ApplyResult._set and "
         "IMapIterator._set set self._pool = None).",
     ),
+    Clause(
+        "resources.abandoned-imap-releases-pool",
+        "A pool that nothing references but imap() and imap_unordered() iterators that terminate() abandoned, each of "
+        "which has raised since, is collected.",
+        "cpython-behaviour",
+        "bpo-35378 (Python 3.8): a result or iterator holds its pool only until it completes (IMapIterator._set sets "
+        "self._pool = None); an iterator that raised because the pool gave it up is complete. The stdlib's iterators "
+        "never raise after terminate() (gh-79659), so there the check is not observed.",
+        needs=THREADS,
+    ),
 )

@@ -14,6 +14,7 @@ import pytest
 
 from conformance import checks
 from conformance.pools import Pools
+from conformance.workloads import outcome_within
 
 from .test_timeouts import LATE
 
@@ -154,15 +155,6 @@ SUBMISSIONS: Dict[str, Callable[[Any], Any]] = {
 }
 """Each call whose outcome the initializer's failure must decide: a result (``get``) or an iterator (``next``).
 An empty input has no task that could fail, yet its iteration must not end as if it had succeeded."""
-
-
-def outcome_within(result: Any, timeout: float) -> Any:
-    """What waiting ``timeout`` seconds for ``result`` gives: get(timeout) of a result, next(timeout) of an iterator."""
-    wait = result.get if hasattr(result, "get") else result.next
-    try:
-        return wait(timeout)
-    except BaseException as exc:  # noqa: BLE001 - the outcome is what the test looks at
-        return exc
 
 
 # The stdlib prints each dead worker's traceback through threading.excepthook.

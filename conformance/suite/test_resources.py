@@ -13,6 +13,8 @@ except those that need tasks to share objects with the test (tracebacks, closure
 
 from __future__ import annotations
 
+import threading
+import time
 import weakref
 from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, Tuple
 
@@ -21,7 +23,8 @@ import pytest
 from conformance import checks
 from conformance.collection import uncollected
 from conformance.pools import Pools
-from conformance.workloads import soon
+from conformance.unobserved import unobserved
+from conformance.workloads import outcome_within, soon
 
 ITEMS = 6
 """Tokens per job: more than the workers of its pool, so every worker runs some of them."""
@@ -320,5 +323,40 @@ def test_a_dropped_pool_is_collected_while_its_finished_results_are_kept(make_po
             f"closed pools that nothing referenced but a finished result or exhausted iterator of theirs were still alive "
             f"{make_pool.patience:g} s later, garbage collected again and again: those of {', '.join(forms)} "
             f"({', '.join(repr(kept[form]) for form in forms)}); the finished results keep them",
+            pytrace=False,
+        )
+
+
+@checks("resources.abandoned-imap-releases-pool")
+def test_a_dropped_pool_is_collected_while_iterators_it_abandoned_are_kept(make_pool: Pools) -> None:
+    # One worker held at a gate, so the iterators' tasks are still queued at terminate(). Not
+    # make_pool(): the kit keeps the pools it makes, and this one must be let go.
+    pool = make_pool.impl.new_pool(1)
+    dropped = make_pool.weak_reference(pool)
+    gate = make_pool.gate()
+    started = threading.Event()
+
+    def hold(x: int) -> int:
+        started.set()
+        gate.wait()
+        return x
+
+    pool.apply_async(hold, (0,))
+    assert started.wait(make_pool.patience), f"a task did not start on a free worker within {make_pool.patience:g} s"
+    kept = {form: getattr(pool, form)(number_of, [Token(1), Token(2)]) for form in ("imap", "imap_unordered")}
+    make_pool.bounded(pool.terminate, "terminate()")
+    gate.open()
+    make_pool.bounded(pool.join, "join() after terminate()")
+    del pool
+    deadline = time.monotonic() + make_pool.patience
+    for form, iterator in kept.items():
+        outcome = outcome_within(iterator, max(0.0, deadline - time.monotonic()))
+        if isinstance(outcome, make_pool.impl.timeout_error):
+            unobserved(f"next() of an {form}() iterator that terminate() abandoned did not raise within {make_pool.patience:g} s (see shutdown.terminate-fails-results), so the iterator never became one that has raised")
+        expect(isinstance(outcome, Exception) and not isinstance(outcome, StopIteration), f"{form}() (next() after terminate())", outcome)
+    if uncollected([dropped], make_pool.patience):
+        pytest.fail(
+            f"a terminated pool that nothing referenced but the imap() and imap_unordered() iterators it abandoned, each of which had raised, "
+            f"was still alive {make_pool.patience:g} s later, garbage collected again and again: the iterators keep it",
             pytrace=False,
         )

@@ -8,6 +8,7 @@ import subprocess
 import sys
 import textwrap
 import threading
+import time
 from typing import Any, Callable, Dict, Iterator, List, Optional
 
 import pytest
@@ -15,7 +16,9 @@ import pytest
 from conformance import checks
 from conformance.pools import Gate, Pools
 from conformance.unobserved import unobserved
-from conformance.workloads import PROMPTLY
+from conformance.workloads import PROMPTLY, outcome_of, outcome_within
+
+from .test_streaming import accepts_buffersize
 
 NEVER = 0.1
 """Seconds to wait for something that must not happen (join() returning too early)."""
@@ -36,16 +39,8 @@ SUBMISSIONS: Dict[str, Callable[[Any], Any]] = {
 
 def assert_rejected(make_pool: Pools, pool: Any, method: str, after: str) -> None:
     """``method`` on ``pool`` raises ValueError at once (a pool that accepts it and blocks is a HANG)."""
-    outcome = make_pool.bounded(lambda: _outcome(lambda: SUBMISSIONS[method](pool)), f"{method}() after {after}", limit=PROMPTLY)
+    outcome = make_pool.bounded(lambda: outcome_of(lambda: SUBMISSIONS[method](pool)), f"{method}() after {after}", limit=PROMPTLY)
     assert isinstance(outcome, ValueError), f"{method}() after {after} gave {outcome!r}; expected it to raise ValueError"
-
-
-def _outcome(call: Callable[[], Any]) -> Any:
-    """What ``call()`` returned, or the exception it raised."""
-    try:
-        return call()
-    except Exception as exc:  # noqa: BLE001 - handed to the test as a value
-        return exc
 
 
 class Joiner:
@@ -331,6 +326,42 @@ def test_terminate_abandons_every_result_not_completed(make_pool: Pools) -> None
     pytest.fail(f"an imap() iterator whose results had not completed at terminate() yielded {value!r} after it")
 
 
+@checks("shutdown.terminate-fails-results")
+def test_terminate_fails_every_result_not_completed(make_pool: Pools) -> None:
+    # Two tasks hold both workers; everything else is queued behind them. After terminate() the
+    # gate opens, so a pool may fail the running tasks' results when they return. Every wait
+    # shares one deadline (half the hang limit), with the pool's own timeouts: a pool whose
+    # results block (the stdlib's) fails once, and no thread of the kit stays blocked.
+    pool = make_pool(2)
+    gate = make_pool.gate()
+    started = threading.Semaphore(0)
+    task = blocked_task(started, gate)
+    running = [pool.apply_async(task, (x,)) for x in range(2)]
+    wait_started(make_pool, started, 2, "apply_async()")
+    waiting = {
+        "get() of a running apply_async()": running[0],
+        "get() of a queued apply_async()": pool.apply_async(abs, (-1,)),
+        "get() of a queued map_async()": pool.map_async(abs, [-1, -2], 1),
+        "next() of an imap() over a list": pool.imap(abs, [-1, -2]),
+        "next() of an imap_unordered() over a generator": pool.imap_unordered(abs, (x for x in [-1, -2])),
+    }
+    if accepts_buffersize(pool.imap):
+        waiting["next() of an imap() with buffersize=1 over a generator"] = pool.imap(abs, (x for x in [-1, -2, -3]), 1, buffersize=1)
+    make_pool.bounded(pool.terminate, "terminate()")
+    gate.open()
+    deadline = time.monotonic() + make_pool.patience
+    wrong = {}
+    for what, result in waiting.items():
+        outcome = outcome_within(result, max(0.0, deadline - time.monotonic()))
+        if isinstance(outcome, make_pool.impl.timeout_error):
+            wrong[what] = "blocked"
+        elif isinstance(outcome, StopIteration):
+            wrong[what] = "reported the end of the input (StopIteration)"
+        elif not isinstance(outcome, Exception):
+            wrong[what] = f"gave {outcome!r}"
+    assert not wrong, f"after terminate(), waiting {make_pool.patience:g} s in all for what had not completed: {wrong}; expected each to raise"
+
+
 @checks("shutdown.terminate-from-task")
 @pytest.mark.parametrize("where", ["task", "callback"])
 def test_terminate_from_a_task_or_callback_returns(make_pool: Pools, where: str) -> None:
@@ -339,7 +370,7 @@ def test_terminate_from_a_task_or_callback_returns(make_pool: Pools, where: str)
     done = threading.Event()
 
     def stop(*_: Any) -> None:
-        outcome.append(_outcome(pool.terminate))
+        outcome.append(outcome_of(pool.terminate))
         done.set()
 
     if where == "task":

@@ -212,3 +212,37 @@ class FinishedResultsKeepThePool(ThreadPool):
 def _holding(pool: ThreadPool, result: Any) -> Any:
     result.pool = pool
     return result
+
+
+class AbandonedImapKeepsThePool(ThreadPool):
+    """An imap() or imap_unordered() iterator holds its pool until it is exhausted, not until it
+    has ended otherwise: one that terminate() abandoned keeps its dropped pool alive after it has
+    raised, for as long as the program keeps the iterator (a list of pending iterators, say)."""
+
+    BREAKS = ("resources.abandoned-imap-releases-pool",)
+
+    def imap(self, *args: Any, **kwargs: Any) -> Any:
+        return _HeldUntilExhausted(self, super().imap(*args, **kwargs))
+
+    def imap_unordered(self, *args: Any, **kwargs: Any) -> Any:
+        return _HeldUntilExhausted(self, super().imap_unordered(*args, **kwargs))
+
+
+class _HeldUntilExhausted:
+    """An imap iterator that holds ``pool`` until it raises StopIteration."""
+
+    def __init__(self, pool: Optional[ThreadPool], inner: Any) -> None:
+        self.pool = pool
+        self._inner = inner
+
+    def __iter__(self) -> "_HeldUntilExhausted":
+        return self
+
+    def next(self, timeout: Optional[float] = None) -> Any:
+        try:
+            return self._inner.next(timeout)
+        except StopIteration:
+            self.pool = None
+            raise
+
+    __next__ = next

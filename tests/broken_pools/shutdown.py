@@ -281,6 +281,39 @@ class TerminateDeliversRunningResults(ThreadPool):
             engine._stop_callbacks()
 
 
+class TerminatedResultsNeverComplete(ThreadPool):
+    """terminate() drops the queued tasks and forgets the pending jobs without failing them, as the
+    stdlib's does (gh-79659): get() of a result, or next() of an imap() iterator, that had not
+    completed waits for ever, and a program that waits for its work after terminate() hangs."""
+
+    BREAKS = ("shutdown.terminate-fails-results",)
+
+    def terminate(self) -> None:
+        engine: Any = self._engine
+        with engine._lock:
+            if engine._state is State.TERMINATE:
+                return
+            engine._state = State.TERMINATE
+            engine._give_up_pending()  # the jobs it returns are never told
+            engine._stop_workers()
+            engine._stop_callbacks()
+            engine._feeders_changed.notify_all()
+
+
+class CloseLeavesBufferedImapWaiting(ThreadPool):
+    """close() leaves the feeder of an imap() with buffersize waiting for room that only the
+    consumer can make, as CPython 3.16 did before gh-155477: close(); join() before the results
+    are consumed waits for ever."""
+
+    BREAKS = ("imap.buffersize-close-and-terminate",)
+
+    def close(self) -> None:
+        engine: Any = self._engine
+        with engine._lock:
+            if engine._state is State.RUN:
+                engine._state = State.CLOSE
+
+
 class TerminateAfterCloseIgnored(ThreadPool):
     """terminate() on a closed pool does nothing ("already stopping"): the queued tasks of a closed
     pool still run and their results complete, although terminate() was called."""
