@@ -82,4 +82,14 @@ CLAUSES = (
         "never raise after terminate() (gh-79659), so there the check is not observed.",
         needs=THREADS,
     ),
+    Clause(
+        "resources.timed-out-waits-released",
+        "A wait that timed out on a result still pending (get(timeout), wait(timeout), next(timeout) of an imap() "
+        "iterator) leaves nothing behind: polling a pending result a thousand times grows the memory the process holds "
+        "(as tracemalloc counts it) by less than 16 bytes a poll.",
+        "cpython-behaviour",
+        "threading.Condition.wait removes its waiter lock from the condition when it times out; ApplyResult.wait waits "
+        "on a threading.Event (a Condition), IMapIterator.next on a Condition.",
+        needs=THREADS,
+    ),
 )

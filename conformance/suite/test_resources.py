@@ -16,6 +16,7 @@ from __future__ import annotations
 import threading
 import time
 import weakref
+from types import ModuleType
 from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, Tuple
 
 import pytest
@@ -360,3 +361,57 @@ def test_a_dropped_pool_is_collected_while_iterators_it_abandoned_are_kept(make_
             f"was still alive {make_pool.patience:g} s later, garbage collected again and again: the iterators keep it",
             pytrace=False,
         )
+
+
+POLLS = 1000
+"""Timed-out waits on one pending result, per form of waiting."""
+POLL_TIMEOUT = 1e-4
+"""The timeout of each of them: above zero, so that the pool really waits (a zero timeout may return at once)."""
+BYTES_PER_POLL = 16
+"""The growth a poll may leave: a waiter lock kept per poll costs 50 or more (the lock, and its place in a list)."""
+
+
+@checks("resources.timed-out-waits-released")
+def test_polling_a_pending_result_leaves_nothing_behind(make_pool: Pools) -> None:
+    pool = make_pool(1)
+    gate = make_pool.gate()
+    pending = {
+        "wait(timeout) of apply_async()": (pool.apply_async(gate.wait), "wait"),
+        "get(timeout) of map_async()": (pool.map_async(abs, [-1]), "get"),
+        "next(timeout) of imap()": (pool.imap(abs, [-1]), "next"),
+    }  # the first holds the only worker, so the other two stay queued
+    tracemalloc = _tracemalloc()
+    started = not tracemalloc.is_tracing()
+    if started:
+        tracemalloc.start()
+    try:
+        grown = {what: _growth(make_pool, tracemalloc, getattr(result, method)) for what, (result, method) in pending.items()}
+    finally:
+        if started:
+            tracemalloc.stop()
+    gate.open()
+    leaking = {what: f"{growth} bytes" for what, growth in grown.items() if growth >= BYTES_PER_POLL * POLLS}
+    assert not leaking, f"{POLLS} timed-out waits ({POLL_TIMEOUT:g} s each) on a pending result grew the memory the process holds by: {leaking}; expected less than {BYTES_PER_POLL} bytes a wait"
+
+
+def _tracemalloc() -> ModuleType:
+    """The tracemalloc module; where there is none (PyPy), the test is not observed."""
+    try:
+        import tracemalloc
+    except ImportError as exc:
+        unobserved(f"the kit measures the memory a pool holds with tracemalloc, which this Python lacks ({exc})")
+    return tracemalloc
+
+
+def _growth(make_pool: Pools, tracemalloc: ModuleType, wait: Callable[[float], Any]) -> int:
+    """How much the memory tracemalloc counts grew over :data:`POLLS` calls of ``wait(POLL_TIMEOUT)``
+    (``wait()`` returns on a time-out, ``get()`` and ``next()`` raise the pool's timeout error)."""
+    before = tracemalloc.get_traced_memory()[0]
+    for _ in range(POLLS):
+        try:
+            wait(POLL_TIMEOUT)
+        except make_pool.impl.timeout_error:
+            continue
+        if wait.__name__ != "wait":
+            pytest.fail(f"{wait.__name__}({POLL_TIMEOUT:g}) of a result held back by a gate did not time out", pytrace=False)
+    return int(tracemalloc.get_traced_memory()[0] - before)
