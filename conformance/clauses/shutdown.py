@@ -87,6 +87,16 @@ CLAUSES = (
         needs=THREADS,
     ),
     Clause(
+        "shutdown.terminate-ends-join",
+        "terminate() called while join() (after close()) waits for an imap() or imap_unordered() input that is blocked "
+        "returns without waiting for that input, and the join() returns too.",
+        "cpython-bug",
+        "terminate(): Stops the worker processes immediately without completing outstanding work. The stdlib's "
+        "Pool._terminate_pool joins the task-handler thread, which is blocked reading the input, so terminate() and "
+        "join() return only once the input yields its next item (observed; no upstream issue found).",
+        needs=THREADS,
+    ),
+    Clause(
         "shutdown.terminate-from-task",
         "terminate() called from a task or from a callback of the same pool returns None, and the pool is terminated.",
         "cpython-behaviour",

@@ -16,7 +16,7 @@ import pytest
 from conformance import checks
 from conformance.pools import Gate, Pools
 from conformance.unobserved import unobserved
-from conformance.workloads import PROMPTLY, outcome_of, outcome_within
+from conformance.workloads import PROMPTLY, Background, outcome_of, outcome_within
 
 from .test_streaming import accepts_buffersize
 
@@ -360,6 +360,35 @@ def test_terminate_fails_every_result_not_completed(make_pool: Pools) -> None:
         elif not isinstance(outcome, Exception):
             wrong[what] = f"gave {outcome!r}"
     assert not wrong, f"after terminate(), waiting {make_pool.patience:g} s in all for what had not completed: {wrong}; expected each to raise"
+
+
+@checks("shutdown.terminate-ends-join", needs=("any-thread",))
+@pytest.mark.parametrize("method", ["imap", "imap_unordered"])
+def test_terminate_ends_a_join_that_waits_for_a_blocked_input(make_pool: Pools, method: str) -> None:
+    # The input yields one item, then blocks at a gate that opens only after the scenario has
+    # seen terminate() and join() return or not, so a pool that waits for the input is seen
+    # waiting and still ends: nothing stays blocked after the scenario.
+    pool = make_pool(2)
+    held_back = make_pool.gate()
+    caller = threading.current_thread()
+
+    def source() -> Iterator[int]:
+        yield 1
+        if threading.current_thread() is not caller:
+            held_back.wait()
+        yield 2
+
+    getattr(pool, method)(abs, source())
+    pool.close()
+    joiner = Joiner(pool)
+    assert joiner.called.wait(make_pool.hang_limit), f"the kit's thread that calls join() did not start within {make_pool.hang_limit:g} s"
+    joiner.returned.wait(NEVER)  # join() must wait here, for the input (shutdown.join-waits-for-slow-input)
+    terminating = Background(pool.terminate, "terminate() while join() waits for a blocked input")
+    terminated = terminating.done(make_pool.patience)
+    joined = terminated and joiner.returned.wait(make_pool.patience)
+    held_back.open()
+    assert terminated, f"terminate() called while join() waited for a blocked {method}() input did not return within {make_pool.patience:g} s"
+    assert joined, f"join() waiting for a blocked {method}() input did not return within {make_pool.patience:g} s of terminate() returning"
 
 
 @checks("shutdown.terminate-from-task")

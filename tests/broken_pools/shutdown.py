@@ -300,6 +300,26 @@ class TerminatedResultsNeverComplete(ThreadPool):
             engine._feeders_changed.notify_all()
 
 
+class TerminateLeavesJoinWaiting(ThreadPool):
+    """terminate() does not wake a join() that waits for an imap() input still being read: that
+    join() goes on waiting for the input, for ever if it never yields (a Ctrl-C handler that
+    terminates the pool does not unblock the main thread's join())."""
+
+    BREAKS = ("shutdown.terminate-ends-join",)
+
+    def terminate(self) -> None:
+        engine: Any = self._engine
+        with engine._lock:
+            if engine._state is State.TERMINATE:
+                return
+            engine._state = State.TERMINATE
+            abandoned = engine._give_up_pending()
+            engine._stop_workers()
+            engine._stop_callbacks()  # the bug: no _feeders_changed.notify_all() for a waiting join()
+        for job in abandoned:
+            job.abandon(RuntimeError("the pool was terminated before this result completed"))
+
+
 class CloseLeavesBufferedImapWaiting(ThreadPool):
     """close() leaves the feeder of an imap() with buffersize waiting for room that only the
     consumer can make, as CPython 3.16 did before gh-155477: close(); join() before the results
