@@ -88,6 +88,20 @@ def raise_from_callback(error: CallbackError, reached: threading.Event, received
     return callback
 
 
+def raise_while_handling(error: CallbackError, received: List[Any]) -> Callable[[BaseException], None]:
+    """An error_callback that raises ``error`` while it handles the task's exception (appended to
+    ``received``), so that ``error.__context__`` already is the task's exception."""
+
+    def error_callback(exc: BaseException) -> None:
+        received.append(exc)
+        try:
+            raise exc
+        except BaseException:
+            raise error
+
+    return error_callback
+
+
 def join(make_pool: Pools, pool: Any) -> None:
     """close() and join() the pool: every callback of it has run once join() has returned."""
     pool.close()
@@ -393,14 +407,19 @@ def test_get_raises_the_exception_of_a_raising_callback(make_pool: Pools) -> Non
         for form in FORMS
         for kind in KINDS
     }
+    for form in FORMS:  # the task's exception already in the chain: nothing to add, and no cycle to make
+        name = f"{form} with an error_callback raising while it handles the task's exception"
+        errors[name], received[name] = CallbackError(form, "error_callback"), []
+        results[name] = submit(pool, form, fail, [1, 2], 1, error_callback=raise_while_handling(errors[name], received[name]))
 
     def check(name: str, outcome: Any) -> str:
         if outcome is not errors[name]:
             return f"get() raised {outcome!r}" if isinstance(outcome, BaseException) else f"get() returned {outcome!r}"
-        if name.endswith("error_callback"):
+        if "error_callback" in name:
             chain = context_chain(outcome)
-            if not received[name] or chain[-1] is not received[name][0]:
-                return f"the __context__ chain of the error_callback's exception is {chain!r}, which does not end with the task's exception {received[name]!r}"
+            if not received[name] or chain[-1] is not received[name][0] or chain[-1].__context__ is not None:
+                ending = "" if chain[-1].__context__ is None else f" and then loops back to {chain[-1].__context__!r}"
+                return f"the __context__ chain of the error_callback's exception is {chain!r}{ending}, which does not end with the task's exception {received[name]!r}"
         return ""
 
     wrong = outcomes_by(time.monotonic() + LATE, results, check, make_pool.impl.timeout_error)

@@ -358,6 +358,37 @@ class ErrorCallbackErrorHidesTheTaskError(ResultClasses):
     map_result = _MapDropsTheTaskError
 
 
+class _AppendsTheTaskErrorAgain(ApplyResult[Any]):
+    def _call_back(self, ok: bool, value: Any) -> None:
+        if not self._engine.retire(self):
+            return
+        callback = self._callback if ok else self._error_callback
+        if callback is not None:
+            try:
+                callback(value)
+            except BaseException as exc:  # noqa: BLE001 - the bug: appended even where the chain holds it already
+                last = exc
+                while last.__context__ is not None and last.__context__ is not exc:
+                    last = last.__context__
+                last.__context__ = value
+                ok, value = False, exc
+        self._complete(ok, value)
+
+
+class _MapAppendsTheTaskErrorAgain(MapResult[Any]):
+    _call_back = _AppendsTheTaskErrorAgain._call_back
+
+
+class ErrorCallbackChainLoops(ResultClasses):
+    """When an error_callback raises while handling the task's exception, the pool appends the task's
+    exception to the chain again, at its end, which is that exception itself: its ``__context__``
+    becomes itself, a cycle that code walking the chain (a logging formatter) loops on."""
+
+    BREAKS = ("callbacks.raising-callback-fails-result",)
+    apply_result = _AppendsTheTaskErrorAgain
+    map_result = _MapAppendsTheTaskErrorAgain
+
+
 class _WedgedByCallbackErrors(ApplyResult[Any]):
     wedged: Optional[threading.Event] = None
 
