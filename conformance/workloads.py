@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
-from typing import Any, Callable, Generic, Iterator, List, NamedTuple, Optional, Sequence, Tuple, TypeVar
+from typing import Any, Callable, Generic, Iterator, List, NamedTuple, Optional, Sequence, Tuple, Type, TypeVar
 
 from hypothesis import strategies as st
 
@@ -251,13 +251,28 @@ def outcome_of(call: Callable[[], T]) -> Any:
         return exc
 
 
-def outcome_within(result: Any, timeout: float) -> Any:
+class TimedOut:
+    """What :func:`outcome_within` gives for a wait that timed out."""
+
+    def __repr__(self) -> str:
+        return "no outcome (the wait timed out)"
+
+
+TIMED_OUT = TimedOut()
+
+
+def outcome_within(result: Any, timeout: float, timeout_error: Type[BaseException]) -> Any:
     """What waiting ``timeout`` seconds for ``result`` gives, a raised exception included: ``get(timeout)``
-    of a result, ``next(timeout)`` of an ``imap()`` iterator. A wait that times out gives the pool's
-    timeout error; the waiting thread is never left blocked."""
+    of a result, ``next(timeout)`` of an ``imap()`` iterator; :data:`TIMED_OUT` if the wait raised
+    ``timeout_error`` or the builtin ``TimeoutError`` (which some pools raise instead, as
+    ``asyncresult.get-timeout`` reports). The waiting thread is never left blocked. An iterator
+    without ``next`` raises AttributeError, which the kit reports as a missing method.
+    """
     wait = result.get if hasattr(result, "get") else result.next
     try:
         return wait(timeout)
+    except (timeout_error, TimeoutError):
+        return TIMED_OUT
     except BaseException as exc:  # noqa: BLE001 - the outcome is what the caller looks at
         return exc
 

@@ -14,7 +14,7 @@ import pytest
 
 from conformance import checks
 from conformance.pools import Pools
-from conformance.workloads import outcome_within
+from conformance.workloads import TIMED_OUT, outcome_within
 
 from .test_timeouts import LATE
 
@@ -169,8 +169,8 @@ def test_results_fail_when_the_initializer_raises(make_pool: Pools) -> None:
         except Exception as exc:  # noqa: BLE001 - rejecting the submission is allowed, if it says why
             assert caused_by_the_initializer(exc), f"{method} on a pool whose initializer raised raised {exc!r}, not caused by the initializer's exception"
             continue
-        outcome = outcome_within(result, LATE)
-        assert not isinstance(outcome, make_pool.impl.timeout_error), f"{method} on a pool whose initializer raised did not complete within {LATE} s; expected it to fail"
+        outcome = outcome_within(result, LATE, make_pool.impl.timeout_error)
+        assert outcome is not TIMED_OUT, f"{method} on a pool whose initializer raised did not complete within {LATE} s; expected it to fail"
         assert not isinstance(outcome, StopIteration), f"{method} on a pool whose initializer raised ended its iteration without an error; expected it to fail"
         assert isinstance(outcome, BaseException), f"{method} on a pool whose initializer raised gave {outcome!r}; expected it to fail"
         assert caused_by_the_initializer(outcome), f"{method}: expected the initializer's exception (or one caused by it), got {outcome!r}"

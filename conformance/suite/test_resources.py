@@ -25,7 +25,7 @@ from conformance import checks
 from conformance.collection import uncollected
 from conformance.pools import Pools
 from conformance.unobserved import unobserved
-from conformance.workloads import outcome_within, soon
+from conformance.workloads import TIMED_OUT, outcome_within, soon
 
 ITEMS = 6
 """Tokens per job: more than the workers of its pool, so every worker runs some of them."""
@@ -351,8 +351,8 @@ def test_a_dropped_pool_is_collected_while_iterators_it_abandoned_are_kept(make_
     del pool
     deadline = time.monotonic() + make_pool.patience
     for form, iterator in kept.items():
-        outcome = outcome_within(iterator, max(0.0, deadline - time.monotonic()))
-        if isinstance(outcome, make_pool.impl.timeout_error):
+        outcome = outcome_within(iterator, max(0.0, deadline - time.monotonic()), make_pool.impl.timeout_error)
+        if outcome is TIMED_OUT:
             unobserved(f"next() of an {form}() iterator that terminate() abandoned did not raise within {make_pool.patience:g} s (see shutdown.terminate-fails-results), so the iterator never became one that has raised")
         expect(isinstance(outcome, Exception) and not isinstance(outcome, StopIteration), f"{form}() (next() after terminate())", outcome)
     if uncollected([dropped], make_pool.patience):
@@ -410,8 +410,10 @@ def _growth(make_pool: Pools, tracemalloc: ModuleType, wait: Callable[[float], A
     for _ in range(POLLS):
         try:
             wait(POLL_TIMEOUT)
-        except make_pool.impl.timeout_error:
-            continue
+        except (make_pool.impl.timeout_error, TimeoutError):
+            continue  # the builtin TimeoutError too: which class is right is asyncresult.get-timeout's business
+        except Exception as exc:  # noqa: BLE001 - no time-out to measure
+            unobserved(f"{wait.__name__}({POLL_TIMEOUT:g}) of a result held back by a gate raised {exc!r}, not a time-out, so timed-out waits could not be made")
         if wait.__name__ != "wait":
-            pytest.fail(f"{wait.__name__}({POLL_TIMEOUT:g}) of a result held back by a gate did not time out", pytrace=False)
+            unobserved(f"{wait.__name__}({POLL_TIMEOUT:g}) of a result held back by a gate returned instead of timing out, so timed-out waits could not be made")
     return int(tracemalloc.get_traced_memory()[0] - before)

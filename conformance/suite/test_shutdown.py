@@ -16,7 +16,7 @@ import pytest
 from conformance import checks
 from conformance.pools import Gate, Pools
 from conformance.unobserved import unobserved
-from conformance.workloads import PROMPTLY, Background, outcome_of, outcome_within
+from conformance.workloads import PROMPTLY, TIMED_OUT, Background, outcome_of, outcome_within
 
 from .test_streaming import accepts_buffersize
 
@@ -352,8 +352,8 @@ def test_terminate_fails_every_result_not_completed(make_pool: Pools) -> None:
     deadline = time.monotonic() + make_pool.patience
     wrong = {}
     for what, result in waiting.items():
-        outcome = outcome_within(result, max(0.0, deadline - time.monotonic()))
-        if isinstance(outcome, make_pool.impl.timeout_error):
+        outcome = outcome_within(result, max(0.0, deadline - time.monotonic()), make_pool.impl.timeout_error)
+        if outcome is TIMED_OUT:
             wrong[what] = "blocked"
         elif isinstance(outcome, StopIteration):
             wrong[what] = "reported the end of the input (StopIteration)"
