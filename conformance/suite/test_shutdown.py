@@ -9,7 +9,7 @@ import sys
 import textwrap
 import threading
 import time
-from typing import Any, Callable, Dict, Iterator, List, Optional
+from typing import Any, Callable, Dict, Iterator, List, Optional, Tuple
 
 import pytest
 
@@ -82,6 +82,17 @@ def blocked_task(started: threading.Semaphore, gate: Gate) -> Callable[..., Any]
 def wait_started(make_pool: Pools, started: threading.Semaphore, count: int, what: str) -> None:
     for done in range(count):
         assert started.acquire(timeout=make_pool.patience), f"{what}: only {done} of {count} tasks started while workers were free"
+
+
+def busy_pool(make_pool: Pools) -> Tuple[Any, Gate, List[Any]]:
+    """A pool of 2 whose workers both run a task held at the returned gate, and those tasks' results."""
+    pool = make_pool(2)
+    gate = make_pool.gate()
+    started = threading.Semaphore(0)
+    task = blocked_task(started, gate)
+    running = [pool.apply_async(task, (x,)) for x in range(2)]
+    wait_started(make_pool, started, 2, "apply_async()")
+    return pool, gate, running
 
 
 # -- close, terminate and join rejecting work -------------------------------------------------
@@ -296,12 +307,7 @@ def test_terminate_discards_queued_tasks(make_pool: Pools) -> None:
 
 @checks("shutdown.terminate-abandons-results")
 def test_terminate_abandons_every_result_not_completed(make_pool: Pools) -> None:
-    pool = make_pool(2)
-    gate = make_pool.gate()
-    started = threading.Semaphore(0)
-    task = blocked_task(started, gate)
-    running = [pool.apply_async(task, (x,)) for x in range(2)]
-    wait_started(make_pool, started, 2, "apply_async()")
+    pool, gate, running = busy_pool(make_pool)
     results = {
         "running apply_async()": running[0],
         "queued apply_async()": pool.apply_async(abs, (-1,)),
@@ -332,12 +338,7 @@ def test_terminate_fails_every_result_not_completed(make_pool: Pools) -> None:
     # gate opens, so a pool may fail the running tasks' results when they return. Every wait
     # shares one deadline (half the hang limit), with the pool's own timeouts: a pool whose
     # results block (the stdlib's) fails once, and no thread of the kit stays blocked.
-    pool = make_pool(2)
-    gate = make_pool.gate()
-    started = threading.Semaphore(0)
-    task = blocked_task(started, gate)
-    running = [pool.apply_async(task, (x,)) for x in range(2)]
-    wait_started(make_pool, started, 2, "apply_async()")
+    pool, gate, running = busy_pool(make_pool)
     waiting = {
         "get() of a running apply_async()": running[0],
         "get() of a queued apply_async()": pool.apply_async(abs, (-1,)),

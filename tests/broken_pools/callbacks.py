@@ -332,17 +332,36 @@ class CallbackErrorsSwallowed(ResultClasses):
     map_result = _MapSwallowsCallbackErrors
 
 
-class _DropsTheTaskError(ApplyResult[Any]):
-    def _call_back(self, ok: bool, value: Any) -> None:
+def _calling_back(failed: Callable[[BaseException, BaseException], None]) -> Callable[[Any, bool, Any], None]:
+    """The reference's ``_call_back``, with ``failed(callback_error, task_error)`` instead of its chaining
+    when an error_callback raises: each broken pool's bug."""
+
+    def _call_back(self: Any, ok: bool, value: Any) -> None:
         if not self._engine.retire(self):
             return
         callback = self._callback if ok else self._error_callback
         if callback is not None:
             try:
                 callback(value)
-            except BaseException as exc:  # noqa: BLE001 - the bug: the task's exception is not chained to it
+            except BaseException as exc:  # noqa: BLE001 - the result fails with it, as the reference's
+                if not ok:
+                    failed(exc, value)
                 ok, value = False, exc
         self._complete(ok, value)
+
+    return _call_back
+
+
+def _append_again(exc: BaseException, original: BaseException) -> None:
+    """Put ``original`` at the end of ``exc``'s context chain even where the chain holds it already."""
+    last = exc
+    while last.__context__ is not None and last.__context__ is not exc:
+        last = last.__context__
+    last.__context__ = original
+
+
+class _DropsTheTaskError(ApplyResult[Any]):
+    _call_back = _calling_back(lambda exc, original: None)
 
 
 class _MapDropsTheTaskError(MapResult[Any]):
@@ -359,20 +378,7 @@ class ErrorCallbackErrorHidesTheTaskError(ResultClasses):
 
 
 class _AppendsTheTaskErrorAgain(ApplyResult[Any]):
-    def _call_back(self, ok: bool, value: Any) -> None:
-        if not self._engine.retire(self):
-            return
-        callback = self._callback if ok else self._error_callback
-        if callback is not None:
-            try:
-                callback(value)
-            except BaseException as exc:  # noqa: BLE001 - the bug: appended even where the chain holds it already
-                last = exc
-                while last.__context__ is not None and last.__context__ is not exc:
-                    last = last.__context__
-                last.__context__ = value
-                ok, value = False, exc
-        self._complete(ok, value)
+    _call_back = _calling_back(_append_again)
 
 
 class _MapAppendsTheTaskErrorAgain(MapResult[Any]):

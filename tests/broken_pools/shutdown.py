@@ -289,15 +289,7 @@ class TerminatedResultsNeverComplete(ThreadPool):
     BREAKS = ("shutdown.terminate-fails-results",)
 
     def terminate(self) -> None:
-        engine: Any = self._engine
-        with engine._lock:
-            if engine._state is State.TERMINATE:
-                return
-            engine._state = State.TERMINATE
-            engine._give_up_pending()  # the jobs it returns are never told
-            engine._stop_workers()
-            engine._stop_callbacks()
-            engine._feeders_changed.notify_all()
+        _terminate_leaving_out(self, fail_jobs=False, wake_join=True)
 
 
 class TerminateLeavesJoinWaiting(ThreadPool):
@@ -308,16 +300,23 @@ class TerminateLeavesJoinWaiting(ThreadPool):
     BREAKS = ("shutdown.terminate-ends-join",)
 
     def terminate(self) -> None:
-        engine: Any = self._engine
-        with engine._lock:
-            if engine._state is State.TERMINATE:
-                return
-            engine._state = State.TERMINATE
-            abandoned = engine._give_up_pending()
-            engine._stop_workers()
-            engine._stop_callbacks()  # the bug: no _feeders_changed.notify_all() for a waiting join()
-        for job in abandoned:
-            job.abandon(RuntimeError("the pool was terminated before this result completed"))
+        _terminate_leaving_out(self, fail_jobs=True, wake_join=False)
+
+
+def _terminate_leaving_out(pool: ThreadPool, fail_jobs: bool, wake_join: bool) -> None:
+    """The reference's terminate(), without failing the jobs it gives up or without waking a waiting join()."""
+    engine: Any = pool._engine
+    with engine._lock:
+        if engine._state is State.TERMINATE:
+            return
+        engine._state = State.TERMINATE
+        abandoned = engine._give_up_pending()
+        engine._stop_workers()
+        engine._stop_callbacks()
+        if wake_join:
+            engine._feeders_changed.notify_all()
+    for job in abandoned if fail_jobs else ():
+        job.abandon(RuntimeError("the pool was terminated before this result completed"))
 
 
 class CloseLeavesBufferedImapWaiting(ThreadPool):
