@@ -12,7 +12,8 @@ The task functions (:func:`perform`, :func:`perform_star`) are module-level func
 item, so they pickle; only a workload with blocked items wraps them in a closure over its gate.
 
 The module also holds what several suite modules share: the input kinds (:func:`make_input`,
-:class:`GetItemOnly`), :func:`soon` (a call bounded well within the scenario's own bound) and
+:class:`GetItemOnly`), :func:`soon` (a call bounded well within the scenario's own bound),
+:func:`outcome_of` (a call's value or exception), :func:`outcome_within` (a result's or an iterator's outcome, waited for with its own timeout) and
 :class:`Background` (a call into the pool running on a kit thread while the scenario goes on).
 """
 
@@ -20,7 +21,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
-from typing import Any, Callable, Generic, Iterator, List, NamedTuple, Optional, Sequence, Tuple, TypeVar
+from typing import Any, Callable, Generic, Iterator, List, NamedTuple, Optional, Sequence, Tuple, Type, TypeVar
 
 from hypothesis import strategies as st
 
@@ -240,6 +241,40 @@ def soon(pools: Pools, call: Callable[[], T], what: str) -> T:
     """
     return pools.bounded(call, what, limit=pools.patience)
 
+
+
+def outcome_of(call: Callable[[], T]) -> Any:
+    """What ``call()`` returned, or the exception it raised."""
+    try:
+        return call()
+    except Exception as exc:  # noqa: BLE001 - handed to the caller as a value
+        return exc
+
+
+class TimedOut:
+    """What :func:`outcome_within` gives for a wait that timed out."""
+
+    def __repr__(self) -> str:
+        return "no outcome (the wait timed out)"
+
+
+TIMED_OUT = TimedOut()
+
+
+def outcome_within(result: Any, timeout: float, timeout_error: Type[BaseException]) -> Any:
+    """What waiting ``timeout`` seconds for ``result`` gives, a raised exception included: ``get(timeout)``
+    of a result, ``next(timeout)`` of an ``imap()`` iterator; :data:`TIMED_OUT` if the wait raised
+    ``timeout_error`` or the builtin ``TimeoutError`` (which some pools raise instead, as
+    ``asyncresult.get-timeout`` reports). The waiting thread is never left blocked. An iterator
+    without ``next`` raises AttributeError, which the kit reports as a missing method.
+    """
+    wait = result.get if hasattr(result, "get") else result.next
+    try:
+        return wait(timeout)
+    except (timeout_error, TimeoutError):
+        return TIMED_OUT
+    except BaseException as exc:  # noqa: BLE001 - the outcome is what the caller looks at
+        return exc
 
 
 class Background(Generic[T]):

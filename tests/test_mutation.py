@@ -24,18 +24,23 @@ DOCS = ROOT / "docs"
 SOURCE = '''\
 def f(lock, items, limit):
     """A docstring is no statement to remove."""
+    count: int
     if items and limit < 3:
         return True
     with lock:
         items.append(0)
     ...
+
+
+class Record:
+    size: int
 '''
 EXPECTED = {
     "compare": ("limit < 3", "limit >= 3"),
     "negate": ("if items and limit < 3:", "if not (items and limit < 3):"),
     "boolop": ("items and limit < 3", "items or limit < 3"),
     "constant": ("True", "False"),
-    "remove": ("return True", "pass"),
+    "remove": ("size: int", "pass"),
 }
 
 
@@ -50,7 +55,7 @@ def test_each_operator_makes_the_change_it_claims_and_no_other() -> None:
     found = mutants_by_change(SOURCE)
     original = ast.unparse(ast.parse(SOURCE)).splitlines()
     assert set(found) == set(mutation.OPERATORS)
-    assert [mutant.change for mutant in found["remove"]] == ["`return True` removed", "`items.append(0)` removed"], "docstring and ... are kept"
+    assert [mutant.change for mutant in found["remove"]] == ["`size: int` removed", "`return True` removed", "`items.append(0)` removed"], "docstring, a function's bare annotation and ... are kept"
     assert [mutant.change for mutant in found["constant"]] == ["`True` → `False`", "`3` → `4`", "`0` → `1`"]
     for operator, (before, after) in EXPECTED.items():
         mutant = found[operator][0]

@@ -78,7 +78,8 @@ FLIPPED: Dict[type, type] = {
 }
 """Each comparison operator and the one that is true exactly when it is false."""
 REMOVABLE = (ast.Expr, ast.Assign, ast.AugAssign, ast.AnnAssign, ast.Return, ast.Raise, ast.Assert, ast.Break, ast.Continue, ast.Delete)
-"""The simple statements that ``remove`` replaces by ``pass`` (an expression statement that is a constant, a docstring or ``...``, is left)."""
+"""The simple statements that ``remove`` replaces by ``pass`` (an expression statement that is a constant, a docstring or
+``...``, is left, and so is an annotation without a value in a function body: see :func:`_unexecuted_annotations`)."""
 OUTCOMES = ("killed", "hang", "survived")
 VERDICT_KINDS = ("equivalent", "clause", "gap")
 MUTANT_FIELDS: Dict[str, Any] = {"id": str, "module": str, "line": int, "operator": str, "change": str, "outcome": str, "clauses": list, "seconds": (int, float)}
@@ -111,9 +112,11 @@ class Mutant:
 def mutants_of(source: str, module: str) -> List[Mutant]:
     """Every single-change mutant of ``source`` (the text of ``module``), in the order of its nodes."""
     tree = ast.parse(source)
+    inert = _unexecuted_annotations(tree)
     sites: List[Tuple[int, int, str, int, str]] = []
     for index, node in enumerate(ast.walk(tree)):
-        sites += [(index, variant, operator, getattr(node, "lineno", 0), change) for variant, operator, change in _sites(node)]
+        if node not in inert:
+            sites += [(index, variant, operator, getattr(node, "lineno", 0), change) for variant, operator, change in _sites(node)]
     ordinals: Dict[Tuple[int, str], int] = {}
     found = []
     for index, variant, operator, line, change in sites:
@@ -138,6 +141,14 @@ def _sites(node: ast.AST) -> List[Tuple[int, str, str]]:
     if isinstance(node, ast.With) and len(node.items) == 1 and node.items[0].optional_vars is None:
         return [(0, "unwrap", f"`with {_line(node.items[0].context_expr)}:` unwrapped (its body runs without it)")]
     return []
+
+
+def _unexecuted_annotations(tree: ast.AST) -> List[ast.AST]:
+    """The annotations without a value (``x: T``) in function bodies: Python never executes them
+    (PEP 526), so no mutant of them can differ. At module and class level they are kept: they fill
+    ``__annotations__``, which a dataclass reads."""
+    functions = [node for node in ast.walk(tree) if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda))]
+    return [node for function in functions for node in ast.walk(function) if isinstance(node, ast.AnnAssign) and node.value is None]
 
 
 def _described(node: ast.expr, operator: str, variant: int) -> str:

@@ -55,9 +55,13 @@ CLAUSES = (
     ),
     Clause(
         "callbacks.raising-callback-fails-result",
-        "When a callback or error_callback raises, get() of that result raises the callback's exception.",
+        "When a callback or error_callback raises, get() of that result raises the callback's exception; an error_callback's "
+        "exception has the task's exception at the end of its __context__ chain, once, as if the error_callback had raised it "
+        "while handling the task's exception (the chain is left as it is when it already holds it), so the task's failure is not lost.",
         "cpython-bug",
-        "gh-83371 (bpo-39190): the exception kills the result-handler thread, so the result never completes; observed on every CPython of the matrix, 3.16.0a0 (main of 2026-08-21) included.",
+        "gh-83371 (bpo-39190): the exception kills the result-handler thread, so the result never completes; observed on every CPython of the matrix, "
+        "3.16.0a0 (main of 2026-08-21) included. The stdlib calls error_callback outside any except block, so its exception carries no chain to the "
+        "task's; the chain is PEP 3134's implicit chaining of an exception raised while another is handled.",
     ),
     Clause(
         "callbacks.raising-callback-keeps-pool",

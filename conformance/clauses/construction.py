@@ -48,7 +48,8 @@ CLAUSES = (
     ),
     Clause(
         "construction.initializer-error-fails-results",
-        "When the initializer raises, the results of the pool fail with an exception that is, or is caused by, the initializer's, instead of never completing.",
+        "When the initializer raises, the results of the pool and its imap() and imap_unordered() iterators (over an empty input too) "
+        "fail with an exception that is, or is caused by, the initializer's, instead of never completing or ending as if they had succeeded.",
         "cpython-bug",
         "bpo-43306 / gh-87472: the worker dies, and its results never complete (3.6 and 3.7 respawn workers in a loop).",
         needs=THREADS,

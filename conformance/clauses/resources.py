@@ -72,4 +72,24 @@ CLAUSES = (
         "bpo-35378 (Python 3.8): a result or iterator holds its pool only until it completes (ApplyResult._set and "
         "IMapIterator._set set self._pool = None).",
     ),
+    Clause(
+        "resources.abandoned-imap-releases-pool",
+        "A pool that nothing references but imap() and imap_unordered() iterators that terminate() abandoned, each of "
+        "which has raised since, is collected.",
+        "cpython-behaviour",
+        "bpo-35378 (Python 3.8): a result or iterator holds its pool only until it completes (IMapIterator._set sets "
+        "self._pool = None); an iterator that raised because the pool gave it up is complete. The stdlib's iterators "
+        "never raise after terminate() (gh-79659), so there the check is not observed.",
+        needs=THREADS,
+    ),
+    Clause(
+        "resources.timed-out-waits-released",
+        "A wait that timed out on a result still pending (get(timeout), wait(timeout), next(timeout) of an imap() "
+        "iterator) leaves nothing behind: polling a pending result a thousand times grows the memory the process holds "
+        "(as tracemalloc counts it) by less than 16 bytes a poll.",
+        "cpython-behaviour",
+        "threading.Condition.wait removes its waiter lock from the condition when it times out; ApplyResult.wait waits "
+        "on a threading.Event (a Condition), IMapIterator.next on a Condition.",
+        needs=THREADS,
+    ),
 )

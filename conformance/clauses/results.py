@@ -130,6 +130,19 @@ CLAUSES = (
         needs=THREADS,
     ),
     Clause(
+        "imap.buffersize-close-and-terminate",
+        "Where imap() accepts buffersize, close() and terminate() called while an imap() or imap_unordered() with "
+        "buffersize waits for room to read more of its input return None, and join() then returns, none of the results "
+        "yielded yet; after close(); join() the iteration yields the results of a prefix of the input, in order for imap(), "
+        "that includes every item read before close().",
+        "cpython-behaviour",
+        "gh-155477 (CPython 3.16): close() wakes a task generator throttled by buffersize, which then stops reading the "
+        "input, so the iteration ends after the items already submitted (the reference reads the rest and runs it, as "
+        "close() does for an imap() without buffersize); before that fix, close(); join() deadlocked; terminate() releases "
+        "the throttle (gh-64192, PR #136871).",
+        needs=THREADS,
+    ),
+    Clause(
         "imap.any-workload",
         "For any mix of succeeding, failing and blocked items, input kind, chunksize and number of workers, imap() yields each ready result in input order while later items are blocked, with chunksize 1 raises each failing item's exception at its place, and with a larger chunksize yields a correct prefix and then raises the first failing item's exception.",
         "cpython-behaviour",

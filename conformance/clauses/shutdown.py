@@ -76,6 +76,27 @@ CLAUSES = (
         needs=THREADS,
     ),
     Clause(
+        "shutdown.terminate-fails-results",
+        "After terminate(), get() of a result that had not completed, and next() of an imap() or imap_unordered() iterator "
+        "that had not ended (one with buffersize waiting for room included, where imap() accepts it), raise an exception "
+        "instead of blocking for ever; an iterator does not report the end of its input (StopIteration).",
+        "cpython-bug",
+        "bpo-35478 / gh-79659 and gh-126743 (open): ApplyResult.get() blocks for ever once the pool is terminated, and so "
+        "does IMapIterator.next(); the docs: terminate() stops the worker processes immediately without completing "
+        "outstanding work.",
+        needs=THREADS,
+    ),
+    Clause(
+        "shutdown.terminate-ends-join",
+        "terminate() called while join() (after close()) waits for an imap() or imap_unordered() input that is blocked "
+        "returns without waiting for that input, and the join() returns too.",
+        "cpython-bug",
+        "terminate(): Stops the worker processes immediately without completing outstanding work. The stdlib's "
+        "Pool._terminate_pool joins the task-handler thread, which is blocked reading the input, so terminate() and "
+        "join() return only once the input yields its next item (observed; no upstream issue found).",
+        needs=THREADS,
+    ),
+    Clause(
         "shutdown.terminate-from-task",
         "terminate() called from a task or from a callback of the same pool returns None, and the pool is terminated.",
         "cpython-behaviour",

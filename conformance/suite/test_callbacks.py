@@ -68,8 +68,8 @@ def submit(pool: Any, form: str, func: Callable[..., Any], items: List[Any], chu
 FORMS = ["apply_async", "map_async", "starmap_async"]
 
 
-def raise_from_callback(error: CallbackError, reached: threading.Event) -> Callable[[Any], None]:
-    """A callback that raises ``error``, once it has set ``reached``.
+def raise_from_callback(error: CallbackError, reached: threading.Event, received: Optional[List[Any]] = None) -> Callable[[Any], None]:
+    """A callback that raises ``error``, once it has set ``reached`` (and appended its argument to ``received``).
 
     It raises it while handling another exception, so ``error`` arrives with a ``__context__``
     chain of its own, as an error raised in an ``except`` block does: a pool that chains anything
@@ -77,6 +77,8 @@ def raise_from_callback(error: CallbackError, reached: threading.Event) -> Calla
     """
 
     def callback(value: Any) -> None:
+        if received is not None:
+            received.append(value)
         reached.set()
         try:
             raise LookupError("an error the callback handled")
@@ -84,6 +86,20 @@ def raise_from_callback(error: CallbackError, reached: threading.Event) -> Calla
             raise error
 
     return callback
+
+
+def raise_while_handling(error: CallbackError, received: List[Any]) -> Callable[[BaseException], None]:
+    """An error_callback that raises ``error`` while it handles the task's exception (appended to
+    ``received``), so that ``error.__context__`` already is the task's exception."""
+
+    def error_callback(exc: BaseException) -> None:
+        received.append(exc)
+        try:
+            raise exc
+        except BaseException:
+            raise error
+
+    return error_callback
 
 
 def join(make_pool: Pools, pool: Any) -> None:
@@ -375,25 +391,47 @@ def outcomes_by(deadline: float, results: Dict[str, Any], check: Callable[[str, 
 @checks("callbacks.raising-callback-fails-result")
 def test_get_raises_the_exception_of_a_raising_callback(make_pool: Pools) -> None:
     # A job of each form and kind of callback, each with a callback that raises its own error.
+    # An error_callback's error must keep the task's exception at the end of its __context__ chain.
     pool = make_pool(3)
     errors = {f"{form} with a raising {kind}": CallbackError(form, kind) for form in FORMS for kind in KINDS}
+    received: Dict[str, List[Any]] = {name: [] for name in errors}
     results = {
         f"{form} with a raising {kind}": submit(
-            pool, form, negate if kind == "callback" else fail, [1, 2], 1, **{kind: raise_from_callback(errors[f"{form} with a raising {kind}"], threading.Event())}
+            pool,
+            form,
+            negate if kind == "callback" else fail,
+            [1, 2],
+            1,
+            **{kind: raise_from_callback(errors[f"{form} with a raising {kind}"], threading.Event(), received[f"{form} with a raising {kind}"])},
         )
         for form in FORMS
         for kind in KINDS
     }
+    for form in FORMS:  # the task's exception already in the chain: nothing to add, and no cycle to make
+        name = f"{form} with an error_callback raising while it handles the task's exception"
+        errors[name], received[name] = CallbackError(form, "error_callback"), []
+        results[name] = submit(pool, form, fail, [1, 2], 1, error_callback=raise_while_handling(errors[name], received[name]))
 
     def check(name: str, outcome: Any) -> str:
-        if outcome is errors[name]:
-            return ""
-        if isinstance(outcome, BaseException):
-            return f"get() raised {outcome!r}"
-        return f"get() returned {outcome!r}"
+        if outcome is not errors[name]:
+            return f"get() raised {outcome!r}" if isinstance(outcome, BaseException) else f"get() returned {outcome!r}"
+        if "error_callback" in name:
+            chain = context_chain(outcome)
+            if not received[name] or chain[-1] is not received[name][0] or chain[-1].__context__ is not None:
+                ending = "" if chain[-1].__context__ is None else f" and then loops back to {chain[-1].__context__!r}"
+                return f"the __context__ chain of the error_callback's exception is {chain!r}{ending}, which does not end with the task's exception {received[name]!r}"
+        return ""
 
     wrong = outcomes_by(time.monotonic() + LATE, results, check, make_pool.impl.timeout_error)
-    assert not wrong, f"get() should raise the callback's CallbackError within {LATE:g} s, but: {wrong}"
+    assert not wrong, f"get() should raise the callback's CallbackError within {LATE:g} s (an error_callback's chained to the task's exception), but: {wrong}"
+
+
+def context_chain(error: BaseException) -> List[BaseException]:
+    """``error`` and the exceptions of its ``__context__`` chain, in order, each once."""
+    chain = [error]
+    while chain[-1].__context__ is not None and not any(chain[-1].__context__ is seen for seen in chain):
+        chain.append(chain[-1].__context__)
+    return chain
 
 
 @checks("callbacks.raising-callback-keeps-pool")

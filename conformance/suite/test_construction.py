@@ -14,6 +14,7 @@ import pytest
 
 from conformance import checks
 from conformance.pools import Pools
+from conformance.workloads import TIMED_OUT, outcome_within
 
 from .test_timeouts import LATE
 
@@ -146,9 +147,14 @@ def caused_by_the_initializer(exc: BaseException) -> bool:
 
 
 SUBMISSIONS: Dict[str, Callable[[Any], Any]] = {
-    "apply_async": lambda pool: pool.apply_async(abs, (-1,)),
-    "map_async": lambda pool: pool.map_async(abs, [-1, -2], 1),
+    "apply_async()": lambda pool: pool.apply_async(abs, (-1,)),
+    "map_async()": lambda pool: pool.map_async(abs, [-1, -2], 1),
+    "imap() over a list": lambda pool: pool.imap(abs, [-1, -2]),
+    "imap() over an empty list": lambda pool: pool.imap(abs, []),
+    "imap_unordered() over an empty list": lambda pool: pool.imap_unordered(abs, []),
 }
+"""Each call whose outcome the initializer's failure must decide: a result (``get``) or an iterator (``next``).
+An empty input has no task that could fail, yet its iteration must not end as if it had succeeded."""
 
 
 # The stdlib prints each dead worker's traceback through threading.excepthook.
@@ -161,14 +167,13 @@ def test_results_fail_when_the_initializer_raises(make_pool: Pools) -> None:
         try:
             result = submit(pool)
         except Exception as exc:  # noqa: BLE001 - rejecting the submission is allowed, if it says why
-            assert caused_by_the_initializer(exc), f"{method}() on a pool whose initializer raised raised {exc!r}, not caused by the initializer's exception"
+            assert caused_by_the_initializer(exc), f"{method} on a pool whose initializer raised raised {exc!r}, not caused by the initializer's exception"
             continue
-        with pytest.raises(BaseException) as caught:
-            result.get(LATE)
-        assert not isinstance(caught.value, make_pool.impl.timeout_error), (
-            f"a {method}() result on a pool whose initializer raised did not complete within {LATE} s; expected it to fail"
-        )
-        assert caused_by_the_initializer(caught.value), f"expected the initializer's exception (or one caused by it), got {caught.value!r}"
+        outcome = outcome_within(result, LATE, make_pool.impl.timeout_error)
+        assert outcome is not TIMED_OUT, f"{method} on a pool whose initializer raised did not complete within {LATE} s; expected it to fail"
+        assert not isinstance(outcome, StopIteration), f"{method} on a pool whose initializer raised ended its iteration without an error; expected it to fail"
+        assert isinstance(outcome, BaseException), f"{method} on a pool whose initializer raised gave {outcome!r}; expected it to fail"
+        assert caused_by_the_initializer(outcome), f"{method}: expected the initializer's exception (or one caused by it), got {outcome!r}"
 
 
 # On the stdlib the half-built pool's __del__ fails ("Exception ignored in Pool.__del__").

@@ -13,7 +13,10 @@ except those that need tasks to share objects with the test (tracebacks, closure
 
 from __future__ import annotations
 
+import threading
+import time
 import weakref
+from types import ModuleType
 from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, Tuple
 
 import pytest
@@ -21,7 +24,8 @@ import pytest
 from conformance import checks
 from conformance.collection import uncollected
 from conformance.pools import Pools
-from conformance.workloads import soon
+from conformance.unobserved import unobserved
+from conformance.workloads import TIMED_OUT, outcome_within, soon
 
 ITEMS = 6
 """Tokens per job: more than the workers of its pool, so every worker runs some of them."""
@@ -322,3 +326,94 @@ def test_a_dropped_pool_is_collected_while_its_finished_results_are_kept(make_po
             f"({', '.join(repr(kept[form]) for form in forms)}); the finished results keep them",
             pytrace=False,
         )
+
+
+@checks("resources.abandoned-imap-releases-pool")
+def test_a_dropped_pool_is_collected_while_iterators_it_abandoned_are_kept(make_pool: Pools) -> None:
+    # One worker held at a gate, so the iterators' tasks are still queued at terminate(). Not
+    # make_pool(): the kit keeps the pools it makes, and this one must be let go.
+    pool = make_pool.impl.new_pool(1)
+    dropped = make_pool.weak_reference(pool)
+    gate = make_pool.gate()
+    started = threading.Event()
+
+    def hold(x: int) -> int:
+        started.set()
+        gate.wait()
+        return x
+
+    pool.apply_async(hold, (0,))
+    assert started.wait(make_pool.patience), f"a task did not start on a free worker within {make_pool.patience:g} s"
+    kept = {form: getattr(pool, form)(number_of, [Token(1), Token(2)]) for form in ("imap", "imap_unordered")}
+    make_pool.bounded(pool.terminate, "terminate()")
+    gate.open()
+    make_pool.bounded(pool.join, "join() after terminate()")
+    del pool
+    deadline = time.monotonic() + make_pool.patience
+    for form, iterator in kept.items():
+        outcome = outcome_within(iterator, max(0.0, deadline - time.monotonic()), make_pool.impl.timeout_error)
+        if outcome is TIMED_OUT:
+            unobserved(f"next() of an {form}() iterator that terminate() abandoned did not raise within {make_pool.patience:g} s (see shutdown.terminate-fails-results), so the iterator never became one that has raised")
+        expect(isinstance(outcome, Exception) and not isinstance(outcome, StopIteration), f"{form}() (next() after terminate())", outcome)
+    if uncollected([dropped], make_pool.patience):
+        pytest.fail(
+            f"a terminated pool that nothing referenced but the imap() and imap_unordered() iterators it abandoned, each of which had raised, "
+            f"was still alive {make_pool.patience:g} s later, garbage collected again and again: the iterators keep it",
+            pytrace=False,
+        )
+
+
+POLLS = 1000
+"""Timed-out waits on one pending result, per form of waiting."""
+POLL_TIMEOUT = 1e-4
+"""The timeout of each of them: above zero, so that the pool really waits (a zero timeout may return at once)."""
+BYTES_PER_POLL = 16
+"""The growth a poll may leave: a waiter lock kept per poll costs 50 or more (the lock, and its place in a list)."""
+
+
+@checks("resources.timed-out-waits-released")
+def test_polling_a_pending_result_leaves_nothing_behind(make_pool: Pools) -> None:
+    pool = make_pool(1)
+    gate = make_pool.gate()
+    pending = {
+        "wait(timeout) of apply_async()": (pool.apply_async(gate.wait), "wait"),
+        "get(timeout) of map_async()": (pool.map_async(abs, [-1]), "get"),
+        "next(timeout) of imap()": (pool.imap(abs, [-1]), "next"),
+    }  # the first holds the only worker, so the other two stay queued
+    tracemalloc = _tracemalloc()
+    started = not tracemalloc.is_tracing()
+    if started:
+        tracemalloc.start()
+    try:
+        grown = {what: _growth(make_pool, tracemalloc, getattr(result, method)) for what, (result, method) in pending.items()}
+    finally:
+        if started:
+            tracemalloc.stop()
+    gate.open()
+    leaking = {what: f"{growth} bytes" for what, growth in grown.items() if growth >= BYTES_PER_POLL * POLLS}
+    assert not leaking, f"{POLLS} timed-out waits ({POLL_TIMEOUT:g} s each) on a pending result grew the memory the process holds by: {leaking}; expected less than {BYTES_PER_POLL} bytes a wait"
+
+
+def _tracemalloc() -> ModuleType:
+    """The tracemalloc module; where there is none (PyPy), the test is not observed."""
+    try:
+        import tracemalloc
+    except ImportError as exc:
+        unobserved(f"the kit measures the memory a pool holds with tracemalloc, which this Python lacks ({exc})")
+    return tracemalloc
+
+
+def _growth(make_pool: Pools, tracemalloc: ModuleType, wait: Callable[[float], Any]) -> int:
+    """How much the memory tracemalloc counts grew over :data:`POLLS` calls of ``wait(POLL_TIMEOUT)``
+    (``wait()`` returns on a time-out, ``get()`` and ``next()`` raise the pool's timeout error)."""
+    before = tracemalloc.get_traced_memory()[0]
+    for _ in range(POLLS):
+        try:
+            wait(POLL_TIMEOUT)
+        except (make_pool.impl.timeout_error, TimeoutError):
+            continue  # the builtin TimeoutError too: which class is right is asyncresult.get-timeout's business
+        except Exception as exc:  # noqa: BLE001 - no time-out to measure
+            unobserved(f"{wait.__name__}({POLL_TIMEOUT:g}) of a result held back by a gate raised {exc!r}, not a time-out, so timed-out waits could not be made")
+        if wait.__name__ != "wait":
+            unobserved(f"{wait.__name__}({POLL_TIMEOUT:g}) of a result held back by a gate returned instead of timing out, so timed-out waits could not be made")
+    return int(tracemalloc.get_traced_memory()[0] - before)

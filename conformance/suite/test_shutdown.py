@@ -8,14 +8,17 @@ import subprocess
 import sys
 import textwrap
 import threading
-from typing import Any, Callable, Dict, Iterator, List, Optional
+import time
+from typing import Any, Callable, Dict, Iterator, List, Optional, Tuple
 
 import pytest
 
 from conformance import checks
 from conformance.pools import Gate, Pools
 from conformance.unobserved import unobserved
-from conformance.workloads import PROMPTLY
+from conformance.workloads import PROMPTLY, TIMED_OUT, Background, outcome_of, outcome_within
+
+from .test_streaming import accepts_buffersize
 
 NEVER = 0.1
 """Seconds to wait for something that must not happen (join() returning too early)."""
@@ -36,16 +39,8 @@ SUBMISSIONS: Dict[str, Callable[[Any], Any]] = {
 
 def assert_rejected(make_pool: Pools, pool: Any, method: str, after: str) -> None:
     """``method`` on ``pool`` raises ValueError at once (a pool that accepts it and blocks is a HANG)."""
-    outcome = make_pool.bounded(lambda: _outcome(lambda: SUBMISSIONS[method](pool)), f"{method}() after {after}", limit=PROMPTLY)
+    outcome = make_pool.bounded(lambda: outcome_of(lambda: SUBMISSIONS[method](pool)), f"{method}() after {after}", limit=PROMPTLY)
     assert isinstance(outcome, ValueError), f"{method}() after {after} gave {outcome!r}; expected it to raise ValueError"
-
-
-def _outcome(call: Callable[[], Any]) -> Any:
-    """What ``call()`` returned, or the exception it raised."""
-    try:
-        return call()
-    except Exception as exc:  # noqa: BLE001 - handed to the test as a value
-        return exc
 
 
 class Joiner:
@@ -91,6 +86,17 @@ def blocked_task(started: threading.Semaphore, gate: Gate) -> Callable[..., Any]
 def wait_started(make_pool: Pools, started: threading.Semaphore, count: int, what: str) -> None:
     for done in range(count):
         assert started.acquire(timeout=make_pool.patience), f"{what}: only {done} of {count} tasks started while workers were free"
+
+
+def busy_pool(make_pool: Pools) -> Tuple[Any, Gate, List[Any]]:
+    """A pool of 2 whose workers both run a task held at the returned gate, and those tasks' results."""
+    pool = make_pool(2)
+    gate = make_pool.gate()
+    started = threading.Semaphore(0)
+    task = blocked_task(started, gate)
+    running = [pool.apply_async(task, (x,)) for x in range(2)]
+    wait_started(make_pool, started, 2, "apply_async()")
+    return pool, gate, running
 
 
 # -- close, terminate and join rejecting work -------------------------------------------------
@@ -305,12 +311,7 @@ def test_terminate_discards_queued_tasks(make_pool: Pools) -> None:
 
 @checks("shutdown.terminate-abandons-results")
 def test_terminate_abandons_every_result_not_completed(make_pool: Pools) -> None:
-    pool = make_pool(2)
-    gate = make_pool.gate()
-    started = threading.Semaphore(0)
-    task = blocked_task(started, gate)
-    running = [pool.apply_async(task, (x,)) for x in range(2)]
-    wait_started(make_pool, started, 2, "apply_async()")
+    pool, gate, running = busy_pool(make_pool)
     results = {
         "running apply_async()": running[0],
         "queued apply_async()": pool.apply_async(abs, (-1,)),
@@ -335,6 +336,66 @@ def test_terminate_abandons_every_result_not_completed(make_pool: Pools) -> None
     pytest.fail(f"an imap() iterator whose results had not completed at terminate() yielded {value!r} after it")
 
 
+@checks("shutdown.terminate-fails-results")
+def test_terminate_fails_every_result_not_completed(make_pool: Pools) -> None:
+    # Two tasks hold both workers; everything else is queued behind them. After terminate() the
+    # gate opens, so a pool may fail the running tasks' results when they return. Every wait
+    # shares one deadline (half the hang limit), with the pool's own timeouts: a pool whose
+    # results block (the stdlib's) fails once, and no thread of the kit stays blocked.
+    pool, gate, running = busy_pool(make_pool)
+    waiting = {
+        "get() of a running apply_async()": running[0],
+        "get() of a queued apply_async()": pool.apply_async(abs, (-1,)),
+        "get() of a queued map_async()": pool.map_async(abs, [-1, -2], 1),
+        "next() of an imap() over a list": pool.imap(abs, [-1, -2]),
+        "next() of an imap_unordered() over a generator": pool.imap_unordered(abs, (x for x in [-1, -2])),
+    }
+    if accepts_buffersize(pool.imap):
+        waiting["next() of an imap() with buffersize=1 over a generator"] = pool.imap(abs, (x for x in [-1, -2, -3]), 1, buffersize=1)
+    make_pool.bounded(pool.terminate, "terminate()")
+    gate.open()
+    deadline = time.monotonic() + make_pool.patience
+    wrong = {}
+    for what, result in waiting.items():
+        outcome = outcome_within(result, max(0.0, deadline - time.monotonic()), make_pool.impl.timeout_error)
+        if outcome is TIMED_OUT:
+            wrong[what] = "blocked"
+        elif isinstance(outcome, StopIteration):
+            wrong[what] = "reported the end of the input (StopIteration)"
+        elif not isinstance(outcome, Exception):
+            wrong[what] = f"gave {outcome!r}"
+    assert not wrong, f"after terminate(), waiting {make_pool.patience:g} s in all for what had not completed: {wrong}; expected each to raise"
+
+
+@checks("shutdown.terminate-ends-join", needs=("any-thread",))
+@pytest.mark.parametrize("method", ["imap", "imap_unordered"])
+def test_terminate_ends_a_join_that_waits_for_a_blocked_input(make_pool: Pools, method: str) -> None:
+    # The input yields one item, then blocks at a gate that opens only after the scenario has
+    # seen terminate() and join() return or not, so a pool that waits for the input is seen
+    # waiting and still ends: nothing stays blocked after the scenario.
+    pool = make_pool(2)
+    held_back = make_pool.gate()
+    caller = threading.current_thread()
+
+    def source() -> Iterator[int]:
+        yield 1
+        if threading.current_thread() is not caller:
+            held_back.wait()
+        yield 2
+
+    getattr(pool, method)(abs, source())
+    pool.close()
+    joiner = Joiner(pool)
+    assert joiner.called.wait(make_pool.hang_limit), f"the kit's thread that calls join() did not start within {make_pool.hang_limit:g} s"
+    joiner.returned.wait(NEVER)  # join() must wait here, for the input (shutdown.join-waits-for-slow-input)
+    terminating = Background(pool.terminate, "terminate() while join() waits for a blocked input")
+    terminated = terminating.done(make_pool.patience)
+    joined = terminated and joiner.returned.wait(make_pool.patience)
+    held_back.open()
+    assert terminated, f"terminate() called while join() waited for a blocked {method}() input did not return within {make_pool.patience:g} s"
+    assert joined, f"join() waiting for a blocked {method}() input did not return within {make_pool.patience:g} s of terminate() returning"
+
+
 @checks("shutdown.terminate-from-task")
 @pytest.mark.parametrize("where", ["task", "callback"])
 def test_terminate_from_a_task_or_callback_returns(make_pool: Pools, where: str) -> None:
@@ -343,7 +404,7 @@ def test_terminate_from_a_task_or_callback_returns(make_pool: Pools, where: str)
     done = threading.Event()
 
     def stop(*_: Any) -> None:
-        outcome.append(_outcome(lambda: pool.terminate()))
+        outcome.append(outcome_of(lambda: pool.terminate()))
         done.set()
 
     if where == "task":

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 from conformance import checks
 from conformance.pools import Pools
-from conformance.workloads import PROMPTLY, soon
+from conformance.workloads import PROMPTLY, outcome_of, soon
 
 
 def triple(x: int) -> int:
@@ -264,3 +264,43 @@ def test_buffersize_bounds_how_far_the_input_is_read_ahead(make_pool: Pools, for
     assert not over, f"ThreadPool({processes}).{form}(..., buffersize={buffersize}) read more than {bound} item(s) beyond those yielded: {over[0]}"
     expected = [triple(x) for x in range(n)]
     assert sorted(values) == expected and (form != "imap" or values == expected), f"{form}() yielded {values!r}, expected {expected!r}"
+
+
+@checks("imap.buffersize-close-and-terminate")
+@pytest.mark.parametrize("stop", ["close", "terminate"])
+@pytest.mark.parametrize("form", IMAP_FORMS)
+def test_close_or_terminate_while_buffersize_holds_the_input_back(make_pool: Pools, form: str, stop: str) -> None:
+    # With buffersize=1 and nothing yielded, the pool may read no item past the first: its input
+    # is still being read, held back by the buffer, when close() or terminate() comes, and join()
+    # follows before anything is yielded. After close() the pool may read the rest of the input (the reference) or stop reading it (CPython
+    # 3.16, gh-155477): either way the results are those of a prefix of the input, every item read
+    # before close() included.
+    pool = make_pool(1)
+    method = getattr(pool, form)
+    if not accepts_buffersize(method):
+        pytest.skip(f"{form}() takes no buffersize here (it is new in Python 3.16)")
+    first_ran = threading.Event()
+    read: List[int] = []
+
+    def task(x: int) -> int:
+        first_ran.set()
+        return triple(x)
+
+    def source() -> Iterator[int]:
+        for x in range(4):
+            read.append(x)
+            yield x
+
+    call = f"{form}(task, <generator of 4 items>, 1, buffersize=1)"
+    iterator = soon(make_pool, lambda: method(task, source(), 1, buffersize=1), call)
+    assert first_ran.wait(make_pool.patience), f"the first task of {call} did not run within {make_pool.patience:g} s"
+    read_before = len(read)
+    outcome = make_pool.bounded(lambda: outcome_of(getattr(pool, stop)), f"{stop}() while {call} waits for room", limit=PROMPTLY)
+    assert outcome is None, f"{stop}() while {call} waited for room to read more of its input gave {outcome!r}; expected None"
+    make_pool.bounded(pool.join, f"join() after {stop}() while {call} waited for room, none of its results yielded")
+    if stop == "close":
+        values = soon(make_pool, lambda: list(iterator), f"iterating {call} after close(); join()")
+        prefix = [triple(x) for x in range(len(values))]
+        assert len(values) >= read_before and (sorted(values) if form == "imap_unordered" else values) == prefix, (
+            f"after close(); join(), {call} yielded {values!r}; expected the results of a prefix of the input including the {read_before} item(s) read before close()"
+        )

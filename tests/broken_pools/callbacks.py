@@ -332,6 +332,69 @@ class CallbackErrorsSwallowed(ResultClasses):
     map_result = _MapSwallowsCallbackErrors
 
 
+def _calling_back(failed: Callable[[BaseException, BaseException], None]) -> Callable[[Any, bool, Any], None]:
+    """The reference's ``_call_back``, with ``failed(callback_error, task_error)`` instead of its chaining
+    when an error_callback raises: each broken pool's bug."""
+
+    def _call_back(self: Any, ok: bool, value: Any) -> None:
+        if not self._engine.retire(self):
+            return
+        callback = self._callback if ok else self._error_callback
+        if callback is not None:
+            try:
+                callback(value)
+            except BaseException as exc:  # noqa: BLE001 - the result fails with it, as the reference's
+                if not ok:
+                    failed(exc, value)
+                ok, value = False, exc
+        self._complete(ok, value)
+
+    return _call_back
+
+
+def _append_again(exc: BaseException, original: BaseException) -> None:
+    """Put ``original`` at the end of ``exc``'s context chain even where the chain holds it already."""
+    last = exc
+    while last.__context__ is not None and last.__context__ is not exc:
+        last = last.__context__
+    last.__context__ = original
+
+
+class _DropsTheTaskError(ApplyResult[Any]):
+    _call_back = _calling_back(lambda exc, original: None)
+
+
+class _MapDropsTheTaskError(MapResult[Any]):
+    _call_back = _DropsTheTaskError._call_back
+
+
+class ErrorCallbackErrorHidesTheTaskError(ResultClasses):
+    """When an error_callback raises, get() raises its exception with no trace of the task's:
+    the traceback a user sees tells why the error handler failed, never what failed first."""
+
+    BREAKS = ("callbacks.raising-callback-fails-result",)
+    apply_result = _DropsTheTaskError
+    map_result = _MapDropsTheTaskError
+
+
+class _AppendsTheTaskErrorAgain(ApplyResult[Any]):
+    _call_back = _calling_back(_append_again)
+
+
+class _MapAppendsTheTaskErrorAgain(MapResult[Any]):
+    _call_back = _AppendsTheTaskErrorAgain._call_back
+
+
+class ErrorCallbackChainLoops(ResultClasses):
+    """When an error_callback raises while handling the task's exception, the pool appends the task's
+    exception to the chain again, at its end, which is that exception itself: its ``__context__``
+    becomes itself, a cycle that code walking the chain (a logging formatter) loops on."""
+
+    BREAKS = ("callbacks.raising-callback-fails-result",)
+    apply_result = _AppendsTheTaskErrorAgain
+    map_result = _MapAppendsTheTaskErrorAgain
+
+
 class _WedgedByCallbackErrors(ApplyResult[Any]):
     wedged: Optional[threading.Event] = None
 

@@ -178,3 +178,18 @@ class WarnsForClosedPool(multiprocessing.pool.ThreadPool):
         if getattr(self, "_state", None) == multiprocessing.pool.CLOSE:
             warnings.warn(f"unclosed running multiprocessing pool {self!r}", ResourceWarning, source=self)
         super().__del__()  # type: ignore[misc]
+
+
+class EmptyImapIgnoresAFailedInitializer(ThreadPool):
+    """imap() and imap_unordered() over an empty list end at once without asking the workers, as
+    the stdlib's do: on a pool whose initializer failed, that iteration ends as if it had succeeded,
+    while every other call fails with the initializer's error."""
+
+    BREAKS = ("construction.initializer-error-fails-results",)
+
+    def _imap(self, iterator_class: Any, func: Any, iterable: Any, chunksize: int, buffersize: Optional[int]) -> Any:
+        if buffersize is None and type(iterable) is list and not iterable:
+            iterator = iterator_class(self._engine, self, func, None)
+            iterator.input_ended(0, 0, None)
+            return iterator
+        return super()._imap(iterator_class, func, iterable, chunksize, buffersize)

@@ -7,11 +7,15 @@ public methods return is kept.
 
 from __future__ import annotations
 
+import _thread
 import collections
 import threading
 from typing import Any, Callable, Counter, Deque, Optional
 
 from reference import ThreadPool
+from reference._results import ApplyResult, MapResult
+
+from .asyncresult import ResultClasses
 
 
 class _WrappingTasks(ThreadPool):
@@ -212,3 +216,66 @@ class FinishedResultsKeepThePool(ThreadPool):
 def _holding(pool: ThreadPool, result: Any) -> Any:
     result.pool = pool
     return result
+
+
+class AbandonedImapKeepsThePool(ThreadPool):
+    """An imap() or imap_unordered() iterator holds its pool until it is exhausted, not until it
+    has ended otherwise: one that terminate() abandoned keeps its dropped pool alive after it has
+    raised, for as long as the program keeps the iterator (a list of pending iterators, say)."""
+
+    BREAKS = ("resources.abandoned-imap-releases-pool",)
+
+    def imap(self, *args: Any, **kwargs: Any) -> Any:
+        return _HeldUntilExhausted(self, super().imap(*args, **kwargs))
+
+    def imap_unordered(self, *args: Any, **kwargs: Any) -> Any:
+        return _HeldUntilExhausted(self, super().imap_unordered(*args, **kwargs))
+
+
+class _HeldUntilExhausted:
+    """An imap iterator that holds ``pool`` until it raises StopIteration."""
+
+    def __init__(self, pool: Optional[ThreadPool], inner: Any) -> None:
+        self.pool = pool
+        self._inner = inner
+
+    def __iter__(self) -> "_HeldUntilExhausted":
+        return self
+
+    def next(self, timeout: Optional[float] = None) -> Any:
+        try:
+            return self._inner.next(timeout)
+        except StopIteration:
+            self.pool = None
+            raise
+
+    __next__ = next
+
+
+class _KeepsTimedOutWaiters(ApplyResult[Any]):
+    def _wait(self, timeout: Optional[float]) -> bool:
+        if self._done:
+            return True
+        waiter = _thread.allocate_lock()
+        waiter.acquire()
+        self._waiters.append(waiter)  # the bug: a waiter that timed out stays until the result completes
+        if not self._done:
+            if timeout is None:
+                waiter.acquire()
+            elif timeout > 0:
+                waiter.acquire(timeout=timeout)
+        return self._done
+
+
+class _MapKeepsTimedOutWaiters(MapResult[Any]):
+    _wait = _KeepsTimedOutWaiters._wait
+
+
+class TimedOutWaitersKept(ResultClasses):
+    """A get(timeout) or wait(timeout) that times out leaves its waiter lock on the result until the
+    result completes: a program that polls a long task (``while not r.ready(): r.wait(1)``) grows by
+    one lock a poll for as long as the task runs."""
+
+    BREAKS = ("resources.timed-out-waits-released",)
+    apply_result = _KeepsTimedOutWaiters
+    map_result = _MapKeepsTimedOutWaiters

@@ -281,6 +281,58 @@ class TerminateDeliversRunningResults(ThreadPool):
             engine._stop_callbacks()
 
 
+class TerminatedResultsNeverComplete(ThreadPool):
+    """terminate() drops the queued tasks and forgets the pending jobs without failing them, as the
+    stdlib's does (gh-79659): get() of a result, or next() of an imap() iterator, that had not
+    completed waits for ever, and a program that waits for its work after terminate() hangs."""
+
+    BREAKS = ("shutdown.terminate-fails-results",)
+
+    def terminate(self) -> None:
+        _terminate_leaving_out(self, fail_jobs=False, wake_join=True)
+
+
+class TerminateLeavesJoinWaiting(ThreadPool):
+    """terminate() does not wake a join() that waits for an imap() input still being read: that
+    join() goes on waiting for the input, for ever if it never yields (a Ctrl-C handler that
+    terminates the pool does not unblock the main thread's join())."""
+
+    BREAKS = ("shutdown.terminate-ends-join",)
+
+    def terminate(self) -> None:
+        _terminate_leaving_out(self, fail_jobs=True, wake_join=False)
+
+
+def _terminate_leaving_out(pool: ThreadPool, fail_jobs: bool, wake_join: bool) -> None:
+    """The reference's terminate(), without failing the jobs it gives up or without waking a waiting join()."""
+    engine: Any = pool._engine
+    with engine._lock:
+        if engine._state is State.TERMINATE:
+            return
+        engine._state = State.TERMINATE
+        abandoned = engine._give_up_pending()
+        engine._stop_workers()
+        engine._stop_callbacks()
+        if wake_join:
+            engine._feeders_changed.notify_all()
+    for job in abandoned if fail_jobs else ():
+        job.abandon(RuntimeError("the pool was terminated before this result completed"))
+
+
+class CloseLeavesBufferedImapWaiting(ThreadPool):
+    """close() leaves the feeder of an imap() with buffersize waiting for room that only the
+    consumer can make, as CPython 3.16 did before gh-155477: close(); join() before the results
+    are consumed waits for ever."""
+
+    BREAKS = ("imap.buffersize-close-and-terminate",)
+
+    def close(self) -> None:
+        engine: Any = self._engine
+        with engine._lock:
+            if engine._state is State.RUN:
+                engine._state = State.CLOSE
+
+
 class TerminateAfterCloseIgnored(ThreadPool):
     """terminate() on a closed pool does nothing ("already stopping"): the queued tasks of a closed
     pool still run and their results complete, although terminate() was called."""
