@@ -258,13 +258,13 @@ def interrupt_a_waiter(make_pool: Pools, wait: Wait, form: str) -> None:
         second.thread.join(within)
 
 
-@checks("concurrency.interrupted-waiter")
+@checks("concurrency.interrupted-waiter", needs=("any-thread",))
 @pytest.mark.parametrize("form", list(RESULT_WAITS))
 def test_an_interrupted_waiter_does_not_keep_the_other_waiting(make_pool: Pools, form: str) -> None:
     interrupt_a_waiter(make_pool, RESULT_WAITS[form], form)
 
 
-@checks("concurrency.interrupted-consumer")
+@checks("concurrency.interrupted-consumer", needs=("any-thread",))
 @pytest.mark.parametrize("form", list(CONSUMER_WAITS))
 def test_an_interrupted_consumer_does_not_keep_the_other_waiting(make_pool: Pools, form: str) -> None:
     interrupt_a_waiter(make_pool, CONSUMER_WAITS[form], form)
