@@ -74,11 +74,15 @@ def shipped_names() -> List[str]:
 
 def locate(name_or_path: str, relative_to: Optional[Path] = None) -> Path:
     """The baseline file that ``--xfails-file`` names: a path (relative to ``relative_to``, if
-    given), else the name of a shipped baseline."""
+    given), else the name of a shipped baseline.
+
+    A directory is no baseline: ``ray`` names the shipped one even where ``./ray`` is a directory
+    (Ray makes ``/tmp/ray``).
+    """
     path = Path(name_or_path)
     if relative_to is not None and not path.is_absolute():
         path = relative_to / path
-    if path.exists() or path.suffix or len(Path(name_or_path).parts) > 1:
+    if path.is_file() or path.suffix or len(Path(name_or_path).parts) > 1:
         return path
     shipped = SHIPPED / f"{name_or_path}.txt"
     if shipped.exists():

@@ -541,6 +541,9 @@ def test_a_shipped_baseline_is_selected_by_name(broken: pytest.Pytester) -> None
     result = run(broken, "--impl=broken_pools:Subclass", clause, "--xfails-file=stdlib")
     assert result.ret == pytest.ExitCode.OK and result.parseoutcomes()["xfailed"] > 0
     result.stdout.fnmatch_lines(["poolspec: baseline */conformance/baselines/stdlib.txt (* entries apply)"])
+    broken.mkdir("stdlib")  # a directory of that name (Ray makes /tmp/ray) is no baseline file
+    result = run(broken, "--impl=broken_pools:Subclass", clause, "--xfails-file=stdlib")
+    assert result.ret == pytest.ExitCode.OK and result.parseoutcomes()["xfailed"] > 0
     result = run(broken, "--impl=broken_pools:Subclass", "--xfails-file=no-such-pool")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(["ERROR: no baseline file 'no-such-pool', and no shipped baseline of that name (shipped: *stdlib*)"])
