@@ -619,6 +619,15 @@ def test_threads_left_break_their_clause_outside_the_selection_and_outside_a_bas
     assert outcomes(report)["shutdown.join-ends-threads"] == "failed"
 
 
+def test_a_baseline_entry_for_the_threads_clause_covers_a_leak_seen_in_any_test(broken: pytest.Pytester) -> None:
+    report = broken.path / "report.json"
+    path = baseline_file(broken, "shutdown.join-ends-threads  # the pool leaves a thread after join()\n")
+    result = run(broken, "--impl=broken_pools:LeavesAThread", "--clause=map.order", f"--xfails-file={path}", f"--poolspec-report={report}")
+    assert result.ret == pytest.ExitCode.OK
+    result.stdout.fnmatch_lines(["expected failures (baseline): shutdown.join-ends-threads"])
+    assert outcomes(report)["shutdown.join-ends-threads"] == "xfailed" and outcomes(report)["map.order"] == "passed"
+
+
 def test_a_worker_that_dies_under_xdist_fails_its_clauses_as_died(broken: pytest.Pytester) -> None:
     report = broken.path / "report.json"
     result = run(broken, "--impl=broken_pools:KillsTheProcess", "--clause=map.order", "-n", "2", f"--poolspec-report={report}")
