@@ -88,7 +88,19 @@ def detect(impl: Implementation, limit: float) -> Probe:
     except BaseException as failure:  # noqa: BLE001 - an implementation that cannot be probed is checked in full
         if isinstance(failure, Hang):
             pools.abandon()  # forgets the pool: the stop() below has nothing left to stop
-    missing = frozenset(name for name in API if made and not hasattr(made[0], name))
+    missing = frozenset(name for name in API if made and _lacks(made[0], name))
     pools.stop()
     lacking = ({"threads"} if in_process is False else set()) | (set() if any_thread else {"any-thread"})
     return Probe(frozenset(CAPABILITIES) - lacking, type(made[0]) if made else None, missing)
+
+
+def _lacks(pool: Any, name: str) -> bool:
+    """Whether looking ``name`` up on ``pool`` raises ``AttributeError``; any other error there is
+    left for the clauses that call it to report."""
+    try:
+        getattr(pool, name)
+    except AttributeError:
+        return True
+    except Exception:  # noqa: BLE001 - not an absence
+        return False
+    return False
