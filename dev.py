@@ -41,6 +41,8 @@ from typing import Dict, List, NamedTuple, Tuple
 
 ROOT = Path(__file__).resolve().parent
 DEV_VENV = ROOT / ".dev-venv"
+
+
 class Step(NamedTuple):
     """One tox run of a command: its arguments, and whether its environments may run at once
     (``tox run-parallel``, unless the user chose environments with ``-e``, ``-m`` or ``-f``)."""
@@ -124,9 +126,7 @@ def selection(tox_args: List[str]) -> List[str]:
 
 def interpreters(tox: Path, tox_args: List[str], env: Dict[str, str]) -> Tuple[Dict[str, str], List[str]]:
     """The environments ``tox_args`` selects, each with its ``base_python``, and those tox finds no interpreter for."""
-    config = subprocess.run(
-        [str(tox), "config", *tox_args, "-k", "base_python", "py_dot_ver"], cwd=ROOT, env=env, capture_output=True, text=True
-    ).stdout
+    config = subprocess.run([str(tox), "config", *tox_args, "-k", "base_python", "py_dot_ver"], cwd=ROOT, env=env, capture_output=True, text=True).stdout
     base_pythons: Dict[str, str] = {}
     missing: List[str] = []
     name = ""
@@ -184,9 +184,7 @@ def ensure_pypy() -> None:
 def pyenv_bin_dirs() -> List[str]:
     """The ``bin`` folders of pyenv's CPython versions, so tox finds ``python3.8`` … ``python3.13``."""
     pyenv = shutil.which("pyenv")
-    root = os.environ.get("PYENV_ROOT") or (
-        subprocess.run([pyenv, "root"], capture_output=True, text=True).stdout.strip() if pyenv else ""
-    )
+    root = os.environ.get("PYENV_ROOT") or (subprocess.run([pyenv, "root"], capture_output=True, text=True).stdout.strip() if pyenv else "")
     if not root:
         root = os.path.expanduser("~/.pyenv")
     return sorted(glob.glob(os.path.join(root, "versions", "3.*", "bin")))

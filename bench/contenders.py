@@ -115,7 +115,7 @@ class Minimal(Contender):
 
     def __init__(self, workers: int) -> None:
         super().__init__(workers)
-        self._tasks: "queue.SimpleQueue[Optional[Tuple[int, Func, Any, List[Any]]]]" = queue.SimpleQueue()
+        self._tasks: queue.SimpleQueue[Optional[Tuple[int, Func, Any, List[Any]]]] = queue.SimpleQueue()
         self._lock = threading.Lock()
         self._left = 0
         self._done = threading.Event()

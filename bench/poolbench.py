@@ -24,9 +24,15 @@ from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from contenders import CONTENDERS, Contender  # noqa: E402
+from contenders import CONTENDERS, Contender
 
-TARGETS = {"apply_async+get": ("stdlib", 0.33), "imap": ("stdlib", 0.5), "imap_unordered": ("stdlib", 0.5), "map, default chunksize": ("stdlib", 1.0), "map, chunksize 1": ("minimal", 4.0)}
+TARGETS = {
+    "apply_async+get": ("stdlib", 0.33),
+    "imap": ("stdlib", 0.5),
+    "imap_unordered": ("stdlib", 0.5),
+    "map, default chunksize": ("stdlib", 1.0),
+    "map, chunksize 1": ("minimal", 4.0),
+}
 """Operation: (what the reference is compared with, the ratio it must not exceed on the trivial task)."""
 
 
@@ -188,7 +194,13 @@ def report(rows: List[Dict[str, Any]], startup: Dict[Tuple[str, int], float], me
             met = "yes" if median <= target else "no"
             lines.append(f"| {operation} | {other} | ≤ {target:g} | {median:.2f} | {max(ratios):.2f} | {_median_ratio(rows, operation, 'reference', other, SLEEP_TASK)} | {met} |")
     for task in TASKS:
-        lines += ["", f"## {task} task", "", "| operation | workers | tasks | " + " | ".join(names) + " | ÷ stdlib | ÷ futures | ÷ minimal |", "|---|---|---|" + "---|" * (len(names) + 3)]
+        lines += [
+            "",
+            f"## {task} task",
+            "",
+            "| operation | workers | tasks | " + " | ".join(names) + " | ÷ stdlib | ÷ futures | ÷ minimal |",
+            "|---|---|---|" + "---|" * (len(names) + 3),
+        ]
         for row in rows:
             if row["task"] != task:
                 continue
@@ -196,10 +208,26 @@ def report(rows: List[Dict[str, Any]], startup: Dict[Tuple[str, int], float], me
             cells = [f"{medians[name] * 1e6:.2f}" if name in medians else "–" for name in names]
             shown_ratios = [f"{medians['reference'] / medians[other]:.2f}" if other in medians else "–" for other in ("stdlib", "futures", "minimal")]
             lines.append(f"| {row['operation']} | {row['workers']} | {row['n']} | " + " | ".join(cells + shown_ratios) + " |")
-    lines += ["", "## Start-up and shutdown", "", "Build a pool, close it, join it (median, ms). concurrent.futures starts its threads on the first submit, so its figure is the bare executor.", "", "| workers | reference | stdlib | futures |", "|---|---|---|---|"]
+    lines += [
+        "",
+        "## Start-up and shutdown",
+        "",
+        "Build a pool, close it, join it (median, ms). concurrent.futures starts its threads on the first submit, so its figure is the bare executor.",
+        "",
+        "| workers | reference | stdlib | futures |",
+        "|---|---|---|---|",
+    ]
     for workers in (1, 4, 16):
         lines.append(f"| {workers} | " + " | ".join(f"{startup[(name, workers)] * 1e3:.2f}" for name in ("reference", "stdlib", "futures")) + " |")
-    lines += ["", "## imap memory", "", "Peak memory growth (MiB) of `imap(abs, generator, 100)` on 4 workers, consumed as it goes.", "", "| pool | buffersize | items | MiB |", "|---|---|---|---|"]
+    lines += [
+        "",
+        "## imap memory",
+        "",
+        "Peak memory growth (MiB) of `imap(abs, generator, 100)` on 4 workers, consumed as it goes.",
+        "",
+        "| pool | buffersize | items | MiB |",
+        "|---|---|---|---|",
+    ]
     lines += [f"| {pool} | {buffersize} | {n:,} | {mib:.1f} |" for pool, buffersize, n, mib in memory]
     return "\n".join(lines) + "\n"
 

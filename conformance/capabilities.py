@@ -32,7 +32,6 @@ from .impl import Implementation
 from .pools import Pools
 from .watchdog import Hang, run_bounded
 
-
 API = ("apply", "apply_async", "map", "map_async", "starmap", "starmap_async", "imap", "imap_unordered", "close", "join", "terminate", "__enter__", "__exit__")
 """The methods of ``multiprocessing.pool.ThreadPool`` that the clauses call."""
 

@@ -19,7 +19,7 @@ import weakref
 from typing import Any, List, Sequence
 
 
-def uncollected(references: Sequence["weakref.ref[Any]"], within: float) -> List[int]:
+def uncollected(references: Sequence[weakref.ref[Any]], within: float) -> List[int]:
     """The positions in ``references`` of the objects still alive ``within`` seconds from now, or [] as soon as none is."""
     deadline = time.monotonic() + within
     while True:

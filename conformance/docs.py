@@ -36,9 +36,7 @@ def render() -> str:
         "(what the stdlib does and code relies on), **cpython-bug** (the correct behaviour where the stdlib "
         "has a bug; the stdlib fails it through its shipped baseline).",
         "",
-        "Capabilities a clause may need: "
-        + "; ".join(f"`{name}`: {meaning}" for name, meaning in sorted(CAPABILITIES.items()))
-        + ".",
+        "Capabilities a clause may need: " + "; ".join(f"`{name}`: {meaning}" for name, meaning in sorted(CAPABILITIES.items())) + ".",
     ]
     for family, clauses in families.items():
         lines += ["", f"## {family}", "", "| clause | statement | level | source | Python | needs |", "|---|---|---|---|---|---|"]

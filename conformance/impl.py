@@ -87,7 +87,7 @@ def _refuse_green_threads(what: str) -> None:
 def _import(name: str, what: str) -> ModuleType:
     try:
         return importlib.import_module(name)
-    except Exception as exc:  # noqa: BLE001 - any import failure is reported as one line
+    except Exception as exc:
         last = traceback.format_exception_only(type(exc), exc)[-1].strip()
         raise ImplError(f"{what}: cannot import {name!r}: {last}") from exc
 

@@ -101,10 +101,7 @@ def together(parts: Sequence[Part], within: float) -> List[Member]:
         except BaseException as exc:  # noqa: BLE001 - raised again on the caller's thread
             member.error = exc
 
-    threads = [
-        threading.Thread(target=run, args=(part, member), name=f"stress thread {member.number}", daemon=True)
-        for part, member in zip(parts, members)
-    ]
+    threads = [threading.Thread(target=run, args=(part, member), name=f"stress thread {member.number}", daemon=True) for part, member in zip(parts, members)]
     for thread in threads:
         thread.start()
     end = deadline + within * LATE_SHARE
@@ -163,4 +160,3 @@ def stuck_message(stuck: Sequence[Member], round_name: str, within: float, why: 
     """One line per stuck thread: where it was, ``within`` s after the round began."""
     lines = [f"{round_name}: thread {member.number} still in {member.doing} {within:g} s after the round began{why(member)}" for member in stuck]
     return "\n".join(lines)
-

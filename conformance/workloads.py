@@ -242,7 +242,6 @@ def soon(pools: Pools, call: Callable[[], T], what: str) -> T:
     return pools.bounded(call, what, limit=pools.patience)
 
 
-
 def outcome_of(call: Callable[[], T]) -> Any:
     """What ``call()`` returned, or the exception it raised."""
     try:

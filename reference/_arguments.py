@@ -28,9 +28,7 @@ def worker_count(processes: Optional[int]) -> int:
     return count
 
 
-def initializer_call(
-    initializer: Optional[Callable[..., object]], initargs: Any
-) -> Optional[Tuple[Callable[..., object], Tuple[Any, ...]]]:
+def initializer_call(initializer: Optional[Callable[..., object]], initargs: Any) -> Optional[Tuple[Callable[..., object], Tuple[Any, ...]]]:
     """The initializer and its arguments as one call, or ``None`` when there is no initializer."""
     if initializer is None:
         return None

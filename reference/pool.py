@@ -52,9 +52,7 @@ class ThreadPool:
         initializer: Optional[Callable[..., object]] = None,
         initargs: Iterable[Any] = (),
     ) -> None:
-        self._engine = Engine(
-            _arguments.worker_count(processes), _arguments.initializer_call(initializer, initargs)
-        )
+        self._engine = Engine(_arguments.worker_count(processes), _arguments.initializer_call(initializer, initargs))
         weakref.finalize(self, _collected, self._engine)
 
     # -- single calls -------------------------------------------------------------------------
@@ -90,9 +88,7 @@ class ThreadPool:
         """``[func(x) for x in iterable]``, computed in chunks on the workers."""
         return self.map_async(func, iterable, chunksize).get()
 
-    def starmap(
-        self, func: Callable[..., T], iterable: Iterable[Iterable[Any]], chunksize: Optional[int] = None
-    ) -> List[T]:
+    def starmap(self, func: Callable[..., T], iterable: Iterable[Iterable[Any]], chunksize: Optional[int] = None) -> List[T]:
         """``[func(*args) for args in iterable]``, computed in chunks on the workers."""
         return self.starmap_async(func, iterable, chunksize).get()
 
@@ -136,9 +132,7 @@ class ThreadPool:
         if size is None:
             size = _arguments.default_chunksize(len(items), self._engine.processes)
         starts = range(0, len(items), size) or range(1)  # an empty input is one empty chunk
-        result: MapResult[T] = MapResult(
-            self._engine, self, func, star, len(items), len(starts), callback, error_callback
-        )
+        result: MapResult[T] = MapResult(self._engine, self, func, star, len(items), len(starts), callback, error_callback)
         self._engine.submit(result, ((start, items[start : start + size]) for start in starts))
         return result
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import pickle
 import threading
@@ -9,7 +10,6 @@ from typing import Any, Callable, Iterator, List
 
 import pytest
 
-import multiprocessing
 import reference
 from reference import ThreadPool
 

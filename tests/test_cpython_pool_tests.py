@@ -96,9 +96,7 @@ def problems(module: ModuleType, listed: str) -> List[str]:
 
 def test_versions_accept_single_ranges_and_open_ends() -> None:
     entry = runner.parse_expected("# why\ntest_x 3.8,3.10-3.11,3.14+ skip\n")[0]
-    assert [v for v in [(3, 8), (3, 9), (3, 10), (3, 11), (3, 12), (3, 14), (3, 16)] if entry.applies_to(v)] == [
-        (3, 8), (3, 10), (3, 11), (3, 14), (3, 16)
-    ]
+    assert [v for v in [(3, 8), (3, 9), (3, 10), (3, 11), (3, 12), (3, 14), (3, 16)] if entry.applies_to(v)] == [(3, 8), (3, 10), (3, 11), (3, 14), (3, 16)]
 
 
 @pytest.mark.parametrize("versions", ["3", "3.8-", "3.8 -3.9", "3.10-3.8", "3.8+3.9", "py38", "3.8,,3.9"])
@@ -148,10 +146,7 @@ def test_outcomes_as_listed_pass_and_the_pools_are_the_references() -> None:
     output = io.StringIO()
     assert runner.check(module, runner.parse_expected(listed), VERSION, output) == []
     assert "test_slow (" in output.getvalue() and "skipped: line 4 of the expected-failure list" in output.getvalue()
-    assert (
-        "3 tests: 2 run, 1 passed, 1 failed as expected, 0 failed unexpectedly; 1 skipped (1 by the list); "
-        "pools made: 3 reference, 0 stdlib"
-    ) in output.getvalue()
+    assert ("3 tests: 2 run, 1 passed, 1 failed as expected, 0 failed unexpectedly; 1 skipped (1 by the list); pools made: 3 reference, 0 stdlib") in output.getvalue()
 
 
 def test_an_unlisted_failure_fails_the_run() -> None:

@@ -51,7 +51,7 @@ def test_an_interrupted_waiter_does_not_keep_the_other_waiting(make_pool: Make, 
     interrupted = 0
     for round_number in range(1, ROUNDS + 1):
         gate = gate_factory()
-        wait = WAITS[form](pool, lambda *args: gate.wait())
+        wait = WAITS[form](pool, gate.task)
         over = threading.Event()
         first, second = Waiter(wait, "first waiter", over, HANG_LIMIT), Waiter(wait, "second waiter", over, HANG_LIMIT)
         deadline = time.monotonic() + HANG_LIMIT

@@ -55,7 +55,9 @@ def test_each_operator_makes_the_change_it_claims_and_no_other() -> None:
     found = mutants_by_change(SOURCE)
     original = ast.unparse(ast.parse(SOURCE)).splitlines()
     assert set(found) == set(mutation.OPERATORS)
-    assert [mutant.change for mutant in found["remove"]] == ["`size: int` removed", "`return True` removed", "`items.append(0)` removed"], "docstring, a function's bare annotation and ... are kept"
+    assert [mutant.change for mutant in found["remove"]] == ["`size: int` removed", "`return True` removed", "`items.append(0)` removed"], (
+        "docstring, a function's bare annotation and ... are kept"
+    )
     assert [mutant.change for mutant in found["constant"]] == ["`True` → `False`", "`3` → `4`", "`0` → `1`"]
     for operator, (before, after) in EXPECTED.items():
         mutant = found[operator][0]

@@ -108,7 +108,7 @@ def test_the_readme_documents_every_option_of_the_plugin() -> None:
         def __init__(self) -> None:
             self.options: List[str] = []
 
-        def getgroup(self, *args: object) -> "Recorder":
+        def getgroup(self, *args: object) -> Recorder:
             return self
 
         def addoption(self, name: str, **kwargs: object) -> None:

@@ -7,6 +7,7 @@ when the caller wakes, so each check waits (bounded, collecting garbage) for the
 
 from __future__ import annotations
 
+import functools
 import weakref
 from typing import Any, Callable, Dict, List
 
@@ -61,7 +62,7 @@ def every_outcome(iterator: Any, items: List[Payload]) -> List[Any]:
 
 
 RUNS: Dict[str, Callable[[ThreadPool, Task, List[Payload]], List[Any]]] = {
-    "apply": lambda pool, task, items: [each for item in items for each in outcomes_of(lambda: pool.apply(task, (item,)))],
+    "apply": lambda pool, task, items: [each for item in items for each in outcomes_of(functools.partial(pool.apply, task, (item,)))],
     "apply_async with callbacks": lambda pool, task, items: [
         each for result in [pool.apply_async(task, (item,), {}, ignore, ignore) for item in items] for each in outcomes_of(result.get)
     ],
@@ -82,7 +83,7 @@ def test_nothing_of_a_delivered_job_stays_alive(make_pool: Make, form: str, fail
     task = Task(fails)
     items = [Payload(number) for number in range(10)]
     references = [weakref.ref(task), *[weakref.ref(item) for item in items]]
-    outcomes = finishes(lambda: RUNS[form](pool, task, items), form)
+    outcomes = finishes(functools.partial(RUNS[form], pool, task, items), form)
     assert outcomes and all(isinstance(each, Failure if fails else Payload) for each in outcomes)
     del task, items, outcomes
     alive = uncollected(references, HANG_LIMIT)

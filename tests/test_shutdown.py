@@ -116,7 +116,7 @@ def test_terminate_returns_at_once_and_fails_every_pending_result(make_pool: Mak
     finishes(pool.terminate, "terminate() with tasks running")
     for result in [*running, queued, mapped]:
         with pytest.raises(PoolTerminatedError):
-            finishes(lambda: result.get(), "get() after terminate()")
+            finishes(result.get, "get() after terminate()")
     with pytest.raises(PoolTerminatedError):
         finishes(lambda: list(iterator), "iterating an imap after terminate()")
     with pytest.raises(StopIteration):
@@ -204,7 +204,7 @@ def test_join_from_a_thread_of_the_pool_is_an_error_not_a_deadlock(make_pool: Ma
         result = pool.apply_async(join_here)
     else:
         result = pool.apply_async(abs, (1,), callback=join_here)
-    finishes(lambda: result.get(), f"join() from a {where}")
+    finishes(result.get, f"join() from a {where}")
     assert "would wait for itself" in str(errors[0])
 
 
@@ -212,7 +212,7 @@ def test_terminate_from_a_task_returns(make_pool: Make) -> None:
     pool = make_pool(2)
     result = pool.apply_async(pool.terminate)
     with pytest.raises(PoolTerminatedError):
-        finishes(lambda: result.get(), "get() of a task that terminated its pool")
+        finishes(result.get, "get() of a task that terminated its pool")
 
 
 # The last reference to the pool may go on any thread, which then warns. A filter set inside the

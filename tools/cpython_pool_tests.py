@@ -54,7 +54,7 @@ from typing import Any, Callable, Dict, Iterator, List, NamedTuple, Optional, Se
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import reference  # noqa: E402
+import reference
 
 TEST_MODULE = "test._test_multiprocessing"
 TEST_CLASS = "WithThreadsTestPool"
@@ -139,9 +139,7 @@ def parse_entry(line: str, reason: str, number: int) -> Entry:
 def overlap(one: Entry, other: Entry) -> bool:
     """Whether two entries apply to a common version (ranges compared end to end)."""
     endless = (sys.maxsize, sys.maxsize)
-    return any(
-        low1 <= (high2 or endless) and low2 <= (high1 or endless) for low1, high1 in one.versions for low2, high2 in other.versions
-    )
+    return any(low1 <= (high2 or endless) and low2 <= (high1 or endless) for low1, high1 in one.versions for low2, high2 in other.versions)
 
 
 class Outcome(NamedTuple):
@@ -232,11 +230,11 @@ def counting_stdlib_pools(counts: PoolCounts) -> Iterator[None]:
         counts.stdlib += 1
         original(pool, *args, **kwargs)
 
-    setattr(multiprocessing.pool.Pool, "__init__", counted)
+    setattr(multiprocessing.pool.Pool, "__init__", counted)  # noqa: B010 - mypy forbids assigning to a method
     try:
         yield
     finally:
-        setattr(multiprocessing.pool.Pool, "__init__", original)
+        setattr(multiprocessing.pool.Pool, "__init__", original)  # noqa: B010 - as above
 
 
 def run_tests(tests: Type[unittest.TestCase], skips: Dict[str, str], stream: TextIO) -> Dict[str, Outcome]:

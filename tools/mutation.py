@@ -61,7 +61,20 @@ HANG_LIMIT = 2.0
 DELIBERATE = Path("deliberate.txt")
 DELIBERATE_ENTRIES = "callbacks.empty-map-no-callback  # the reference's deliberate difference from the stdlib (README)\n"
 """A baseline of the strict clauses the reference fails on purpose, written beside each mutant."""
-KIT_COMMAND = ["-m", "pytest", "-c", str(KIT_INI), "-p", "no:cacheprovider", "-q", f"--impl={PACKAGE}", f"--hang-limit={HANG_LIMIT:g}", "--poolspec-strict", f"--xfails-file={DELIBERATE}", "-x"]
+KIT_COMMAND = [
+    "-m",
+    "pytest",
+    "-c",
+    str(KIT_INI),
+    "-p",
+    "no:cacheprovider",
+    "-q",
+    f"--impl={PACKAGE}",
+    f"--hang-limit={HANG_LIMIT:g}",
+    "--poolspec-strict",
+    f"--xfails-file={DELIBERATE}",
+    "-x",
+]
 """The kit as users run it (after the interpreter), from the mutant's directory, strict clauses included."""
 OPERATORS = ("compare", "negate", "remove", "constant", "unwrap", "boolop")
 FLIPPED: Dict[type, type] = {

@@ -9,8 +9,7 @@ LEVELS = ("required", "strict")
 SOURCES = ("documented", "cpython-behaviour", "cpython-bug")
 CAPABILITIES = {
     "threads": "tasks run in threads of the calling process, so they can share objects with the test",
-    "any-thread": "the pool and its results can be called from a thread other than the one that built the "
-    "pool, as the kit does to watch a blocking call from a thread of its own",
+    "any-thread": "the pool and its results can be called from a thread other than the one that built the pool, as the kit does to watch a blocking call from a thread of its own",
 }
 UNOBSERVABLE_WITHOUT = frozenset({"any-thread"})
 """Capabilities whose lack is a deviation of the pool (the stdlib's may be used from any thread,
@@ -34,5 +33,3 @@ class Clause:
     @property
     def family(self) -> str:
         return self.id.partition(".")[0]
-
-

@@ -91,8 +91,7 @@ CLAUSES = (
         "A timeout of NaN waits for nothing, as a timeout of 0: get(nan) and next(nan) of an imap() or imap_unordered() iterator "
         "raise the timeout error at once while no result is ready, and wait(nan) returns at once.",
         "cpython-behaviour",
-        "threading.Condition.wait blocks only when timeout > 0, which is false for NaN; ApplyResult.get/wait and "
-        "IMapIterator.next all wait through it.",
+        "threading.Condition.wait blocks only when timeout > 0, which is false for NaN; ApplyResult.get/wait and IMapIterator.next all wait through it.",
         needs=frozenset({"threads"}),
     ),
     Clause(

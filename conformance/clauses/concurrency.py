@@ -23,8 +23,7 @@ CLAUSES = (
         "When two threads wait on one result, in get() or wait(), an exception raised in one of them while it waits "
         "(KeyboardInterrupt, a signal handler's exception) does not keep the other waiting: it returns once the result is ready.",
         "cpython-behaviour",
-        "ApplyResult.wait waits on a threading.Event: its Condition gives each waiter a lock of its own, takes its own lock "
-        "back in a finally, and Event.set() wakes every waiter.",
+        "ApplyResult.wait waits on a threading.Event: its Condition gives each waiter a lock of its own, takes its own lock back in a finally, and Event.set() wakes every waiter.",
         needs=frozenset({"threads"}),
     ),
     Clause(

@@ -13,10 +13,7 @@ from ._model import Clause
 
 THREADS = frozenset({"threads"})
 
-DELIVERED = (
-    "apply() returned or raised, get() of its result returned or raised, map() or starmap() returned or raised, "
-    "an imap() or imap_unordered() iterator was exhausted"
-)
+DELIVERED = "apply() returned or raised, get() of its result returned or raised, map() or starmap() returned or raised, an imap() or imap_unordered() iterator was exhausted"
 """When a task's outcome counts as delivered, in every clause of the family."""
 
 CLAUSES = (
@@ -25,16 +22,14 @@ CLAUSES = (
         f"Once a task's outcome has been delivered ({DELIVERED}), the pool holds no reference to the task's arguments: "
         "when the caller drops its own, they are collected while the pool goes on running.",
         "cpython-behaviour",
-        "bpo-29861 (Python 3.7): a worker drops its task before it takes the next one (task = job = result = func = args = kwds = None); "
-        "CPython's test_release_task_refs.",
+        "bpo-29861 (Python 3.7): a worker drops its task before it takes the next one (task = job = result = func = args = kwds = None); CPython's test_release_task_refs.",
     ),
     Clause(
         "resources.values-released",
         "Once a task's value has been delivered, the pool holds no reference to it: when the caller drops the value and the "
         "result object or iterator, the value is collected while the pool goes on running.",
         "cpython-behaviour",
-        "bpo-29861: the worker drops the value it computed, and the result handler the value it handed over (task = job = obj = None), "
-        "before each takes the next.",
+        "bpo-29861: the worker drops the value it computed, and the result handler the value it handed over (task = job = obj = None), before each takes the next.",
     ),
     Clause(
         "resources.exceptions-released",
@@ -50,8 +45,7 @@ CLAUSES = (
         "to the job's function, callback or error_callback: when the caller drops them, they are collected while the pool "
         "goes on running.",
         "cpython-behaviour",
-        "bpo-29861: the worker drops func with the task; results keep only their callbacks and the task handler drops the "
-        "job's task generator (task = taskseq = job = None).",
+        "bpo-29861: the worker drops func with the task; results keep only their callbacks and the task handler drops the job's task generator (task = taskseq = job = None).",
     ),
     Clause(
         "resources.ended-imap-released",
@@ -66,16 +60,13 @@ CLAUSES = (
     ),
     Clause(
         "resources.pool-not-kept-by-finished-results",
-        "A pool that nothing references but its completed results and exhausted imap() and imap_unordered() iterators is "
-        "collected.",
+        "A pool that nothing references but its completed results and exhausted imap() and imap_unordered() iterators is collected.",
         "cpython-behaviour",
-        "bpo-35378 (Python 3.8): a result or iterator holds its pool only until it completes (ApplyResult._set and "
-        "IMapIterator._set set self._pool = None).",
+        "bpo-35378 (Python 3.8): a result or iterator holds its pool only until it completes (ApplyResult._set and IMapIterator._set set self._pool = None).",
     ),
     Clause(
         "resources.abandoned-imap-releases-pool",
-        "A pool that nothing references but imap() and imap_unordered() iterators that terminate() abandoned, each of "
-        "which has raised since, is collected.",
+        "A pool that nothing references but imap() and imap_unordered() iterators that terminate() abandoned, each of which has raised since, is collected.",
         "cpython-behaviour",
         "bpo-35378 (Python 3.8): a result or iterator holds its pool only until it completes (IMapIterator._set sets "
         "self._pool = None); an iterator that raised because the pool gave it up is complete. The stdlib's iterators "

@@ -20,8 +20,7 @@ STDLIB_LOCKS = (
 CLAUSES = (
     Clause(
         "stress.results-once",
-        "With many threads submitting at once by every form, each job's result (value or exception) is delivered exactly once, "
-        "to the job that submitted it, and is correct.",
+        "With many threads submitting at once by every form, each job's result (value or exception) is delivered exactly once, to the job that submitted it, and is correct.",
         "cpython-behaviour",
         STDLIB_LOCKS,
     ),
@@ -34,16 +33,14 @@ CLAUSES = (
     ),
     Clause(
         "stress.no-lost-wakeup",
-        "Many threads waiting in get(), wait() or next() on results that complete at about the same moment all return "
-        "once their result is complete.",
+        "Many threads waiting in get(), wait() or next() on results that complete at about the same moment all return once their result is complete.",
         "documented",
         "wait([timeout]): Wait until the result is available or until timeout seconds pass.",
         needs=frozenset({"threads"}),
     ),
     Clause(
         "stress.no-uncaught-exception",
-        "No thread of the pool ends with an uncaught exception (threading.excepthook) while many threads submit, "
-        "wait and call back on it at once.",
+        "No thread of the pool ends with an uncaught exception (threading.excepthook) while many threads submit, wait and call back on it at once.",
         "cpython-behaviour",
         STDLIB_LOCKS,
     ),

@@ -78,7 +78,7 @@ def raise_from_callback(error: CallbackError, reached: threading.Event, received
         try:
             raise LookupError("an error the callback handled")
         except LookupError:
-            raise error
+            raise error  # noqa: B904 - chained implicitly: the handled error becomes its __context__
 
     return callback
 
@@ -91,8 +91,8 @@ def raise_while_handling(error: CallbackError, received: List[Any]) -> Callable[
         received.append(exc)
         try:
             raise exc
-        except BaseException:
-            raise error
+        except BaseException:  # noqa: BLE001 - re-raised as ``error``, with the task's exception as its __context__
+            raise error  # noqa: B904 - chained implicitly, as the docstring says
 
     return error_callback
 
@@ -282,7 +282,7 @@ def test_the_callback_has_returned_before_the_result_is_ready(make_pool: Pools, 
     def observe() -> None:
         try:
             result.wait() if observer == "wait" else result.get()
-        except BaseException:  # noqa: BLE001 - the task's error, or anything: when it comes is what counts
+        except BaseException:  # noqa: BLE001, S110 - the task's error, or anything: when it comes is what counts
             pass
         seen.append(list(returned))
 

@@ -155,9 +155,7 @@ def test_the_items_of_a_chunk_run_in_order_on_one_thread(make_pool: Pools, scena
         assert len(threads) == 1, f"{what}: the chunk {list(chunk)} ran on {len(threads)} threads ({history})"
         sequence = by_thread[threads.pop()]
         start = sequence.index(chunk[0])
-        assert sequence[start : start + len(chunk)] == list(chunk), (
-            f"{what}: the items of the chunk {list(chunk)} did not run one after another in input order ({history})"
-        )
+        assert sequence[start : start + len(chunk)] == list(chunk), f"{what}: the items of the chunk {list(chunk)} did not run one after another in input order ({history})"
 
 
 DEFAULT_CASES = [(2, 17, 3), (3, 100, 9), (2, 8, 1)]
@@ -195,8 +193,7 @@ def test_the_default_chunksize_of_map_is_a_quarter_per_worker(make_pool: Pools, 
     assert sorted(results) == [triple(x) for x in range(n)], f"{what} gave {results!r}"
     firsts = [expected * i for i in range(processes)]
     assert first_items == firsts, (
-        f"{what}: the workers started with items {first_items}, expected {firsts}, the first items of chunks of "
-        f"ceil({n} / (4 * {processes})) = {expected}"
+        f"{what}: the workers started with items {first_items}, expected {firsts}, the first items of chunks of ceil({n} / (4 * {processes})) = {expected}"
     )
 
 

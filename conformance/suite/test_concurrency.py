@@ -231,7 +231,7 @@ def interrupt_a_waiter(make_pool: Pools, wait: Wait, form: str) -> None:
     within = make_pool.patience
     for round_number in range(1, ROUNDS + 1):
         gate = make_pool.gate()
-        call = wait(pool, lambda *args: gate.wait())
+        call = wait(pool, gate.task)
         over = threading.Event()
         first, second = (Waiter(call, f"{which} waiter in {form}", over, within) for which in ("first", "second"))
         deadline = time.monotonic() + within

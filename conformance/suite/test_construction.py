@@ -42,9 +42,7 @@ def assert_runs_exactly_at_once(make_pool: Pools, pool: Any, expected: int, what
     result = pool.map_async(task, range(expected + 1), 1)
     within = make_pool.patience  # so that too few workers fail here, not as a HANG of the scenario
     for _ in range(expected):
-        assert started.acquire(timeout=within), (
-            f"{what}: expected {expected} tasks running at once, only {len(running)} started within {within:g} s while workers should be free"
-        )
+        assert started.acquire(timeout=within), f"{what}: expected {expected} tasks running at once, only {len(running)} started within {within:g} s while workers should be free"
     assert not started.acquire(timeout=NEVER), f"{what}: expected {expected} tasks running at once, {expected + 1} ran"
     release.open()
     result.get(make_pool.patience)

@@ -107,7 +107,7 @@ def test_a_tasks_exception_is_raised_as_the_very_same_object(make_pool: Pools, f
 
 
 @st.composite
-def several_failures(draw: st.DrawFn, processes: st.SearchStrategy[int] = st.integers(1, 3)) -> Tuple[str, List[int], Optional[int], int]:
+def several_failures(draw: st.DrawFn, processes: st.SearchStrategy[int] = st.integers(1, 3)) -> Tuple[str, List[int], Optional[int], int]:  # noqa: B008 - a strategy is immutable
     """(form, items, chunksize, processes): at least two items are negative, so they fail."""
     n = draw(st.integers(2, 12))
     failing = draw(st.sets(st.integers(0, n - 1), min_size=2))
@@ -237,9 +237,7 @@ def test_imap_yields_the_results_before_the_inputs_exception_then_raises_it(make
     errors = [value for kind, value in seen if kind == "error"]
     values = [value for kind, value in seen if kind == "value"]
     # The same type and args, not necessarily the same object: a process pool hands it through a worker.
-    assert len(errors) == 1 and type(errors[0]) is InputError and errors[0].args == error.args, (
-        f"{what} yielded {shown(seen)}: expected it to raise the input's {error!r} once"
-    )
+    assert len(errors) == 1 and type(errors[0]) is InputError and errors[0].args == error.args, f"{what} yielded {shown(seen)}: expected it to raise the input's {error!r} once"
     if form == "imap":
         complete = (m // chunksize) * chunksize
         assert seen[-1][0] == "error" and complete <= len(values) <= m and values == [triple(x) for x in range(len(values))], (
@@ -312,4 +310,3 @@ def test_a_base_exception_in_a_task_fails_its_result(make_pool: Pools) -> None:
         else:
             problems.add(f"{what} returned {value!r}")
     assert not problems, f"expected each to raise the task's TaskAbort: {'; '.join(sorted(problems))}"
-

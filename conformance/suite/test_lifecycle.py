@@ -19,7 +19,6 @@ from hypothesis.stateful import Bundle, RuleBasedStateMachine, initialize, invar
 from conformance import checks
 from conformance.pools import Gate, Pools
 
-
 STEPS = 20
 """Steps per example: enough to reach every state and back to get() and join()."""
 GATES = st.sampled_from([0, 1])
@@ -90,7 +89,7 @@ def tracked(method: M) -> M:
     remember that it failed, so that the teardown does not add a failure of its own."""
 
     @functools.wraps(method)
-    def step(self: "LifecycleMachine", *args: Any, **kwargs: Any) -> Any:
+    def step(self: LifecycleMachine, *args: Any, **kwargs: Any) -> Any:
         try:
             return self.pools.bounded(lambda: method(self, *args, **kwargs), f"the step {method.__name__}")
         except BaseException as exc:
@@ -256,7 +255,7 @@ class LifecycleMachine(RuleBasedStateMachine):
     def ready_results_agree_with_the_model(self) -> None:
         for submission in self.submitted:
             if not submission.judged and submission.result.ready():
-                self.judge(submission, outcome_of(lambda: submission.result.get(0)))
+                self.judge(submission, outcome_of(functools.partial(submission.result.get, 0)))
                 submission.judged = True
 
     # -- the end of an example ----------------------------------------------------------------
@@ -284,7 +283,7 @@ class LifecycleMachine(RuleBasedStateMachine):
         self.pools.bounded(self.pool.join, "join() at the end of the example")
         for submission in self.submitted:
             if submission.result.ready():
-                self.judge(submission, outcome_of(lambda: submission.result.get(0)), "at the end of the example (terminate(), open every gate, join())")
+                self.judge(submission, outcome_of(functools.partial(submission.result.get, 0)), "at the end of the example (terminate(), open every gate, join())")
 
 
 @checks("shutdown.lifecycle-model")

@@ -13,6 +13,7 @@ except those that need tasks to share objects with the test (tracebacks, closure
 
 from __future__ import annotations
 
+import functools
 import threading
 import time
 import weakref
@@ -126,7 +127,7 @@ def drained(iterator: Iterator[Any], limit: int) -> List[Any]:
 
 
 FORMS: Dict[str, Deliver] = {
-    "apply": lambda pool, func, items, callback: [outcome(lambda: pool.apply(func, (item,))) for item in items],
+    "apply": lambda pool, func, items, callback: [outcome(functools.partial(pool.apply, func, (item,))) for item in items],
     "apply_async": lambda pool, func, items, callback: [outcome(result.get) for result in [pool.apply_async(func, (item,)) for item in items]],
     "apply_async with callbacks": lambda pool, func, items, callback: [
         outcome(result.get) for result in [pool.apply_async(func, (item,), callback=callback, error_callback=callback) for item in items]
@@ -155,14 +156,14 @@ Released = List[Tuple[str, "weakref.ref[Any]"]]
 """Weak references to what the pool must let go of, each with the form of the job it was given to."""
 
 
-def every_form(make_pool: Pools, forms: Sequence[str], job: Callable[[Any, str], List["weakref.ref[Any]"]]) -> Released:
+def every_form(make_pool: Pools, forms: Sequence[str], job: Callable[[Any, str], List[weakref.ref[Any]]]) -> Released:
     """For each form, on a pool of its own, ``job(pool, form)``: it delivers a job of that form and
     returns weak references to what the pool must now let go of. The objects are made and dropped
     inside ``job``, so nothing but the pool can hold them afterwards."""
     released: Released = []
     for form in forms:
         pool = make_pool(PROCESSES)
-        released += [(form, reference) for reference in soon(make_pool, lambda: job(pool, form), f"a job of {form}")]
+        released += [(form, reference) for reference in soon(make_pool, functools.partial(job, pool, form), f"a job of {form}")]
     return released
 
 
@@ -197,7 +198,7 @@ def expect(condition: bool, form: str, got: Any) -> None:
 def test_arguments_are_released_once_delivered(make_pool: Pools, fails: bool) -> None:
     func = raise_number if fails else number_of
 
-    def job(pool: Any, form: str) -> List["weakref.ref[Any]"]:
+    def job(pool: Any, form: str) -> List[weakref.ref[Any]]:
         tokens = [Token(number) for number in range(ITEMS)]
         outcomes = FORMS[form](pool, func, tokens, Callback(0))
         expect(bool(outcomes) and all(type(each) is TokenError for each in outcomes) if fails else sorted(outcomes) == list(range(ITEMS)), form, outcomes)
@@ -209,7 +210,7 @@ def test_arguments_are_released_once_delivered(make_pool: Pools, fails: bool) ->
 
 @checks("resources.values-released")
 def test_values_are_released_once_delivered(make_pool: Pools) -> None:
-    def job(pool: Any, form: str) -> List["weakref.ref[Any]"]:
+    def job(pool: Any, form: str) -> List[weakref.ref[Any]]:
         values = FORMS[form](pool, new_token, range(ITEMS), Callback(0))
         expect(len(values) == ITEMS and all(type(value) is Token for value in values), form, values)
         return [weakref.ref(value) for value in values]
@@ -220,7 +221,7 @@ def test_values_are_released_once_delivered(make_pool: Pools) -> None:
 
 @checks("resources.exceptions-released")
 def test_exceptions_are_released_once_delivered(make_pool: Pools) -> None:
-    def job(pool: Any, form: str) -> List["weakref.ref[Any]"]:
+    def job(pool: Any, form: str) -> List[weakref.ref[Any]]:
         errors = FORMS[form](pool, fail, range(ITEMS), Callback(0))
         expect(bool(errors) and all(type(error) is TokenError for error in errors), form, errors)
         return [weakref.ref(error) for error in errors]
@@ -229,10 +230,10 @@ def test_exceptions_are_released_once_delivered(make_pool: Pools) -> None:
     assert_collected(make_pool, released, "exceptions", f"a job of each form raised the exceptions of fail over range({ITEMS})")
 
 
-def failing_with_locals() -> Tuple[Callable[[int], int], List["weakref.ref[Token]"]]:
+def failing_with_locals() -> Tuple[Callable[[int], int], List[weakref.ref[Token]]]:
     """A task that raises ``TokenError(number)`` with a new Token in a local of its frame, and
     weak references to those locals (the frame, so the local, is held by the exception's traceback)."""
-    locals_of_tasks: List["weakref.ref[Token]"] = []
+    locals_of_tasks: List[weakref.ref[Token]] = []
 
     def fail_with_a_local(number: int) -> int:
         local = Token(number)
@@ -244,7 +245,7 @@ def failing_with_locals() -> Tuple[Callable[[int], int], List["weakref.ref[Token
 
 @checks("resources.exceptions-released", needs=("threads",))
 def test_the_frames_of_a_delivered_exceptions_traceback_are_released(make_pool: Pools) -> None:
-    def job(pool: Any, form: str) -> List["weakref.ref[Any]"]:
+    def job(pool: Any, form: str) -> List[weakref.ref[Any]]:
         task, locals_of_tasks = failing_with_locals()
         errors = FORMS[form](pool, task, range(ITEMS), Callback(0))
         expect(bool(errors) and all(type(error) is TokenError for error in errors), form, errors)
@@ -257,7 +258,7 @@ def test_the_frames_of_a_delivered_exceptions_traceback_are_released(make_pool: 
 @checks("resources.functions-released")
 @pytest.mark.parametrize("fails", [False, True], ids=["tasks-return", "tasks-raise"])
 def test_functions_and_callbacks_are_released_once_delivered(make_pool: Pools, fails: bool) -> None:
-    def job(pool: Any, form: str) -> List["weakref.ref[Any]"]:
+    def job(pool: Any, form: str) -> List[weakref.ref[Any]]:
         func, callback = Function(100), (Callback(200) if form in CALLBACK_FORMS else None)
         outcomes = FORMS[form](pool, func, [-1 - number if fails else number for number in range(ITEMS)], callback)
         expect(bool(outcomes), form, outcomes)
@@ -270,7 +271,7 @@ def test_functions_and_callbacks_are_released_once_delivered(make_pool: Pools, f
 
 @checks("resources.ended-imap-released", needs=("threads",))
 def test_an_ended_imap_leaves_nothing_of_its_job(make_pool: Pools) -> None:
-    def job(pool: Any, form: str) -> List["weakref.ref[Any]"]:
+    def job(pool: Any, form: str) -> List[weakref.ref[Any]]:
         task, locals_of_tasks = failing_with_locals()
         errors = drained(getattr(pool, form)(task, range(ITEMS), 2), ITEMS)
         expect(bool(errors) and all(type(error) is TokenError for error in errors), form, errors)
@@ -307,7 +308,7 @@ def test_a_dropped_pool_is_collected_while_its_finished_results_are_kept(make_po
         pool = make_pool.impl.new_pool(PROCESSES)
         dropped.append((form, make_pool.weak_reference(pool)))
         kept[form] = submit(pool)
-        delivered = soon(make_pool, lambda: finish(kept[form]), f"delivering {form}")
+        delivered = soon(make_pool, functools.partial(finish, kept[form]), f"delivering {form}")
         expect(delivered == expected, form, delivered)
         pool.close()
         del pool
@@ -353,7 +354,9 @@ def test_a_dropped_pool_is_collected_while_iterators_it_abandoned_are_kept(make_
     for form, iterator in kept.items():
         outcome = outcome_within(iterator, max(0.0, deadline - time.monotonic()), make_pool.impl.timeout_error)
         if outcome is TIMED_OUT:
-            unobserved(f"next() of an {form}() iterator that terminate() abandoned did not raise within {make_pool.patience:g} s (see shutdown.terminate-fails-results), so the iterator never became one that has raised")
+            unobserved(
+                f"next() of an {form}() iterator that terminate() abandoned did not raise within {make_pool.patience:g} s (see shutdown.terminate-fails-results), so the iterator never became one that has raised"
+            )
         expect(isinstance(outcome, Exception) and not isinstance(outcome, StopIteration), f"{form}() (next() after terminate())", outcome)
     if uncollected([dropped], make_pool.patience):
         pytest.fail(
@@ -393,7 +396,9 @@ def test_polling_a_pending_result_leaves_nothing_behind(make_pool: Pools) -> Non
             tracemalloc.stop()
     gate.open()
     leaking = {what: f"{growth} bytes" for what, growth in grown.items() if growth >= BYTES_PER_POLL * POLLS}
-    assert not leaking, f"{POLLS} timed-out waits ({POLL_TIMEOUT:g} s each) on a pending result grew the memory the process holds by: {leaking}; expected less than {BYTES_PER_POLL} bytes a wait"
+    assert not leaking, (
+        f"{POLLS} timed-out waits ({POLL_TIMEOUT:g} s each) on a pending result grew the memory the process holds by: {leaking}; expected less than {BYTES_PER_POLL} bytes a wait"
+    )
 
 
 def _tracemalloc() -> ModuleType:

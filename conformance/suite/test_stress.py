@@ -281,7 +281,9 @@ def test_callbacks_are_called_once_each_and_one_at_a_time(example_pools: Callabl
         name = round_name(number, size, processes)
         uncalled = [key for key in jobs if key[0] == number and not log.calls.get(key)]
         ready = [key for key in uncalled if key in results and results[key].ready()]
-        assert not ready, failures([f"{name}: thread {key[1]}, job {key[2]}: {jobs[key]} is ready, but none of its callbacks was called within {pools.patience:g} s" for key in ready])
+        assert not ready, failures(
+            [f"{name}: thread {key[1]}, job {key[2]}: {jobs[key]} is ready, but none of its callbacks was called within {pools.patience:g} s" for key in ready]
+        )
         if stuck or uncalled:
             reasons = [f"thread {member.number} still in {member.doing}" for member in stuck] + [f"{jobs[key]} of thread {key[1]} had not completed" for key in uncalled]
             unobserved(f"{name}: {'; '.join(reasons[:3])}, so its callbacks could not be judged")
@@ -299,8 +301,8 @@ def test_callbacks_are_called_once_each_and_one_at_a_time(example_pools: Callabl
 # -- no lost wake-up -------------------------------------------------------------------------------
 
 WAITS: Dict[str, Tuple[str, ...]] = {
-    **{form: ("get()", "get(timeout)", "wait()", "wait(timeout)") for form in ASYNC_FORMS},
-    **{form: ("next()",) for form in IMAP_FORMS},
+    **dict.fromkeys(ASYNC_FORMS, ("get()", "get(timeout)", "wait()", "wait(timeout)")),
+    **dict.fromkeys(IMAP_FORMS, ("next()",)),
 }
 """How a thread may wait for a job of each form; a timeout is the hang limit, longer than a round.
 
@@ -334,8 +336,7 @@ def test_threads_waiting_on_results_that_complete_at_once_all_return(example_poo
     size, rng = rounds.size(stress), scenario_random
     processes = rng.randint(2, 4)
     scenario = [
-        [(rng.choice(WAITS["apply_async"]), [draw_waiting_job(rng) for _ in range(rng.randint(1, 2 * size.jobs))]) for _ in range(size.threads)]
-        for _ in range(size.rounds)
+        [(rng.choice(WAITS["apply_async"]), [draw_waiting_job(rng) for _ in range(rng.randint(1, 2 * size.jobs))]) for _ in range(size.threads)] for _ in range(size.rounds)
     ]
     returned: Set[Item] = set()
     pools = example_pools()
@@ -398,8 +399,7 @@ def test_no_thread_of_the_pool_dies_of_an_exception(example_pools: Callable[[], 
     size, rng = rounds.size(stress), scenario_random
     processes = rng.randint(2, 4)
     scenario = [
-        [[draw_job(rng, ASYNC_FORMS + IMAP_FORMS, callbacks=rng.random() < 0.5) for _ in range(rng.randint(1, size.jobs))] for _ in range(size.threads)]
-        for _ in range(size.rounds)
+        [[draw_job(rng, ASYNC_FORMS + IMAP_FORMS, callbacks=rng.random() < 0.5) for _ in range(rng.randint(1, size.jobs))] for _ in range(size.threads)] for _ in range(size.rounds)
     ]
     pools = example_pools()
     log = CallbackLog()

@@ -87,7 +87,9 @@ def test_a_timed_out_result_still_delivers_its_value(make_pool: Pools, form: str
         # that never times out leaves this clause unobserved. On a kit thread, so the scenario goes on.
         call = Background(functools.partial(result.get, timeout), f"get({timeout}) of a pending {form} result")
         if not call.done(make_pool.patience):
-            unobserved(f"get({timeout}) of a pending {form} result had not timed out {make_pool.patience:g} s later (asyncresult.get-timeout's matter), so what the result does after a time-out was not seen")
+            unobserved(
+                f"get({timeout}) of a pending {form} result had not timed out {make_pool.patience:g} s later (asyncresult.get-timeout's matter), so what the result does after a time-out was not seen"
+            )
         try:
             value = call.result(0)
         except BaseException:  # noqa: BLE001 - see above
@@ -143,9 +145,7 @@ def test_wait_returns_soon_after_the_result_becomes_ready(make_pool: Pools, form
         opener.cancel()
         opener.join()
     elapsed = time.monotonic() - start
-    assert elapsed <= TIMEOUT + LATE, (
-        f"wait({make_pool.patience:g}) returned {elapsed:.3f} s after the start, though the {form} result's tasks were let go after {TIMEOUT} s"
-    )
+    assert elapsed <= TIMEOUT + LATE, f"wait({make_pool.patience:g}) returned {elapsed:.3f} s after the start, though the {form} result's tasks were let go after {TIMEOUT} s"
 
 
 @checks("asyncresult.wait-returns-none")
@@ -169,8 +169,7 @@ def test_the_timeout_error_is_multiprocessings(make_pool: Pools) -> None:
     with pytest.raises(BaseException) as caught:
         result.get(0.01)
     assert isinstance(caught.value, multiprocessing.TimeoutError), (
-        f"get(timeout) raised {type(caught.value).__module__}.{type(caught.value).__qualname__}, "
-        "not multiprocessing.TimeoutError"
+        f"get(timeout) raised {type(caught.value).__module__}.{type(caught.value).__qualname__}, not multiprocessing.TimeoutError"
     )
 
 

@@ -17,6 +17,7 @@ number of workers), runs it, and checks what every conforming pool must show for
 
 from __future__ import annotations
 
+import functools
 from collections import Counter
 from typing import Any, Callable, Iterator, List, Optional, Sequence, Tuple
 
@@ -110,9 +111,7 @@ def run_map_workload(make_pool: Pools, workload: Workload) -> None:
         outcome = outcome_of(lambda: call.result(make_pool.patience))
     failing = workload.failing
     if failing:
-        assert outcome[0] == "error" and outcome[1] in failing, (
-            f"{workload!r} {told(outcome)}, expected the exception of one of the failing items {failing}"
-        )
+        assert outcome[0] == "error" and outcome[1] in failing, f"{workload!r} {told(outcome)}, expected the exception of one of the failing items {failing}"
     else:
         expected = [value_of(item.position) for item in workload.items]
         assert outcome == ("value", expected), f"{workload!r} {told(outcome)}, expected it to return {expected!r}"
@@ -141,13 +140,13 @@ def run_apply_workload(make_pool: Pools, workload: Workload) -> None:
     for item, result in zip(workload.items, results):
         if item.kind != BLOCKED:
             what = f"get() of apply_async(perform, ({item!r},)) while items {blocked} are blocked"
-            got = outcome_of(lambda: soon(make_pool, result.get, what))
+            got = outcome_of(functools.partial(soon, make_pool, result.get, what))
             assert got == expected[item.position], f"{workload!r}: {what} {told(got)}; expected: {told(expected[item.position])}"
     gate.open()
     for item, result in zip(workload.items, results):
         if item.kind == BLOCKED:
             what = f"get() of apply_async(perform, ({item!r},)) after its gate opened"
-            got = outcome_of(lambda: soon(make_pool, result.get, what))
+            got = outcome_of(functools.partial(soon, make_pool, result.get, what))
             assert got == expected[item.position], f"{workload!r}: {what} {told(got)}; expected: {told(expected[item.position])}"
 
 

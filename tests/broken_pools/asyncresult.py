@@ -14,8 +14,7 @@ import threading
 import time
 from typing import Any, Callable, Iterable, List, Mapping, Optional, Type
 
-from reference import ThreadPool
-from reference import _arguments
+from reference import ThreadPool, _arguments
 from reference._results import ApplyResult, MapResult
 from reference.pool import _NO_KEYWORDS, _check_callbacks
 

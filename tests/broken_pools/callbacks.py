@@ -126,7 +126,7 @@ class ErrorCallbackForDiscardedTasks(ThreadPool):
         super().__init__(*args, **kwargs)
         self._error_callbacks: List[Tuple[Any, Callable[[BaseException], object]]] = []
 
-    def apply_async(self, func: Callable[..., Any], args: Iterable[Any] = (), kwds: Mapping[str, Any] = {}, callback: Any = None, error_callback: Any = None) -> Any:  # noqa: B006
+    def apply_async(self, func: Callable[..., Any], args: Iterable[Any] = (), kwds: Mapping[str, Any] = {}, callback: Any = None, error_callback: Any = None) -> Any:
         return self._remember(super().apply_async(func, args, kwds, callback, error_callback), error_callback)
 
     def map_async(self, func: Callable[..., Any], iterable: Iterable[Any], chunksize: Optional[int] = None, callback: Any = None, error_callback: Any = None) -> Any:

@@ -5,8 +5,7 @@ from __future__ import annotations
 import sys
 from typing import Any, Callable, Iterable, Optional
 
-from reference import ThreadPool
-from reference import _arguments
+from reference import ThreadPool, _arguments
 from reference._results import MapResult
 
 
@@ -34,7 +33,16 @@ class ImapChunksizeClampedToOne(ThreadPool):
         return super()._imap(iterator_class, func, iterable, max(chunksize, 1), buffersize)
 
 
-def _cut(self: ThreadPool, func: Callable[..., Any], iterable: Iterable[Any], chunksize: Optional[int], callback: Any, error_callback: Any, star: bool, chunks: Callable[[list, int], list]) -> Any:  # type: ignore[type-arg]
+def _cut(
+    self: ThreadPool,
+    func: Callable[..., Any],
+    iterable: Iterable[Any],
+    chunksize: Optional[int],
+    callback: Any,
+    error_callback: Any,
+    star: bool,
+    chunks: Callable[[list, int], list],
+) -> Any:  # type: ignore[type-arg]
     """The reference's _map_async with the input cut into tasks by ``chunks(items, size)``.
 
     ``chunks`` gives (index of the first item, items) pairs; the result waits for that many tasks.

@@ -124,7 +124,7 @@ class InitializerErrorIgnored(ThreadPool):
             def forgiving(*args: Any) -> None:
                 try:
                     target(*args)
-                except Exception:  # noqa: BLE001 - the bug
+                except Exception:  # noqa: BLE001, S110 - the bug
                     pass
 
             initializer = forgiving
@@ -176,7 +176,7 @@ class WarnsForClosedPool(multiprocessing.pool.ThreadPool):
 
     def __del__(self) -> None:
         if getattr(self, "_state", None) == multiprocessing.pool.CLOSE:
-            warnings.warn(f"unclosed running multiprocessing pool {self!r}", ResourceWarning, source=self)
+            warnings.warn(f"unclosed running multiprocessing pool {self!r}", ResourceWarning, source=self)  # noqa: B028 - worded and placed as the stdlib warns
         super().__del__()  # type: ignore[misc]
 
 

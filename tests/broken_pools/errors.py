@@ -5,8 +5,7 @@ from __future__ import annotations
 import functools
 from typing import Any, Callable, Iterable, Iterator, List, Mapping, Optional, Type
 
-from reference import ThreadPool
-from reference import _arguments
+from reference import ThreadPool, _arguments
 from reference._iterators import IMapIterator, IMapUnorderedIterator
 from reference._results import ApplyResult, MapResult
 from reference.errors import TimeoutError
@@ -14,7 +13,9 @@ from reference.errors import TimeoutError
 NO_KEYWORDS: Mapping[str, Any] = {}
 
 
-def _apply_with(pool: ThreadPool, result_class: Type[ApplyResult[Any]], func: Callable[..., Any], args: Iterable[Any], kwds: Mapping[str, Any], callback: Any, error_callback: Any) -> Any:
+def _apply_with(
+    pool: ThreadPool, result_class: Type[ApplyResult[Any]], func: Callable[..., Any], args: Iterable[Any], kwds: Mapping[str, Any], callback: Any, error_callback: Any
+) -> Any:
     """The reference's apply_async, with results of ``result_class``."""
     _arguments.task_function(func)
     call_args, call_kwds = _arguments.call_arguments(args, kwds)
@@ -23,7 +24,16 @@ def _apply_with(pool: ThreadPool, result_class: Type[ApplyResult[Any]], func: Ca
     return result
 
 
-def _map_with(pool: ThreadPool, result_class: Type[MapResult[Any]], func: Callable[..., Any], iterable: Iterable[Any], chunksize: Optional[int], callback: Any, error_callback: Any, star: bool) -> Any:
+def _map_with(
+    pool: ThreadPool,
+    result_class: Type[MapResult[Any]],
+    func: Callable[..., Any],
+    iterable: Iterable[Any],
+    chunksize: Optional[int],
+    callback: Any,
+    error_callback: Any,
+    star: bool,
+) -> Any:
     """The reference's _map_async, with results of ``result_class``."""
     _arguments.task_function(func)
     size = None if chunksize is None else _arguments.chunksize(chunksize)
@@ -56,7 +66,7 @@ def _copying(func: Callable[..., Any]) -> Callable[..., Any]:
     def call(*args: Any, **kwds: Any) -> Any:
         try:
             return func(*args, **kwds)
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - the bug: every exception is copied
             raise type(exc)(*exc.args) from None
 
     return call
@@ -237,7 +247,7 @@ class _ErrorsAsValues(IMapIterator[Any]):
             return super().next(timeout)
         except (StopIteration, TimeoutError):
             raise
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - the bug: any error becomes a value
             return exc
 
     __next__ = next
@@ -260,7 +270,7 @@ def _until_error(iterable: Iterable[Any]) -> List[Any]:
     try:
         for item in iterable:
             items.append(item)
-    except Exception:  # noqa: BLE001 - the bug: a failing input just ends
+    except Exception:  # noqa: BLE001, S110 - the bug: a failing input just ends
         pass
     return items
 
@@ -300,7 +310,7 @@ class _ExceptionOnlyResult(ApplyResult[Any]):
         func, args, kwds = payload
         try:
             value = func(*args, **kwds)
-        except Exception as exc:  # the bug: a BaseException escapes and kills the worker thread
+        except Exception as exc:  # noqa: BLE001 - the bug: a BaseException escapes and kills the worker thread
             self._finish(False, exc)
         else:
             self._finish(True, value)

@@ -8,8 +8,7 @@ import itertools
 import threading
 from typing import Any, Callable, Deque, Iterable, Iterator, List, Mapping, Optional, Type
 
-from reference import ThreadPool
-from reference import _arguments
+from reference import ThreadPool, _arguments
 from reference._feeder import Feeder, Throttle
 from reference._iterators import IMapIterator, IMapUnorderedIterator
 from reference._results import MapResult
@@ -490,4 +489,3 @@ class BuffersizeIgnored(ThreadPool):
 
     def _imap(self, iterator_class: Type[IMapIterator[Any]], func: Callable[[Any], Any], iterable: Iterable[Any], chunksize: int, buffersize: Optional[int]) -> Any:
         return super()._imap(iterator_class, func, iterable, chunksize, None)
-

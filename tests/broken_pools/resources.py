@@ -239,7 +239,7 @@ class _HeldUntilExhausted:
         self.pool = pool
         self._inner = inner
 
-    def __iter__(self) -> "_HeldUntilExhausted":
+    def __iter__(self) -> _HeldUntilExhausted:
         return self
 
     def next(self, timeout: Optional[float] = None) -> Any:

@@ -115,7 +115,7 @@ class CallbacksOnTheirOwnThreads(ThreadPool):
 
     BREAKS = ("shutdown.close-join-waits-for-all",)
 
-    def apply_async(self, func: Callable[..., Any], args: Iterable[Any] = (), kwds: Mapping[str, Any] = {}, callback: Callback = None, error_callback: Callback = None) -> Any:  # noqa: B006
+    def apply_async(self, func: Callable[..., Any], args: Iterable[Any] = (), kwds: Mapping[str, Any] = {}, callback: Callback = None, error_callback: Callback = None) -> Any:
         return super().apply_async(func, args, kwds, _detached(callback), _detached(error_callback))
 
     def map_async(self, func: Callable[[Any], Any], iterable: Iterable[Any], chunksize: Optional[int] = None, callback: Callback = None, error_callback: Callback = None) -> Any:
@@ -146,7 +146,7 @@ class JoinCutsTheImapInput(ThreadPool):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._stopping = threading.Event()
-        self._feeds: List["queue.SimpleQueue[Tuple[str, Any]]"] = []
+        self._feeds: List[queue.SimpleQueue[Tuple[str, Any]]] = []
 
     def imap(self, func: Callable[[Any], Any], iterable: Iterable[Any], chunksize: int = 1, buffersize: Optional[int] = None) -> Any:
         return self._read_apart(super().imap, func, iterable, chunksize, buffersize)
@@ -159,7 +159,7 @@ class JoinCutsTheImapInput(ThreadPool):
         items = iter(iterable)
         if items is not iterable or buffersize is not None:
             return method(func, iterable, chunksize, buffersize)
-        feed: "queue.SimpleQueue[Tuple[str, Any]]" = queue.SimpleQueue()
+        feed: queue.SimpleQueue[Tuple[str, Any]] = queue.SimpleQueue()
         results = method(func, _handed_on(feed), chunksize)
         self._feeds.append(feed)
         threading.Thread(target=_hand_on, args=(items, feed, self._stopping), daemon=True).start()
@@ -179,7 +179,7 @@ class JoinCutsTheImapInput(ThreadPool):
         super().terminate()
 
 
-def _hand_on(items: Iterator[Any], feed: "queue.SimpleQueue[Tuple[str, Any]]", stopping: threading.Event) -> None:
+def _hand_on(items: Iterator[Any], feed: queue.SimpleQueue[Tuple[str, Any]], stopping: threading.Event) -> None:
     """Put each of ``items`` on ``feed`` until they end or ``stopping`` is set; an input error too."""
     try:
         for item in items:
@@ -191,7 +191,7 @@ def _hand_on(items: Iterator[Any], feed: "queue.SimpleQueue[Tuple[str, Any]]", s
     feed.put(("end", None))
 
 
-def _handed_on(feed: "queue.SimpleQueue[Tuple[str, Any]]") -> Iterator[Any]:
+def _handed_on(feed: queue.SimpleQueue[Tuple[str, Any]]) -> Iterator[Any]:
     """The items on ``feed`` up to its first end."""
     while True:
         kind, value = feed.get()
@@ -348,7 +348,7 @@ class TerminateAfterCloseIgnored(ThreadPool):
 # -- the process's end and the context manager ---------------------------------------------------
 
 
-def _close_and_join(pool: "weakref.ref[ThreadPool]") -> None:
+def _close_and_join(pool: weakref.ref[ThreadPool]) -> None:
     alive = pool()
     if alive is not None:
         alive.close()

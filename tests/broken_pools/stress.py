@@ -15,7 +15,7 @@ import multiprocessing
 import threading
 import time
 from multiprocessing.pool import ThreadPool as StdlibThreadPool
-from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Tuple
+from typing import Any, Callable, Dict, Iterable, Mapping, Optional, Tuple
 
 from reference import ThreadPool
 
@@ -90,7 +90,9 @@ class UnlockedJobCounter(StdlibThreadPool):
     def _deliver(self, job: int, ok: bool, value: Any) -> None:
         self._awaiting.pop(job).set(ok, value)
 
-    def apply_async(self, func: Callable[..., Any], args: Iterable[Any] = (), kwds: Optional[Mapping[str, Any]] = None, callback: Callback = None, error_callback: Callback = None) -> Any:
+    def apply_async(
+        self, func: Callable[..., Any], args: Iterable[Any] = (), kwds: Optional[Mapping[str, Any]] = None, callback: Callback = None, error_callback: Callback = None
+    ) -> Any:
         result, delivery = self._numbered(callback, error_callback)
         super().apply_async(func, tuple(args), dict(kwds or {}), **delivery)
         return result
@@ -135,7 +137,9 @@ class CallbacksRunByFreeWorkers(ThreadPool):
         self._one_callback_at_a_time = threading.Lock()
         self._to_call_back: Dict[_CalledBack, None] = {}  # in the order their tasks ran
 
-    def apply_async(self, func: Callable[..., Any], args: Iterable[Any] = (), kwds: Optional[Mapping[str, Any]] = None, callback: Callback = None, error_callback: Callback = None) -> Any:
+    def apply_async(
+        self, func: Callable[..., Any], args: Iterable[Any] = (), kwds: Optional[Mapping[str, Any]] = None, callback: Callback = None, error_callback: Callback = None
+    ) -> Any:
         result = _CalledBack(callback, error_callback)
         super().apply_async(self._run, (result, func, tuple(args), dict(kwds or {})))
         return result
@@ -224,7 +228,9 @@ class WaitChecksOutsideTheLock(ThreadPool):
         submit(callback=functools.partial(result.set, True), error_callback=functools.partial(result.set, False))
         return result
 
-    def apply_async(self, func: Callable[..., Any], args: Iterable[Any] = (), kwds: Optional[Mapping[str, Any]] = None, callback: Callback = None, error_callback: Callback = None) -> Any:
+    def apply_async(
+        self, func: Callable[..., Any], args: Iterable[Any] = (), kwds: Optional[Mapping[str, Any]] = None, callback: Callback = None, error_callback: Callback = None
+    ) -> Any:
         return self._late_checked(functools.partial(super().apply_async, func, args, dict(kwds or {})), callback, error_callback)
 
     def map_async(self, func: Callable[..., Any], iterable: Iterable[Any], chunksize: Optional[int] = None, callback: Callback = None, error_callback: Callback = None) -> Any:
@@ -266,7 +272,9 @@ class OldestJobScannedUnlocked(StdlibThreadPool):
         if callback is not None:
             callback(value)
 
-    def apply_async(self, func: Callable[..., Any], args: Iterable[Any] = (), kwds: Optional[Mapping[str, Any]] = None, callback: Callback = None, error_callback: Callback = None) -> Any:
+    def apply_async(
+        self, func: Callable[..., Any], args: Iterable[Any] = (), kwds: Optional[Mapping[str, Any]] = None, callback: Callback = None, error_callback: Callback = None
+    ) -> Any:
         return super().apply_async(func, tuple(args), dict(kwds or {}), **self._tracked(callback, error_callback))
 
     def map_async(self, func: Callable[..., Any], iterable: Iterable[Any], chunksize: Optional[int] = None, callback: Callback = None, error_callback: Callback = None) -> Any:

@@ -132,8 +132,6 @@ def differences(expected: Expected, report: Dict[str, Any]) -> List[str]:
 def _messages(tests: List[Dict[str, Any]]) -> str:
     """What the kit said about the tests of a clause that did not pass (first line of each, once)."""
     said = dict.fromkeys(
-        f"{test['outcome']}: {str(test['message']).strip().splitlines()[0][:300]}"
-        for test in tests
-        if test["outcome"] != "passed" and str(test.get("message", "")).strip()
+        f"{test['outcome']}: {str(test['message']).strip().splitlines()[0][:300]}" for test in tests if test["outcome"] != "passed" and str(test.get("message", "")).strip()
     )
     return "".join(f"\n    {line}" for line in said) if said else f" (its {len(tests)} test(s) passed or were not run)"

@@ -66,7 +66,9 @@ def _check_chunksize(chunksize: int) -> None:
 class AsyncResult:
     """The result of a job: one future per chunk, and the job's value made from theirs."""
 
-    def __init__(self, futures: List["concurrent.futures.Future[Any]"], single: bool, callback: Optional[Callable[[Any], Any]], error_callback: Optional[Callable[[BaseException], Any]]) -> None:
+    def __init__(
+        self, futures: List[concurrent.futures.Future[Any]], single: bool, callback: Optional[Callable[[Any], Any]], error_callback: Optional[Callable[[BaseException], Any]]
+    ) -> None:
         self._futures = futures
         self._single = single
         self._callback = callback
@@ -78,7 +80,7 @@ class AsyncResult:
         for future in futures:
             future.add_done_callback(self._one_done)
 
-    def _one_done(self, future: "concurrent.futures.Future[Any]") -> None:
+    def _one_done(self, future: concurrent.futures.Future[Any]) -> None:
         with self._lock:
             self._left -= 1
             if self._left:
@@ -139,7 +141,7 @@ class ThreadPool:
         if self._state != RUN:
             raise ValueError("Pool not running")
 
-    def _submit(self, func: Callable[..., Any], iterable: Iterable[Any], chunksize: Optional[int], star: bool) -> List["concurrent.futures.Future[Any]"]:
+    def _submit(self, func: Callable[..., Any], iterable: Iterable[Any], chunksize: Optional[int], star: bool) -> List[concurrent.futures.Future[Any]]:
         self._check_running()
         chunksize = 1 if chunksize is None else chunksize
         _check_chunksize(chunksize)
@@ -203,7 +205,7 @@ class ThreadPool:
     def join(self) -> None:
         self._executor.shutdown(wait=True)
 
-    def __enter__(self) -> "ThreadPool":
+    def __enter__(self) -> ThreadPool:
         return self
 
     def __exit__(self, *exc_info: Any) -> None:

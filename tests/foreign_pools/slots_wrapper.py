@@ -59,7 +59,7 @@ class ThreadPool:
     def join(self) -> None:
         self._pool.join()
 
-    def __enter__(self) -> "ThreadPool":
+    def __enter__(self) -> ThreadPool:
         self._pool.__enter__()
         return self
 

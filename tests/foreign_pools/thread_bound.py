@@ -65,7 +65,7 @@ class IMapIterator(_Bound):
         super().__init__(owner)
         self._iterator = iterator
 
-    def __iter__(self) -> "IMapIterator":
+    def __iter__(self) -> IMapIterator:
         self._check_thread()
         return self
 
@@ -140,7 +140,7 @@ class ThreadPool(_Bound):
         self._check_thread()
         self._pool.join()
 
-    def __enter__(self) -> "ThreadPool":
+    def __enter__(self) -> ThreadPool:
         self._check_thread()
         self._pool.__enter__()
         return self
