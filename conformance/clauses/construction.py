@@ -62,6 +62,12 @@ CLAUSES = (
         needs=THREADS,
     ),
     Clause(
+        "construction.pools-independent",
+        "Pools are independent: stopping one (close() then join(), or terminate() then join()) leaves every other pool, built before it or after it with the same arguments, running its tasks.",
+        "cpython-behaviour",
+        "Every ThreadPool() builds its own worker threads, task queue and state; nothing is shared between pools.",
+    ),
+    Clause(
         "construction.pickling-rejected",
         "pickle.dumps(pool) raises NotImplementedError.",
         "cpython-behaviour",

@@ -1,1 +1,1 @@
-"""The conformance suite: one module per clause family."""
+"""The conformance suite: test modules by theme, each test naming the clauses it checks with ``@checks``."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import gc
 import multiprocessing
 import os
@@ -14,7 +15,7 @@ import pytest
 
 from conformance import checks
 from conformance.pools import Pools
-from conformance.workloads import TIMED_OUT, outcome_within
+from conformance.workloads import TIMED_OUT, outcome_of, outcome_within, soon
 
 from .test_timeouts import LATE
 
@@ -185,6 +186,25 @@ def test_process_pool_arguments_are_a_type_error(make_pool: Pools, keyword: str)
     except TypeError:
         return
     pytest.fail(f"ThreadPool(1, {keyword}={value!r}) was accepted; expected TypeError")
+
+
+STOPS: Dict[str, Callable[[Any], None]] = {
+    "close(); join()": lambda pool: (pool.close(), pool.join())[-1],
+    "terminate(); join()": lambda pool: (pool.terminate(), pool.join())[-1],
+}
+
+
+@checks("construction.pools-independent")
+@pytest.mark.parametrize("stop", list(STOPS))
+def test_stopping_a_pool_leaves_the_others_running(make_pool: Pools, stop: str) -> None:
+    before = make_pool(1)
+    stopped = make_pool(1)
+    soon(make_pool, functools.partial(STOPS[stop], stopped), f"{stop} of a ThreadPool(1)")
+    after = make_pool(1)
+    for which, pool in (("built before it", before), ("built after it", after)):
+        call = "apply(abs, (-3,))"
+        got = outcome_of(functools.partial(soon, make_pool, functools.partial(pool.apply, abs, (-3,)), f"{call} on a ThreadPool(1) {which}"))
+        assert got == 3, f"after {stop} of one ThreadPool(1), {call} on another ThreadPool(1) {which} gave {got!r}; expected 3"
 
 
 @checks("construction.pickling-rejected")

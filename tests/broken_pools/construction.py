@@ -5,7 +5,7 @@ from __future__ import annotations
 import multiprocessing.pool
 import os
 import warnings
-from typing import Any, Callable, Iterable, Optional
+from typing import Any, Callable, ClassVar, Dict, Iterable, Optional
 
 from reference import ThreadPool
 
@@ -193,3 +193,21 @@ class EmptyImapIgnoresAFailedInitializer(ThreadPool):
             iterator.input_ended(0, 0, None)
             return iterator
         return super()._imap(iterator_class, func, iterable, chunksize, buffersize)
+
+
+class SharedPerWorkerCount:
+    """Pools built with the same number of workers share one pool, cached by the class (as pathos'
+    pools do): stopping one stops them all, and a pool built later with that number is born
+    stopped (``ValueError: Pool not running``)."""
+
+    BREAKS = ("construction.pools-independent",)
+
+    _shared: ClassVar[Dict[Optional[int], ThreadPool]] = {}
+
+    def __init__(self, processes: Optional[int] = None, initializer: Initializer = None, initargs: Iterable[Any] = ()) -> None:
+        if processes not in self._shared:
+            self._shared[processes] = ThreadPool(processes, initializer, initargs)
+        self._pool = self._shared[processes]
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._pool, name)
