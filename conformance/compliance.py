@@ -77,8 +77,13 @@ def _note(clause: Dict[str, Any]) -> str:
     """
     for test in clause["tests"]:
         if test["outcome"] == clause["outcome"] and test["message"]:
-            return str(test["message"]).strip().splitlines()[0].replace(f"{Path.cwd()}{os.sep}", "")[:200]
+            return _portable(str(test["message"]).strip().splitlines()[0].replace(f"{Path.cwd()}{os.sep}", ""))[:200]
     return ""
+
+
+def _portable(note: str) -> str:
+    """``note`` without the install location of the kit's files (``.tox/py38/lib/python3.8/site-packages/``)."""
+    return re.sub(r"[^\s(]*site-packages/", "", note)
 
 
 def expected_runs(tox_ini: Path) -> List[str]:
@@ -200,11 +205,7 @@ def _cell(runs: Sequence[Dict[str, Any]], clause_id: str) -> str:
     outcomes = [(run["python"], run["outcomes"].get(clause_id, NOT_IN_RUN)) for run in runs]
     if len({outcome for _, outcome in outcomes}) == 1:
         return SYMBOLS[outcomes[0][1]]
-    return " ".join(f"{SYMBOLS[outcome]} {_short(python)}" for python, outcome in outcomes)
-
-
-def _short(python: str) -> str:
-    return ".".join(python.split(".")[:2])
+    return " ".join(f"{SYMBOLS[outcome]} {_minor(python)}" for python, outcome in outcomes)
 
 
 def _deviations(runs: Sequence[Dict[str, Any]], clauses: Mapping[str, Clause]) -> List[Tuple[str, str, str]]:
@@ -215,8 +216,8 @@ def _deviations(runs: Sequence[Dict[str, Any]], clauses: Mapping[str, Clause]) -
         failing = [(python, outcome, note) for python, outcome, note in failing if outcome in ("failed", "xfailed")]
         if failing:
             kinds = sorted({OUTCOME_NAMES[str(outcome)] for _, outcome, _ in failing})
-            pythons = ", ".join(_short(python) for python, _, _ in failing)
-            found.append((clause_id, f"{' / '.join(kinds)} on {pythons}", failing[0][2]))
+            pythons = ", ".join(_minor(python) for python, _, _ in failing)
+            found.append((clause_id, f"{' / '.join(kinds)} on {pythons}", _portable(failing[0][2])))
     return found
 
 
