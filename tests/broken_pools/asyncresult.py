@@ -1,8 +1,8 @@
 """Broken pools of the asyncresult and timeout families: results and iterators that get time-outs, ready(), successful() or wait() wrong.
 
-Most are the reference pool with its results wrapped in a proxy that changes one method. A few
-change the reference's result classes themselves, through :class:`ResultClasses`, which the
-callbacks module uses too.
+Each is the reference pool with its results wrapped in a proxy that changes one method
+(:class:`~tests.broken_pools.wrappers.Proxied`); the two that get a map's readiness wrong also
+watch its tasks, through the task function.
 """
 
 from __future__ import annotations
@@ -12,133 +12,18 @@ import math
 import multiprocessing
 import threading
 import time
-from typing import Any, Callable, Iterable, List, Mapping, Optional, Type
+from typing import Any, Callable, Iterable, Optional
 
-from reference import ThreadPool, _arguments
-from reference._results import ApplyResult, MapResult
-from reference.pool import _NO_KEYWORDS, _check_callbacks
+from reference import ThreadPool
 
-# -- helpers: not broken pools themselves (no BREAKS) ---------------------------------------------
-
-
-class ResultProxy:
-    """A result of the reference pool, passed through; a subclass changes one method."""
-
-    def __init__(self, inner: Any) -> None:
-        self._inner = inner
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._inner, name)
-
-    def get(self, timeout: Optional[float] = None) -> Any:
-        return self._inner.get(timeout)
-
-    def wait(self, timeout: Optional[float] = None) -> None:
-        return self._inner.wait(timeout)  # type: ignore[no-any-return]
-
-    def ready(self) -> bool:
-        return self._inner.ready()  # type: ignore[no-any-return]
-
-    def successful(self) -> bool:
-        return self._inner.successful()  # type: ignore[no-any-return]
-
-
-class IteratorProxy:
-    """An imap iterator of the reference pool, passed through; a subclass changes next()."""
-
-    def __init__(self, inner: Any) -> None:
-        self._inner = inner
-
-    def __iter__(self) -> IteratorProxy:
-        return self
-
-    def __next__(self) -> Any:
-        return self.next()
-
-    def next(self, timeout: Optional[float] = None) -> Any:
-        return self._inner.next(timeout)
-
-
-class Proxied(ThreadPool):
-    """The reference pool, handing out its results and iterators wrapped in the classes below."""
-
-    result_proxy: Type[ResultProxy] = ResultProxy
-    iterator_proxy: Type[IteratorProxy] = IteratorProxy
-
-    def apply_async(self, *args: Any, **kwargs: Any) -> Any:
-        return self.result_proxy(super().apply_async(*args, **kwargs))
-
-    def map_async(self, *args: Any, **kwargs: Any) -> Any:
-        return self.result_proxy(super().map_async(*args, **kwargs))
-
-    def starmap_async(self, *args: Any, **kwargs: Any) -> Any:
-        return self.result_proxy(super().starmap_async(*args, **kwargs))
-
-    def imap(self, *args: Any, **kwargs: Any) -> Any:
-        return self.iterator_proxy(super().imap(*args, **kwargs))
-
-    def imap_unordered(self, *args: Any, **kwargs: Any) -> Any:
-        return self.iterator_proxy(super().imap_unordered(*args, **kwargs))
-
-
-class ResultClasses(ThreadPool):
-    """The reference pool, building its results with :meth:`new_apply_result` and :meth:`new_map_result`.
-
-    ``apply_async`` and ``_map_async`` are the reference's own, but for the classes they build.
-    """
-
-    apply_result: Type[ApplyResult[Any]] = ApplyResult
-    map_result: Type[MapResult[Any]] = MapResult
-
-    def new_apply_result(self, callback: Any, error_callback: Any) -> ApplyResult[Any]:
-        return self.apply_result(self._engine, self, callback, error_callback)
-
-    def new_map_result(self, func: Any, star: bool, length: int, chunks: int, callback: Any, error_callback: Any) -> MapResult[Any]:
-        return self.map_result(self._engine, self, func, star, length, chunks, callback, error_callback)
-
-    def apply_async(
-        self,
-        func: Callable[..., Any],
-        args: Iterable[Any] = (),
-        kwds: Mapping[str, Any] = _NO_KEYWORDS,
-        callback: Optional[Callable[[Any], object]] = None,
-        error_callback: Optional[Callable[[BaseException], object]] = None,
-    ) -> ApplyResult[Any]:
-        _arguments.task_function(func)
-        _check_callbacks(callback, error_callback)
-        call_args, call_kwds = _arguments.call_arguments(args, kwds)
-        result = self.new_apply_result(callback, error_callback)
-        self._engine.submit(result, [(0, (func, call_args, call_kwds))])
-        return result
-
-    def _map_async(
-        self,
-        func: Callable[..., Any],
-        iterable: Iterable[Any],
-        chunksize: Optional[int],
-        callback: Optional[Callable[[List[Any]], object]],
-        error_callback: Optional[Callable[[BaseException], object]],
-        star: bool,
-    ) -> MapResult[Any]:
-        _arguments.task_function(func)
-        _check_callbacks(callback, error_callback)
-        size = None if chunksize is None else _arguments.chunksize(chunksize)
-        self._engine.check_running()
-        items = list(iterable)
-        if size is None:
-            size = _arguments.default_chunksize(len(items), self._engine.processes)
-        starts = range(0, len(items), size) or range(1)
-        result = self.new_map_result(func, star, len(items), len(starts), callback, error_callback)
-        self._engine.submit(result, ((start, items[start : start + size]) for start in starts))
-        return result
-
+from .wrappers import IteratorProxy, Proxied, ResultProxy
 
 # -- get(timeout) ----------------------------------------------------------------------------------
 
 
 class _MillisecondGet(ResultProxy):
     def get(self, timeout: Optional[float] = None) -> Any:
-        return self._inner.get(None if timeout is None else timeout / 1000)
+        return self.inner.get(None if timeout is None else timeout / 1000)
 
 
 class GetTimeoutInMilliseconds(Proxied):
@@ -154,7 +39,7 @@ class GetTimeoutInMilliseconds(Proxied):
 
 class _UnboundedGet(ResultProxy):
     def get(self, timeout: Optional[float] = None) -> Any:
-        return self._inner.get()
+        return self.inner.get()
 
 
 class GetIgnoresTheTimeout(Proxied):
@@ -169,7 +54,7 @@ class GetIgnoresTheTimeout(Proxied):
 
 class _ZeroMeansNoTimeout(ResultProxy):
     def get(self, timeout: Optional[float] = None) -> Any:
-        return self._inner.get(timeout or None)
+        return self.inner.get(timeout or None)
 
 
 class GetZeroTimeoutBlocks(Proxied):
@@ -191,7 +76,7 @@ class _GiveUpOnTimeout(ResultProxy):
         if self._timed_out is not None:
             raise self._timed_out
         try:
-            return self._inner.get(timeout)
+            return self.inner.get(timeout)
         except multiprocessing.TimeoutError as exc:
             self._timed_out = exc
             raise
@@ -219,7 +104,7 @@ class GetRaisesTheBuiltinTimeoutError(Proxied):
     class result_proxy(ResultProxy):  # noqa: N801 - the class attribute Proxied looks for
         def get(self, timeout: Optional[float] = None) -> Any:
             try:
-                return self._inner.get(timeout)
+                return self.inner.get(timeout)
             except multiprocessing.TimeoutError:
                 raise builtins.TimeoutError(f"no result within {timeout} s") from None
 
@@ -229,7 +114,7 @@ class GetRaisesTheBuiltinTimeoutError(Proxied):
 
 class _SuccessfulWhilePending(ResultProxy):
     def successful(self) -> bool:
-        return self._inner.ready() and self._inner.successful()  # type: ignore[no-any-return]
+        return self.inner.ready() and self.inner.successful()  # type: ignore[no-any-return]
 
 
 class SuccessfulFalseBeforeReady(Proxied):
@@ -243,39 +128,89 @@ class SuccessfulFalseBeforeReady(Proxied):
     result_proxy = _SuccessfulWhilePending
 
 
-class _ReadyOneChunkEarly(MapResult[Any]):
+class _Tally:
+    """What a map's tasks did so far, recorded by the task function: how many items finished, the first failure."""
+
+    def __init__(self, items: int) -> None:
+        self.items = items
+        self.finished = 0
+        self.failure: Optional[BaseException] = None
+        self._lock = threading.Lock()
+
+    def counting(self, func: Callable[..., Any]) -> Callable[..., Any]:
+        def task(*args: Any) -> Any:
+            try:
+                return func(*args)
+            except BaseException as exc:
+                with self._lock:
+                    self.failure = self.failure or exc
+                raise
+            finally:
+                with self._lock:
+                    self.finished += 1
+
+        return task
+
+
+class _TalliedMaps(ThreadPool):
+    """The map forms hand out ``tallied(result, tally)`` in place of their result."""
+
+    def tallied(self, result: Any, tally: _Tally) -> Any:
+        raise NotImplementedError
+
+    def map_async(self, func: Callable[..., Any], iterable: Iterable[Any], *args: Any, **kwargs: Any) -> Any:
+        items = list(iterable)
+        tally = _Tally(len(items))
+        return self.tallied(super().map_async(tally.counting(func) if callable(func) else func, items, *args, **kwargs), tally)
+
+    def starmap_async(self, func: Callable[..., Any], iterable: Iterable[Any], *args: Any, **kwargs: Any) -> Any:
+        items = list(iterable)
+        tally = _Tally(len(items))
+        return self.tallied(super().starmap_async(tally.counting(func) if callable(func) else func, items, *args, **kwargs), tally)
+
+
+class _ReadyOneEarly(ResultProxy):
+    def __init__(self, inner: Any, tally: _Tally) -> None:
+        super().__init__(inner)
+        self.tally = tally
+
     def ready(self) -> bool:
-        with self._lock:
-            return super().ready() or self._chunks_left <= 1
+        return self.inner.ready() or self.tally.finished >= self.tally.items - 1
 
 
-class MapReadyOneChunkEarly(ResultClasses):
-    """A map result counts its chunks off by one: ready() is True while the last chunk still runs.
+class MapReadyOneChunkEarly(_TalliedMaps):
+    """A map result counts its finished tasks off by one: ready() is True while the last one still runs.
 
     A user who polls ready() and then calls get(0) gets a TimeoutError for a "ready" result.
+    (Counted by item, which with chunksize 1 is by chunk.)
     """
 
     BREAKS = ("asyncresult.ready",)
-    map_result = _ReadyOneChunkEarly
+
+    def tallied(self, result: Any, tally: _Tally) -> Any:
+        return _ReadyOneEarly(result, tally)
 
 
-class _ReadyOnFirstFailure(MapResult[Any]):
-    """Completes on the first failing chunk, as MapResult did before it waited for every chunk."""
+class _FailsAtOnce(_ReadyOneEarly):
+    """Ready, and failed, as soon as one task failed."""
 
-    def _chunk_finished(self, error: Optional[BaseException]) -> None:
-        with self._lock:
-            first_failure = error is not None and self._error is None
-            if first_failure:
-                self._error = error
-            self._chunks_left -= 1
-            last = not self._chunks_left
-        if first_failure:
-            self._finish(False, error)
-        elif last and self._error is None:
-            self._finish(True, self._values)
+    def ready(self) -> bool:
+        return self.inner.ready() or self.tally.failure is not None
+
+    def successful(self) -> bool:
+        return self.tally.failure is None and self.inner.successful()
+
+    def wait(self, timeout: Optional[float] = None) -> None:
+        if self.tally.failure is None:
+            self.inner.wait(timeout)
+
+    def get(self, timeout: Optional[float] = None) -> Any:
+        if self.tally.failure is not None:
+            raise self.tally.failure
+        return self.inner.get(timeout)
 
 
-class MapReadyOnFirstFailure(ResultClasses):
+class MapReadyOnFirstFailure(_TalliedMaps):
     """A map result with a failing chunk fails as soon as that chunk fails, while its other chunks still run.
 
     A user's map() raises while tasks of it are still running: cleanup that follows (closing
@@ -283,7 +218,9 @@ class MapReadyOnFirstFailure(ResultClasses):
     """
 
     BREAKS = ("asyncresult.map-ready-after-all-chunks",)
-    map_result = _ReadyOnFirstFailure
+
+    def tallied(self, result: Any, tally: _Tally) -> Any:
+        return _FailsAtOnce(result, tally)
 
 
 # -- wait(timeout) ---------------------------------------------------------------------------------
@@ -291,7 +228,7 @@ class MapReadyOnFirstFailure(ResultClasses):
 
 class _WaitPolls(ResultProxy):
     def wait(self, timeout: Optional[float] = None) -> None:
-        self._inner.wait(None if timeout is None else 0)
+        self.inner.wait(None if timeout is None else 0)
 
 
 class WaitReturnsAtOnce(Proxied):
@@ -306,8 +243,8 @@ class WaitReturnsAtOnce(Proxied):
 
 class _WaitSleeps(ResultProxy):
     def wait(self, timeout: Optional[float] = None) -> None:
-        if timeout is None or self._inner.ready():
-            self._inner.wait(timeout)
+        if timeout is None or self.inner.ready():
+            self.inner.wait(timeout)
         else:
             time.sleep(timeout)
 
@@ -324,8 +261,8 @@ class WaitSleepsTheWholeTimeout(Proxied):
 
 class _WaitTellsReadiness(ResultProxy):
     def wait(self, timeout: Optional[float] = None) -> bool:  # type: ignore[override]
-        self._inner.wait(timeout)
-        return self._inner.ready()  # type: ignore[no-any-return]
+        self.inner.wait(timeout)
+        return self.inner.ready()  # type: ignore[no-any-return]
 
 
 class WaitReturnsReadiness(Proxied):
@@ -344,7 +281,7 @@ class WaitReturnsReadiness(Proxied):
 
 class _MillisecondNext(IteratorProxy):
     def next(self, timeout: Optional[float] = None) -> Any:
-        return self._inner.next(None if timeout is None else timeout / 1000)
+        return self.inner.next(None if timeout is None else timeout / 1000)
 
 
 class ImapNextTimeoutInMilliseconds(Proxied):
@@ -367,9 +304,9 @@ class _SkipAfterTimeout(IteratorProxy):
         try:
             with self._lock:
                 while self._skip:
-                    self._inner.next(timeout)  # the slot given up by a time-out
+                    self.inner.next(timeout)  # the slot given up by a time-out
                     self._skip -= 1
-                return self._inner.next(timeout)
+                return self.inner.next(timeout)
         except multiprocessing.TimeoutError:
             with self._lock:
                 self._skip = 1
@@ -390,7 +327,7 @@ class _NanRejectingNext(IteratorProxy):
     def next(self, timeout: Optional[float] = None) -> Any:
         if timeout is not None and math.isnan(timeout):
             raise ValueError("timeout must be a number, not NaN")
-        return self._inner.next(timeout)
+        return self.inner.next(timeout)
 
 
 class ImapNextRejectsNan(Proxied):

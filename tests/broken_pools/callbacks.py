@@ -10,9 +10,11 @@ from multiprocessing.pool import ThreadPool as StdlibThreadPool
 from typing import Any, Callable, Iterable, List, Mapping, Optional, Tuple
 
 from reference import ThreadPool
-from reference._results import ApplyResult, MapResult
 
-from .asyncresult import ResultClasses
+from .wrappers import ResultProxy
+
+Callback = Optional[Callable[[Any], object]]
+NO_KEYWORDS: Mapping[str, Any] = {}
 
 # -- with what, and how often ----------------------------------------------------------------------
 
@@ -148,94 +150,138 @@ class ErrorCallbackForDiscardedTasks(ThreadPool):
             error_callback(concurrent.futures.CancelledError())
 
 
+class _ChangedCallbacks(ThreadPool):
+    """The async forms pass their callbacks through :meth:`changed` (each broken pool's own), which
+    also says what to hand out in place of the reference's result."""
+
+    def changed(self, callback: Callback, error_callback: Callback) -> Tuple[Callback, Callback, Callable[[Any], Any]]:
+        raise NotImplementedError
+
+    def apply_async(self, func: Any, args: Iterable[Any] = (), kwds: Mapping[str, Any] = NO_KEYWORDS, callback: Callback = None, error_callback: Callback = None) -> Any:
+        callback, error_callback, handed_out = self.changed(callback, error_callback)
+        return handed_out(super().apply_async(func, args, kwds, callback, error_callback))
+
+    def map_async(self, func: Any, iterable: Iterable[Any], chunksize: Optional[int] = None, callback: Callback = None, error_callback: Callback = None) -> Any:
+        callback, error_callback, handed_out = self.changed(callback, error_callback)
+        return handed_out(super().map_async(func, iterable, chunksize, callback, error_callback))
+
+    def starmap_async(self, func: Any, iterable: Iterable[Any], chunksize: Optional[int] = None, callback: Callback = None, error_callback: Callback = None) -> Any:
+        callback, error_callback, handed_out = self.changed(callback, error_callback)
+        return handed_out(super().starmap_async(func, iterable, chunksize, callback, error_callback))
+
+
+def _as_it_is(result: Any) -> Any:
+    return result
+
+
+def _each(callbacks: Tuple[Callback, Callback], change: Callable[[Callable[[Any], object]], Callback]) -> Tuple[Callback, Callback]:
+    """Both callbacks changed by ``change``, a missing one left missing."""
+    return (None if callbacks[0] is None else change(callbacks[0]), None if callbacks[1] is None else change(callbacks[1]))
+
+
 # -- when ------------------------------------------------------------------------------------------
 
 
-class _ReadyBeforeCallback(ApplyResult[Any]):
-    def _call_back(self, ok: bool, value: Any) -> None:
-        if not self._engine.retire(self):
-            return
-        self._complete(ok, value)  # published first ...
-        callback = self._callback if ok else self._error_callback
-        if callback is not None:
-            try:
-                callback(value)  # ... called back after
-            except BaseException:  # noqa: BLE001, S110 - as the reference does, the thread must go on
-                pass
-
-
-class _MapReadyBeforeCallback(MapResult[Any]):
-    _call_back = _ReadyBeforeCallback._call_back
-
-
-class CallbackAfterReady(ResultClasses):
+class CallbackAfterReady(_ChangedCallbacks):
     """A result is completed first and its callback called after: get() may return before the callback has run.
 
-    A user whose callback stores the value somewhere (a dict, a progress bar) and who reads it
-    right after get() finds it missing now and then.
+    (The pool only queues each callback, for a thread of its own to call later.) A user whose
+    callback stores the value somewhere (a dict, a progress bar) and who reads it right after
+    get() finds it missing now and then.
     """
 
     BREAKS = ("callbacks.done-before-ready",)
-    apply_result = _ReadyBeforeCallback
-    map_result = _MapReadyBeforeCallback
+
+    def __init__(self, processes: Optional[int] = None, initializer: Any = None, initargs: Iterable[Any] = ()) -> None:
+        super().__init__(processes, initializer, initargs)
+        self._queued: queue.SimpleQueue[Optional[Tuple[Callable[[Any], object], Any]]] = queue.SimpleQueue()
+        self._calling = threading.Thread(target=self._call_queued, name="callbacks after ready", daemon=True)
+        self._calling.start()
+
+    def _call_queued(self) -> None:
+        for callback, value in iter(self._queued.get, None):
+            try:
+                callback(value)
+            except Exception:  # noqa: BLE001, S110 - the thread must go on
+                pass
+
+    def changed(self, callback: Callback, error_callback: Callback) -> Tuple[Callback, Callback, Callable[[Any], Any]]:
+        def queued(target: Callable[[Any], object]) -> Callback:
+            return lambda value: self._queued.put((target, value))
+
+        return (*_each((callback, error_callback), queued), _as_it_is)
+
+    def join(self) -> None:
+        super().join()
+        self._queued.put(None)
+        self._calling.join()
+
+    def terminate(self) -> None:
+        super().terminate()
+        self._queued.put(None)
 
 
-class _ReadyWhileCallingBack(ApplyResult[Any]):
-    _outcome_known = False
-
-    def _call_back(self, ok: bool, value: Any) -> None:
-        self._outcome_known = True
-        ApplyResult._call_back(self, ok, value)
+class _ReadyOnceCalledBack(ResultProxy):
+    def __init__(self, inner: Any, called: threading.Event) -> None:
+        super().__init__(inner)
+        self.called = called
 
     def ready(self) -> bool:
-        return self._outcome_known or ApplyResult.ready(self)
+        return self.called.is_set() or self.inner.ready()
 
 
-class _MapReadyWhileCallingBack(MapResult[Any]):
-    _outcome_known = False
-    _call_back = _ReadyWhileCallingBack._call_back
-    ready = _ReadyWhileCallingBack.ready
-
-
-class ReadyWhileTheCallbackRuns(ResultClasses):
+class ReadyWhileTheCallbackRuns(_ChangedCallbacks):
     """ready() is True as soon as the outcome is known, while the callback is still running (get() does wait for it).
 
     A user who polls ready() and then reads what the callback stores finds it missing.
     """
 
     BREAKS = ("callbacks.done-before-ready",)
-    apply_result = _ReadyWhileCallingBack
-    map_result = _MapReadyWhileCallingBack
+
+    def changed(self, callback: Callback, error_callback: Callback) -> Tuple[Callback, Callback, Callable[[Any], Any]]:
+        called = threading.Event()
+
+        def announced(target: Callable[[Any], object]) -> Callback:
+            def call(value: Any) -> None:
+                called.set()
+                target(value)
+
+            return call
+
+        return (*_each((callback, error_callback), announced), lambda result: _ReadyOnceCalledBack(result, called))
 
 
 # -- on which thread -------------------------------------------------------------------------------
 
 
-class _CallBackOnTheWorker(ApplyResult[Any]):
-    def _finish(self, ok: bool, value: Any) -> None:
-        if self._callback is None and self._error_callback is None:
-            ApplyResult._finish(self, ok, value)
-        else:
-            self._call_back(ok, value)  # right here, not on the callback thread
-
-
-class _MapCallBackOnTheWorker(MapResult[Any]):
-    _finish = _CallBackOnTheWorker._finish
-
-
-class CallbacksOnWorkerThreads(ResultClasses):
-    """Each callback runs on the worker that finished the job, so callbacks of different jobs run at the same time.
+class CallbacksOnWorkerThreads(ThreadPool):
+    """apply_async() calls back on the worker that ran the task, so callbacks of different jobs run at the same time.
 
     A user's callback that appends to a shared list or updates a counter without a lock (safe
     with the stdlib, whose callbacks run one at a time) loses updates.
     """
 
     BREAKS = ("callbacks.serialised",)
-    apply_result = _CallBackOnTheWorker
-    map_result = _MapCallBackOnTheWorker
+
+    def apply_async(self, func: Any, args: Iterable[Any] = (), kwds: Mapping[str, Any] = NO_KEYWORDS, callback: Callback = None, error_callback: Callback = None) -> Any:
+        if not callable(func):
+            return super().apply_async(func, args, kwds, callback, error_callback)
+
+        def calling_back(*call_args: Any, **call_kwds: Any) -> Any:
+            try:
+                value = func(*call_args, **call_kwds)
+            except BaseException as exc:
+                if error_callback is not None:
+                    error_callback(exc)
+                raise
+            if callback is not None:
+                callback(value)
+            return value
+
+        return super().apply_async(calling_back, args, kwds)
 
 
-class CallbacksRunByTheWaiter(ThreadPool):
+class CallbacksRunByTheWaiter(_ChangedCallbacks):
     """Callbacks are run by whichever thread waits for a result (get(), wait(), join()), not by the pool.
 
     A user's callback then runs on the thread that submitted the job, often the main thread: it
@@ -247,9 +293,20 @@ class CallbacksRunByTheWaiter(ThreadPool):
 
     def __init__(self, processes: Optional[int] = None, initializer: Any = None, initargs: Iterable[Any] = ()) -> None:
         super().__init__(processes, initializer, initargs)
-        self._parked: queue.SimpleQueue[Tuple[Callable[..., None], Tuple[Any, ...]]] = queue.SimpleQueue()
+        self._parked: queue.SimpleQueue[Tuple[Callable[[Any], object], Any, threading.Event]] = queue.SimpleQueue()
         self._running_parked = threading.Lock()
-        self._engine.defer = lambda call, *args: self._parked.put((call, args))  # type: ignore[method-assign]
+
+    def changed(self, callback: Callback, error_callback: Callback) -> Tuple[Callback, Callback, Callable[[Any], Any]]:
+        parked, called = threading.Event(), threading.Event()
+
+        def park(target: Callable[[Any], object]) -> Callback:
+            def call(value: Any) -> None:
+                parked.set()
+                self._parked.put((target, value, called))
+
+            return call
+
+        return (*_each((callback, error_callback), park), lambda result: _Waiter(self, result, parked, called))
 
     def run_parked(self, until: Callable[[], bool], timeout: Optional[float]) -> None:
         """Run parked callbacks on this thread until ``until()`` holds or ``timeout`` passes."""
@@ -259,68 +316,55 @@ class CallbacksRunByTheWaiter(ThreadPool):
             if remaining < 0:
                 return
             try:
-                call, args = self._parked.get(timeout=remaining)
+                callback, value, called = self._parked.get(timeout=remaining)
             except queue.Empty:
                 continue
             with self._running_parked:
-                call(*args)
-
-    def apply_async(self, *args: Any, **kwargs: Any) -> Any:
-        return _Waiter(self, super().apply_async(*args, **kwargs))
-
-    def map_async(self, *args: Any, **kwargs: Any) -> Any:
-        return _Waiter(self, super().map_async(*args, **kwargs))
-
-    def starmap_async(self, *args: Any, **kwargs: Any) -> Any:
-        return _Waiter(self, super().starmap_async(*args, **kwargs))
+                _call_parked(callback, value, called)
 
     def join(self) -> None:
         super().join()
         while not self._parked.empty():
-            call, args = self._parked.get()
-            call(*args)
+            _call_parked(*self._parked.get())
 
 
-class _Waiter:
-    """A result whose get() and wait() first run the pool's parked callbacks on the calling thread."""
+def _call_parked(callback: Callable[[Any], object], value: Any, called: threading.Event) -> None:
+    try:
+        callback(value)
+    except Exception:  # noqa: BLE001, S110 - the waiter goes on
+        pass
+    finally:
+        called.set()
 
-    def __init__(self, pool: CallbacksRunByTheWaiter, inner: Any) -> None:
-        self._pool = pool
-        self._inner = inner
 
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._inner, name)
+class _Waiter(ResultProxy):
+    """A result whose get() and wait() first run the pool's parked callbacks on the calling thread, until its own has run."""
+
+    def __init__(self, pool: CallbacksRunByTheWaiter, inner: Any, parked: threading.Event, called: threading.Event) -> None:
+        super().__init__(inner)
+        self.pool = pool
+        self.parked = parked
+        self.called = called
+
+    def done(self) -> bool:
+        # The reference parks a callback before it completes the result: once ready, parked is final.
+        return bool(self.inner.ready()) and (not self.parked.is_set() or self.called.is_set())
+
+    def ready(self) -> bool:
+        return self.done()
 
     def wait(self, timeout: Optional[float] = None) -> None:
-        self._pool.run_parked(self._inner.ready, timeout)
-        self._inner.wait(0)
+        self.pool.run_parked(self.done, timeout)
 
     def get(self, timeout: Optional[float] = None) -> Any:
-        self._pool.run_parked(self._inner.ready, timeout)
-        return self._inner.get(0)
+        self.pool.run_parked(self.done, timeout)
+        return self.inner.get(0)
 
 
 # -- callbacks that raise --------------------------------------------------------------------------
 
 
-class _SwallowsCallbackErrors(ApplyResult[Any]):
-    def _call_back(self, ok: bool, value: Any) -> None:
-        if not self._engine.retire(self):
-            return
-        callback = self._callback if ok else self._error_callback
-        if callback is not None:
-            try:
-                callback(value)
-            except Exception:  # noqa: BLE001, S110 - the bug: the callback's error is dropped
-                pass
-        self._complete(ok, value)
-
-
-class _MapSwallowsCallbackErrors(MapResult[Any]):
-    _call_back = _SwallowsCallbackErrors._call_back
-
-
-class CallbackErrorsSwallowed(ResultClasses):
+class CallbackErrorsSwallowed(_ChangedCallbacks):
     """A callback's exception is dropped: get() returns the value as if the callback had worked.
 
     A user's callback that fails to store the value (a full disk, a closed connection) fails
@@ -328,28 +372,79 @@ class CallbackErrorsSwallowed(ResultClasses):
     """
 
     BREAKS = ("callbacks.raising-callback-fails-result",)
-    apply_result = _SwallowsCallbackErrors
-    map_result = _MapSwallowsCallbackErrors
+
+    def changed(self, callback: Callback, error_callback: Callback) -> Tuple[Callback, Callback, Callable[[Any], Any]]:
+        def swallowing(target: Callable[[Any], object]) -> Callback:
+            def call(value: Any) -> None:
+                try:
+                    target(value)
+                except Exception:  # noqa: BLE001, S110 - the bug: the callback's error is dropped
+                    pass
+
+            return call
+
+        return (*_each((callback, error_callback), swallowing), _as_it_is)
 
 
-def _calling_back(failed: Callable[[BaseException, BaseException], None]) -> Callable[[Any, bool, Any], None]:
-    """The reference's ``_call_back``, with ``failed(callback_error, task_error)`` instead of its chaining
-    when an error_callback raises: each broken pool's bug."""
+class _ErrorCallbackFailure:
+    """What the error_callback of one job raised, and the task's exception it was called with."""
 
-    def _call_back(self: Any, ok: bool, value: Any) -> None:
-        if not self._engine.retire(self):
-            return
-        callback = self._callback if ok else self._error_callback
-        if callback is not None:
+    def __init__(self) -> None:
+        self.task_error: Optional[BaseException] = None
+        self.raised: Optional[BaseException] = None
+
+    def watching(self, error_callback: Callback) -> Callback:
+        if error_callback is None:
+            return None
+        target = error_callback
+
+        def call(task_error: BaseException) -> None:
             try:
-                callback(value)
-            except BaseException as exc:  # noqa: BLE001 - the result fails with it, as the reference's
-                if not ok:
-                    failed(exc, value)
-                ok, value = False, exc
-        self._complete(ok, value)
+                target(task_error)
+            except BaseException as exc:
+                self.task_error, self.raised = task_error, exc
+                raise
 
-    return _call_back
+        return call
+
+
+class _ChainChanged(ResultProxy):
+    """A result whose get() passes the error_callback's exception through ``change(raised, task_error)`` before raising it."""
+
+    def __init__(self, inner: Any, failure: _ErrorCallbackFailure, change: Callable[[BaseException, BaseException], None]) -> None:
+        super().__init__(inner)
+        self.failure = failure
+        self.change = change
+
+    def get(self, timeout: Optional[float] = None) -> Any:
+        try:
+            return self.inner.get(timeout)
+        except BaseException as exc:
+            if exc is self.failure.raised and self.failure.task_error is not None:
+                self.change(exc, self.failure.task_error)
+            raise
+
+
+class _ErrorCallbackChainChanged(_ChangedCallbacks):
+    """When an error_callback raises, get() raises its exception with its context chain changed by :meth:`change`."""
+
+    change: Callable[[BaseException, BaseException], None]
+
+    def changed(self, callback: Callback, error_callback: Callback) -> Tuple[Callback, Callback, Callable[[Any], Any]]:
+        failure = _ErrorCallbackFailure()
+        return callback, failure.watching(error_callback), lambda result: _ChainChanged(result, failure, self.change)
+
+
+def _cut_out(exc: BaseException, original: BaseException) -> None:
+    """Take ``original`` out of ``exc``'s context chain, and what follows it."""
+    seen = {id(exc)}
+    link = exc
+    while link.__context__ is not None and id(link.__context__) not in seen:
+        if link.__context__ is original:
+            link.__context__ = None
+            return
+        link = link.__context__
+        seen.add(id(link))
 
 
 def _append_again(exc: BaseException, original: BaseException) -> None:
@@ -360,64 +455,24 @@ def _append_again(exc: BaseException, original: BaseException) -> None:
     last.__context__ = original
 
 
-class _DropsTheTaskError(ApplyResult[Any]):
-    _call_back = _calling_back(lambda exc, original: None)
-
-
-class _MapDropsTheTaskError(MapResult[Any]):
-    _call_back = _DropsTheTaskError._call_back
-
-
-class ErrorCallbackErrorHidesTheTaskError(ResultClasses):
+class ErrorCallbackErrorHidesTheTaskError(_ErrorCallbackChainChanged):
     """When an error_callback raises, get() raises its exception with no trace of the task's:
     the traceback a user sees tells why the error handler failed, never what failed first."""
 
     BREAKS = ("callbacks.raising-callback-fails-result",)
-    apply_result = _DropsTheTaskError
-    map_result = _MapDropsTheTaskError
+    change = staticmethod(_cut_out)
 
 
-class _AppendsTheTaskErrorAgain(ApplyResult[Any]):
-    _call_back = _calling_back(_append_again)
-
-
-class _MapAppendsTheTaskErrorAgain(MapResult[Any]):
-    _call_back = _AppendsTheTaskErrorAgain._call_back
-
-
-class ErrorCallbackChainLoops(ResultClasses):
+class ErrorCallbackChainLoops(_ErrorCallbackChainChanged):
     """When an error_callback raises while handling the task's exception, the pool appends the task's
     exception to the chain again, at its end, which is that exception itself: its ``__context__``
     becomes itself, a cycle that code walking the chain (a logging formatter) loops on."""
 
     BREAKS = ("callbacks.raising-callback-fails-result",)
-    apply_result = _AppendsTheTaskErrorAgain
-    map_result = _MapAppendsTheTaskErrorAgain
+    change = staticmethod(_append_again)
 
 
-class _WedgedByCallbackErrors(ApplyResult[Any]):
-    wedged: Optional[threading.Event] = None
-
-    def _call_back(self, ok: bool, value: Any) -> None:
-        if not self._engine.retire(self):
-            return
-        callback = self._callback if ok else self._error_callback
-        if callback is not None:
-            try:
-                callback(value)
-            except Exception:  # noqa: BLE001 - the bug: the callback thread is stuck until terminate()
-                assert self.wedged is not None
-                self.wedged.wait()
-                return
-        self._complete(ok, value)
-
-
-class _MapWedgedByCallbackErrors(MapResult[Any]):
-    wedged: Optional[threading.Event] = None
-    _call_back = _WedgedByCallbackErrors._call_back
-
-
-class CallbackErrorWedgesThePool(ResultClasses):
+class CallbackErrorWedgesThePool(_ChangedCallbacks):
     """A callback that raises stops the callback thread until terminate(), as the stdlib's dies (gh-83371).
 
     The result of that job never completes, nor does any later result with a callback; close();
@@ -425,22 +480,25 @@ class CallbackErrorWedgesThePool(ResultClasses):
     """
 
     BREAKS = ("callbacks.raising-callback-fails-result", "callbacks.raising-callback-keeps-pool")
-    apply_result = _WedgedByCallbackErrors
-    map_result = _MapWedgedByCallbackErrors
 
     def __init__(self, processes: Optional[int] = None, initializer: Any = None, initargs: Iterable[Any] = ()) -> None:
         self._wedged = threading.Event()
         super().__init__(processes, initializer, initargs)
 
-    def new_apply_result(self, callback: Any, error_callback: Any) -> ApplyResult[Any]:
-        result = super().new_apply_result(callback, error_callback)
-        result.wedged = self._wedged  # type: ignore[attr-defined]
-        return result
+    def changed(self, callback: Callback, error_callback: Callback) -> Tuple[Callback, Callback, Callable[[Any], Any]]:
+        wedged = self._wedged
 
-    def new_map_result(self, *args: Any) -> MapResult[Any]:
-        result = super().new_map_result(*args)
-        result.wedged = self._wedged  # type: ignore[attr-defined]
-        return result
+        def wedging(target: Callable[[Any], object]) -> Callback:
+            def call(value: Any) -> None:
+                try:
+                    target(value)
+                except Exception:
+                    wedged.wait()  # the bug: the callback thread is stuck until terminate()
+                    raise
+
+            return call
+
+        return (*_each((callback, error_callback), wedging), _as_it_is)
 
     def terminate(self) -> None:
         super().terminate()

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import threading
+import warnings
+import weakref
 from contextlib import contextmanager
 from typing import Any, Callable, Iterable, Iterator, List, Mapping, Optional
 
 from reference import ThreadPool
-from reference.pool import _NO_KEYWORDS
 
-from .asyncresult import IteratorProxy, Proxied, ResultProxy
+from .wrappers import IteratorProxy, Proxied, ResultProxy
+
+NO_KEYWORDS: Mapping[str, Any] = {}
 
 # -- several submitting threads --------------------------------------------------------------------
 
@@ -25,26 +28,26 @@ class FunctionKeptOnThePool(ThreadPool):
     BREAKS = ("concurrency.threaded-submission",)
 
     def _call(self, *args: Any, **kwargs: Any) -> Any:
-        return self._func(*args, **kwargs)
+        return self._last_func(*args, **kwargs)
 
-    def apply_async(self, func: Callable[..., Any], args: Iterable[Any] = (), kwds: Mapping[str, Any] = _NO_KEYWORDS, callback: Any = None, error_callback: Any = None) -> Any:
-        self._func = func
+    def apply_async(self, func: Callable[..., Any], args: Iterable[Any] = (), kwds: Mapping[str, Any] = NO_KEYWORDS, callback: Any = None, error_callback: Any = None) -> Any:
+        self._last_func = func
         return super().apply_async(self._call, args, kwds, callback, error_callback)
 
     def map_async(self, func: Callable[..., Any], iterable: Iterable[Any], chunksize: Optional[int] = None, callback: Any = None, error_callback: Any = None) -> Any:
-        self._func = func
+        self._last_func = func
         return super().map_async(self._call, iterable, chunksize, callback, error_callback)
 
     def starmap_async(self, func: Callable[..., Any], iterable: Iterable[Any], chunksize: Optional[int] = None, callback: Any = None, error_callback: Any = None) -> Any:
-        self._func = func
+        self._last_func = func
         return super().starmap_async(self._call, iterable, chunksize, callback, error_callback)
 
     def imap(self, func: Callable[..., Any], iterable: Iterable[Any], chunksize: int = 1, **kwargs: Any) -> Any:
-        self._func = func
+        self._last_func = func
         return super().imap(self._call, iterable, chunksize, **kwargs)
 
     def imap_unordered(self, func: Callable[..., Any], iterable: Iterable[Any], chunksize: int = 1, **kwargs: Any) -> Any:
-        self._func = func
+        self._last_func = func
         return super().imap_unordered(self._call, iterable, chunksize, **kwargs)
 
 
@@ -61,7 +64,7 @@ class LastResultKeptOnThePool(ThreadPool):
         self._last.wait()
         return self._last.get()
 
-    def apply(self, func: Callable[..., Any], args: Iterable[Any] = (), kwds: Mapping[str, Any] = _NO_KEYWORDS) -> Any:
+    def apply(self, func: Callable[..., Any], args: Iterable[Any] = (), kwds: Mapping[str, Any] = NO_KEYWORDS) -> Any:
         self._last = self.apply_async(func, args, kwds)
         return self._wait_for_last()
 
@@ -168,10 +171,10 @@ class _WaitersInTurn(ResultProxy):
         self._turns = _Turns()
 
     def get(self, timeout: Optional[float] = None) -> Any:
-        return self._turns.through(self._inner.get, timeout)
+        return self._turns.through(self.inner.get, timeout)
 
     def wait(self, timeout: Optional[float] = None) -> None:
-        self._turns.through(self._inner.wait, timeout)
+        self._turns.through(self.inner.wait, timeout)
 
 
 class ResultWaitersTakeTurns(Proxied):
@@ -195,7 +198,7 @@ class _ConsumersInTurn(IteratorProxy):
         self._turns = _Turns()
 
     def next(self, timeout: Optional[float] = None) -> Any:
-        return self._turns.through(self._inner.next, timeout)
+        return self._turns.through(self.inner.next, timeout)
 
 
 class ImapConsumersTakeTurns(Proxied):
@@ -213,31 +216,47 @@ class ImapConsumersTakeTurns(Proxied):
 # -- results outliving the pool --------------------------------------------------------------------
 
 
-class ResultsDoNotKeepThePoolAlive(ThreadPool):
+class ResultsDoNotKeepThePoolAlive:
     """Results and imap iterators do not hold their pool: a pool the user dropped is collected, and terminated, while it still owes them.
 
     ``results = ThreadPool(4).map_async(f, items)`` (no name kept for the pool) fails with
-    PoolTerminatedError, or at random when the garbage collector happens to run.
+    PoolTerminatedError, or at random when the garbage collector happens to run. (The pool is a
+    front for a reference pool, which the results do hold; collecting the front terminates it.)
     """
 
     BREAKS = ("concurrency.results-outlive-pool",)
 
-    def apply_async(self, *args: Any, **kwargs: Any) -> Any:
-        return _let_go(super().apply_async(*args, **kwargs))
+    def __init__(self, processes: Optional[int] = None, initializer: Any = None, initargs: Iterable[Any] = ()) -> None:
+        self.inner = ThreadPool(processes, initializer, initargs)
+        self.running = [True]
+        weakref.finalize(self, _front_collected, self.inner, self.running)
 
-    def map_async(self, *args: Any, **kwargs: Any) -> Any:
-        return _let_go(super().map_async(*args, **kwargs))
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
 
-    def starmap_async(self, *args: Any, **kwargs: Any) -> Any:
-        return _let_go(super().starmap_async(*args, **kwargs))
+    def close(self) -> None:
+        self.running[0] = False
+        self.inner.close()
 
-    def imap(self, *args: Any, **kwargs: Any) -> Any:
-        return _let_go(super().imap(*args, **kwargs))
+    def terminate(self) -> None:
+        self.running[0] = False
+        self.inner.terminate()
 
-    def imap_unordered(self, *args: Any, **kwargs: Any) -> Any:
-        return _let_go(super().imap_unordered(*args, **kwargs))
+    def __enter__(self) -> ResultsDoNotKeepThePoolAlive:
+        self.inner.__enter__()
+        return self
+
+    def __exit__(self, *exc_info: Any) -> None:
+        self.terminate()
+
+    def __reduce__(self) -> Any:
+        raise NotImplementedError("pool objects cannot be passed between processes or pickled")
+
+    def __repr__(self) -> str:
+        return repr(self.inner)
 
 
-def _let_go(result: Any) -> Any:
-    result._keepalive = None  # the reference keeps the pool here until the result completes
-    return result
+def _front_collected(pool: ThreadPool, running: List[bool]) -> None:
+    pool.terminate()
+    if running[0]:
+        warnings.warn("unclosed running pool", ResourceWarning, stacklevel=1)

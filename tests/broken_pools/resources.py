@@ -1,8 +1,9 @@
 """Broken pools of the resources family: pools that keep what they have delivered, or are kept by it.
 
 Each is the reference pool with a bookkeeping feature that never forgets, built on its public
-API only: the task functions are wrapped on their way in (:class:`_WrappingTasks`), or what the
-public methods return is kept.
+API only: the task functions are wrapped on their way in
+(:class:`~tests.broken_pools.wrappers.WrappingTasks`), or what the public methods return is kept
+or wrapped.
 """
 
 from __future__ import annotations
@@ -10,44 +11,14 @@ from __future__ import annotations
 import _thread
 import collections
 import threading
-from typing import Any, Callable, Counter, Deque, Optional
+from typing import Any, Callable, Counter, Deque, List, Optional
 
 from reference import ThreadPool
-from reference._results import ApplyResult, MapResult
 
-from .asyncresult import ResultClasses
-
-
-class _WrappingTasks(ThreadPool):
-    """Every task function passes through :meth:`wrap` (each broken pool's own) on its way in.
-
-    apply(), map() and starmap() go through the async forms, so these five methods see every job.
-    A function that is not callable is passed on as it is, for the pool to reject.
-    """
-
-    def wrap(self, func: Callable[..., Any]) -> Callable[..., Any]:
-        raise NotImplementedError
-
-    def wrapped(self, func: Any) -> Any:
-        return self.wrap(func) if callable(func) else func
-
-    def apply_async(self, func: Any, *args: Any, **kwargs: Any) -> Any:
-        return super().apply_async(self.wrapped(func), *args, **kwargs)
-
-    def map_async(self, func: Any, *args: Any, **kwargs: Any) -> Any:
-        return super().map_async(self.wrapped(func), *args, **kwargs)
-
-    def starmap_async(self, func: Any, *args: Any, **kwargs: Any) -> Any:
-        return super().starmap_async(self.wrapped(func), *args, **kwargs)
-
-    def imap(self, func: Any, *args: Any, **kwargs: Any) -> Any:
-        return super().imap(self.wrapped(func), *args, **kwargs)
-
-    def imap_unordered(self, func: Any, *args: Any, **kwargs: Any) -> Any:
-        return super().imap_unordered(self.wrapped(func), *args, **kwargs)
+from .wrappers import Proxied, ResultProxy, WrappingTasks
 
 
-class KeepsLastArguments(_WrappingTasks):
+class KeepsLastArguments(WrappingTasks):
     """Each worker records the arguments of the task it runs (for a "what is this thread doing" view) and never clears the record.
 
     Nothing looks wrong, but the last arguments of every worker stay in memory until that worker
@@ -71,7 +42,7 @@ class KeepsLastArguments(_WrappingTasks):
         return call
 
 
-class KeepsRecentValues(_WrappingTasks):
+class KeepsRecentValues(WrappingTasks):
     """The pool keeps the last 100 values its tasks returned (for a progress display), in a ring buffer on the pool.
 
     The results are right, but every value stays in memory until 100 later ones have pushed it out:
@@ -95,7 +66,7 @@ class KeepsRecentValues(_WrappingTasks):
         return call
 
 
-class _RecordsLastFailure(_WrappingTasks):
+class _RecordsLastFailure(WrappingTasks):
     """Each worker records something of the last exception its tasks raised (:meth:`record`), never cleared."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -145,7 +116,7 @@ class KeepsLastTraceback(_RecordsLastFailure):
         record.traceback = exc.__traceback__
 
 
-class CountsCallsPerFunction(_WrappingTasks):
+class CountsCallsPerFunction(WrappingTasks):
     """The pool counts the tasks it ran per function (a statistics feature), in a Counter keyed by the function, never pruned.
 
     Every function ever submitted stays alive with the pool, and with it whatever it refers to: a
@@ -252,30 +223,34 @@ class _HeldUntilExhausted:
     __next__ = next
 
 
-class _KeepsTimedOutWaiters(ApplyResult[Any]):
-    def _wait(self, timeout: Optional[float]) -> bool:
-        if self._done:
-            return True
-        waiter = _thread.allocate_lock()
-        waiter.acquire()
-        self._waiters.append(waiter)  # the bug: a waiter that timed out stays until the result completes
-        if not self._done:
-            if timeout is None:
-                waiter.acquire()
-            elif timeout > 0:
-                waiter.acquire(timeout=timeout)
-        return self._done
+class _KeepsTimedOutWaiters(ResultProxy):
+    """A result that keeps a lock for every wait of it that timed out, until it is ready."""
+
+    def __init__(self, inner: Any) -> None:
+        super().__init__(inner)
+        self.timed_out: List[_thread.LockType] = []
+
+    def kept(self) -> None:
+        if self.inner.ready():
+            self.timed_out.clear()
+        else:
+            self.timed_out.append(_thread.allocate_lock())  # the bug: nothing takes it back until the result completes
+
+    def wait(self, timeout: Optional[float] = None) -> None:
+        self.inner.wait(timeout)
+        self.kept()
+
+    def get(self, timeout: Optional[float] = None) -> Any:
+        try:
+            return self.inner.get(timeout)
+        finally:
+            self.kept()
 
 
-class _MapKeepsTimedOutWaiters(MapResult[Any]):
-    _wait = _KeepsTimedOutWaiters._wait
-
-
-class TimedOutWaitersKept(ResultClasses):
+class TimedOutWaitersKept(Proxied):
     """A get(timeout) or wait(timeout) that times out leaves its waiter lock on the result until the
     result completes: a program that polls a long task (``while not r.ready(): r.wait(1)``) grows by
     one lock a poll for as long as the task runs."""
 
     BREAKS = ("resources.timed-out-waits-released",)
-    apply_result = _KeepsTimedOutWaiters
-    map_result = _MapKeepsTimedOutWaiters
+    result_proxy = _KeepsTimedOutWaiters
