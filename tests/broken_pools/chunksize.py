@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import sys
-from typing import Any, Callable, Iterable, Optional
+from typing import Any, Callable, Iterable, List, Optional
 
-from reference import ThreadPool, _arguments
-from reference._results import MapResult
+from reference import ThreadPool
+
+from .wrappers import NeverReady, Sized, Slice, SlicedMaps
 
 
 class ZeroChunksizeMeansDefault(ThreadPool):
@@ -18,10 +19,15 @@ class ZeroChunksizeMeansDefault(ThreadPool):
 
     BREAKS = ("chunksize.below-one-rejected-by-map",)
 
-    def _map_async(self, func: Callable[..., Any], iterable: Iterable[Any], chunksize: Optional[int], callback: Any, error_callback: Any, star: bool) -> Any:
-        if chunksize is not None and chunksize < 1:
-            chunksize = None
-        return super()._map_async(func, iterable, chunksize, callback, error_callback, star)
+    def map_async(self, func: Any, iterable: Iterable[Any], chunksize: Optional[int] = None, *rest: Any, **options: Any) -> Any:
+        return super().map_async(func, iterable, _default_below_one(chunksize), *rest, **options)
+
+    def starmap_async(self, func: Any, iterable: Iterable[Any], chunksize: Optional[int] = None, *rest: Any, **options: Any) -> Any:
+        return super().starmap_async(func, iterable, _default_below_one(chunksize), *rest, **options)
+
+
+def _default_below_one(chunksize: Optional[int]) -> Optional[int]:
+    return None if chunksize is not None and chunksize < 1 else chunksize
 
 
 class ImapChunksizeClampedToOne(ThreadPool):
@@ -29,38 +35,14 @@ class ImapChunksizeClampedToOne(ThreadPool):
 
     BREAKS = ("chunksize.below-one-rejected-by-imap",)
 
-    def _imap(self, iterator_class: Any, func: Callable[[Any], Any], iterable: Iterable[Any], chunksize: int, buffersize: Optional[int]) -> Any:
-        return super()._imap(iterator_class, func, iterable, max(chunksize, 1), buffersize)
+    def imap(self, func: Any, iterable: Iterable[Any], chunksize: int = 1, *rest: Any, **options: Any) -> Any:
+        return super().imap(func, iterable, max(chunksize, 1), *rest, **options)
+
+    def imap_unordered(self, func: Any, iterable: Iterable[Any], chunksize: int = 1, *rest: Any, **options: Any) -> Any:
+        return super().imap_unordered(func, iterable, max(chunksize, 1), *rest, **options)
 
 
-def _cut(
-    self: ThreadPool,
-    func: Callable[..., Any],
-    iterable: Iterable[Any],
-    chunksize: Optional[int],
-    callback: Any,
-    error_callback: Any,
-    star: bool,
-    chunks: Callable[[list, int], list],
-) -> Any:  # type: ignore[type-arg]
-    """The reference's _map_async with the input cut into tasks by ``chunks(items, size)``.
-
-    ``chunks`` gives (index of the first item, items) pairs; the result waits for that many tasks.
-    """
-    _arguments.task_function(func)
-    size = None if chunksize is None else _arguments.chunksize(chunksize)
-    engine = self._engine
-    engine.check_running()
-    items = list(iterable)
-    if size is None:
-        size = _arguments.default_chunksize(len(items), engine.processes)
-    tasks = chunks(items, size) or [(0, [])]
-    result: MapResult[Any] = MapResult(engine, self, func, star, len(items), len(tasks), callback, error_callback)
-    engine.submit(result, tasks)
-    return result
-
-
-class ChunksOverlapByOne(ThreadPool):
+class ChunksOverlapByOne(SlicedMaps):
     """The map forms cut chunks of chunksize + 1 items that overlap: the first item of each chunk
     is also the last of the chunk before.
 
@@ -70,14 +52,11 @@ class ChunksOverlapByOne(ThreadPool):
 
     BREAKS = ("chunksize.every-item-once",)
 
-    def _map_async(self, func: Callable[..., Any], iterable: Iterable[Any], chunksize: Optional[int], callback: Any, error_callback: Any, star: bool) -> Any:
-        def chunks(items: list, size: int) -> list:  # type: ignore[type-arg]
-            return [(start, items[start : start + size + 1]) for start in range(0, len(items), size)]
-
-        return _cut(self, func, iterable, chunksize, callback, error_callback, star, chunks)
+    def slices(self, items: List[Any], size: int) -> List[Slice]:
+        return [(start, items[start : start + size + 1]) for start in range(0, len(items), size)]
 
 
-class ChunkSplitInHalves(ThreadPool):
+class ChunkSplitInHalves(SlicedMaps):
     """The map forms submit each chunk as two tasks of half its size.
 
     Every item runs once and the results are right, but the items of one chunk may run on two
@@ -87,21 +66,18 @@ class ChunkSplitInHalves(ThreadPool):
 
     BREAKS = ("chunksize.chunk-on-one-thread",)
 
-    def _map_async(self, func: Callable[..., Any], iterable: Iterable[Any], chunksize: Optional[int], callback: Any, error_callback: Any, star: bool) -> Any:
-        def chunks(items: list, size: int) -> list:  # type: ignore[type-arg]
-            tasks = []
-            for start in range(0, len(items), size):
-                chunk = items[start : start + size]
-                half = (len(chunk) + 1) // 2
-                tasks.append((start, chunk[:half]))
-                if chunk[half:]:
-                    tasks.append((start + half, chunk[half:]))
-            return tasks
-
-        return _cut(self, func, iterable, chunksize, callback, error_callback, star, chunks)
+    def slices(self, items: List[Any], size: int) -> List[Slice]:
+        tasks = []
+        for start in range(0, len(items), size):
+            chunk = items[start : start + size]
+            half = (len(chunk) + 1) // 2
+            tasks.append((start, chunk[:half]))
+            if chunk[half:]:
+                tasks.append((start + half, chunk[half:]))
+        return tasks
 
 
-class ChunksOfOneMore(ThreadPool):
+class ChunksOfOneMore(SlicedMaps):
     """The map forms cut chunks of chunksize + 1 items (an off-by-one in the slicing).
 
     Every item runs once and the results are right, but the chunks are not the ones asked for.
@@ -109,43 +85,52 @@ class ChunksOfOneMore(ThreadPool):
 
     BREAKS = ("chunksize.chunk-on-one-thread",)
 
-    def _map_async(self, func: Callable[..., Any], iterable: Iterable[Any], chunksize: Optional[int], callback: Any, error_callback: Any, star: bool) -> Any:
-        def chunks(items: list, size: int) -> list:  # type: ignore[type-arg]
-            return [(start, items[start : start + size + 1]) for start in range(0, len(items), size + 1)]
-
-        return _cut(self, func, iterable, chunksize, callback, error_callback, star, chunks)
+    def slices(self, items: List[Any], size: int) -> List[Slice]:
+        return [(start, items[start : start + size + 1]) for start in range(0, len(items), size + 1)]
 
 
-class DefaultChunksizeRoundsDown(ThreadPool):
+class DefaultChunksizeRoundsDown(Sized):
     """The default chunksize of the map forms is floor(n / (4 * processes)) instead of the ceiling."""
 
     BREAKS = ("chunksize.default-for-map",)
 
-    def _map_async(self, func: Callable[..., Any], iterable: Iterable[Any], chunksize: Optional[int], callback: Any, error_callback: Any, star: bool) -> Any:
+    def map_async(self, func: Any, iterable: Iterable[Any], chunksize: Optional[int] = None, *rest: Any, **options: Any) -> Any:
         items = list(iterable)
-        if chunksize is None:
-            chunksize = max(len(items) // (4 * self._engine.processes), 1)
-        return super()._map_async(func, items, chunksize, callback, error_callback, star)
+        return super().map_async(func, items, self._rounded_down(items, chunksize), *rest, **options)
+
+    def starmap_async(self, func: Any, iterable: Iterable[Any], chunksize: Optional[int] = None, *rest: Any, **options: Any) -> Any:
+        items = list(iterable)
+        return super().starmap_async(func, items, self._rounded_down(items, chunksize), *rest, **options)
+
+    def _rounded_down(self, items: List[Any], chunksize: Optional[int]) -> Optional[int]:
+        return max(len(items) // (4 * self.workers), 1) if chunksize is None else chunksize
 
 
 class FloatChunksizeNeverCompletes(ThreadPool):
-    """The map forms accept a float chunksize and count its chunks as len / chunksize, a float.
+    """The map forms accept a float chunksize, cut the input with its integer part, and count the
+    chunks to wait for as len / chunksize, a float.
 
-    With chunksize 2.0 and three items the count goes 1.5, 0.5, -0.5 and never hits zero, so the
-    result never completes; with 1.5 it hits zero one chunk early and the last value is None.
-    The stdlib's map never completes for a float chunksize either.
+    With chunksize 2.0 and three items that count is 1.5 for two chunks, never reached, so the
+    result never completes (its tasks do run). The stdlib's map never completes for a float
+    chunksize either.
     """
 
     BREAKS = ("chunksize.float-does-not-hang",)
 
-    def _map_async(self, func: Callable[..., Any], iterable: Iterable[Any], chunksize: Any, callback: Any, error_callback: Any, star: bool) -> Any:
+    def map_async(self, func: Any, iterable: Iterable[Any], chunksize: Any = None, *rest: Any, **options: Any) -> Any:
+        return self._counted(super().map_async, func, iterable, chunksize, *rest, **options)
+
+    def starmap_async(self, func: Any, iterable: Iterable[Any], chunksize: Any = None, *rest: Any, **options: Any) -> Any:
+        return self._counted(super().starmap_async, func, iterable, chunksize, *rest, **options)
+
+    def _counted(self, submit: Callable[..., Any], func: Any, iterable: Iterable[Any], chunksize: Any, *rest: Any, **options: Any) -> Any:
         if not isinstance(chunksize, float):
-            return super()._map_async(func, iterable, chunksize, callback, error_callback, star)
+            return submit(func, iterable, chunksize, *rest, **options)
         items = list(iterable)
         size = int(chunksize)
-        result: MapResult[Any] = MapResult(self._engine, self, func, star, len(items), len(items) / chunksize, callback, error_callback)  # type: ignore[arg-type]
-        self._engine.submit(result, ((start, items[start : start + size]) for start in range(0, len(items), size)))
-        return result
+        result = submit(func, items, size, *rest, **options)
+        tasks = len(range(0, len(items), size)) or 1
+        return result if len(items) / chunksize == tasks else NeverReady()
 
 
 class ChunksizeBoundedBySsize(ThreadPool):

@@ -7,7 +7,9 @@ import os
 import warnings
 from typing import Any, Callable, ClassVar, Dict, Iterable, Optional
 
-from reference import ThreadPool
+from reference import InitializerError, ThreadPool
+
+from .wrappers import IteratorProxy
 
 Initializer = Optional[Callable[..., object]]
 
@@ -180,6 +182,16 @@ class WarnsForClosedPool(multiprocessing.pool.ThreadPool):
         super().__del__()  # type: ignore[misc]
 
 
+class _EndsQuietly(IteratorProxy):
+    """An iteration that ends, as if it had succeeded, where the pool's initializer failed."""
+
+    def next(self, timeout: Optional[float] = None) -> Any:
+        try:
+            return self.inner.next(timeout)
+        except InitializerError:
+            raise StopIteration from None
+
+
 class EmptyImapIgnoresAFailedInitializer(ThreadPool):
     """imap() and imap_unordered() over an empty list end at once without asking the workers, as
     the stdlib's do: on a pool whose initializer failed, that iteration ends as if it had succeeded,
@@ -187,12 +199,15 @@ class EmptyImapIgnoresAFailedInitializer(ThreadPool):
 
     BREAKS = ("construction.initializer-error-fails-results",)
 
-    def _imap(self, iterator_class: Any, func: Any, iterable: Any, chunksize: int, buffersize: Optional[int]) -> Any:
-        if buffersize is None and type(iterable) is list and not iterable:
-            iterator = iterator_class(self._engine, self, func, None)
-            iterator.input_ended(0, 0, None)
-            return iterator
-        return super()._imap(iterator_class, func, iterable, chunksize, buffersize)
+    def imap(self, func: Any, iterable: Any, chunksize: int = 1, buffersize: Optional[int] = None) -> Any:
+        return _ended_if_empty(iterable, buffersize, super().imap(func, iterable, chunksize, buffersize))
+
+    def imap_unordered(self, func: Any, iterable: Any, chunksize: int = 1, buffersize: Optional[int] = None) -> Any:
+        return _ended_if_empty(iterable, buffersize, super().imap_unordered(func, iterable, chunksize, buffersize))
+
+
+def _ended_if_empty(iterable: Any, buffersize: Optional[int], iterator: Any) -> Any:
+    return _EndsQuietly(iterator) if buffersize is None and type(iterable) is list and not iterable else iterator
 
 
 class SharedPerWorkerCount:

@@ -3,48 +3,14 @@
 from __future__ import annotations
 
 import functools
-from typing import Any, Callable, Iterable, Iterator, List, Mapping, Optional, Type
+import threading
+from typing import Any, Callable, Iterable, Iterator, List, Mapping, Optional
 
-from reference import ThreadPool, _arguments
-from reference._iterators import IMapIterator, IMapUnorderedIterator
-from reference._results import ApplyResult, MapResult
-from reference.errors import TimeoutError
+from reference import ThreadPool, TimeoutError
+
+from .wrappers import IteratorProxy, ResultProxy, WrappingTasks
 
 NO_KEYWORDS: Mapping[str, Any] = {}
-
-
-def _apply_with(
-    pool: ThreadPool, result_class: Type[ApplyResult[Any]], func: Callable[..., Any], args: Iterable[Any], kwds: Mapping[str, Any], callback: Any, error_callback: Any
-) -> Any:
-    """The reference's apply_async, with results of ``result_class``."""
-    _arguments.task_function(func)
-    call_args, call_kwds = _arguments.call_arguments(args, kwds)
-    result = result_class(pool._engine, pool, callback, error_callback)
-    pool._engine.submit(result, [(0, (func, call_args, call_kwds))])
-    return result
-
-
-def _map_with(
-    pool: ThreadPool,
-    result_class: Type[MapResult[Any]],
-    func: Callable[..., Any],
-    iterable: Iterable[Any],
-    chunksize: Optional[int],
-    callback: Any,
-    error_callback: Any,
-    star: bool,
-) -> Any:
-    """The reference's _map_async, with results of ``result_class``."""
-    _arguments.task_function(func)
-    size = None if chunksize is None else _arguments.chunksize(chunksize)
-    pool._engine.check_running()
-    items = list(iterable)
-    if size is None:
-        size = _arguments.default_chunksize(len(items), pool._engine.processes)
-    starts = range(0, len(items), size) or range(1)
-    result = result_class(pool._engine, pool, func, star, len(items), len(starts), callback, error_callback)
-    pool._engine.submit(result, ((start, items[start : start + size]) for start in starts))
-    return result
 
 
 # -- the task's exception, changed on its way --------------------------------------------------
@@ -72,31 +38,18 @@ def _copying(func: Callable[..., Any]) -> Callable[..., Any]:
     return call
 
 
-class _Rewrapped(ThreadPool):
-    """Every task function passed through ``self._through`` (a wrapper of the broken pool)."""
-
-    _through: Callable[[Callable[..., Any]], Callable[..., Any]]
-
-    def apply_async(self, func: Callable[..., Any], args: Iterable[Any] = (), kwds: Mapping[str, Any] = NO_KEYWORDS, callback: Any = None, error_callback: Any = None) -> Any:
-        return super().apply_async(type(self)._through(func), args, kwds, callback, error_callback)
-
-    def _map_async(self, func: Callable[..., Any], iterable: Iterable[Any], chunksize: Optional[int], callback: Any, error_callback: Any, star: bool) -> Any:
-        return super()._map_async(type(self)._through(func), iterable, chunksize, callback, error_callback, star)
-
-    def _imap(self, iterator_class: Any, func: Callable[[Any], Any], iterable: Iterable[Any], chunksize: int, buffersize: Optional[int]) -> Any:
-        return super()._imap(iterator_class, type(self)._through(func), iterable, chunksize, buffersize)
-
-
-class ErrorsWrapped(_Rewrapped):
+class ErrorsWrapped(WrappingTasks):
     """A failed task raises RuntimeError('task failed: ...') from the task's exception, as a process
     pool's remote traceback does: ``except ValueError`` around ``pool.map`` no longer catches it.
     """
 
     BREAKS = ("errors.reraised-as-is", "errors.reraised-same-object")
-    _through = staticmethod(_wrapping)
+
+    def wrap(self, func: Callable[..., Any]) -> Callable[..., Any]:
+        return _wrapping(func)
 
 
-class ErrorsCopied(_Rewrapped):
+class ErrorsCopied(WrappingTasks):
     """A failed task's exception is raised as a copy, ``type(exc)(*exc.args)``, as if pickled.
 
     Type and args are right, but attributes set on the exception, its traceback and its identity
@@ -104,18 +57,26 @@ class ErrorsCopied(_Rewrapped):
     """
 
     BREAKS = ("errors.reraised-same-object",)
-    _through = staticmethod(_copying)
+
+    def wrap(self, func: Callable[..., Any]) -> Callable[..., Any]:
+        return _copying(func)
 
 
-class _ForgetfulResult(ApplyResult[Any]):
+class _ForgetfulResult(ResultProxy):
+    def __init__(self, inner: Any) -> None:
+        super().__init__(inner)
+        self.dropped = False
+
     def get(self, timeout: Optional[float] = None) -> Any:
+        if self.dropped:
+            return None
         try:
-            return super().get(timeout)
+            return self.inner.get(timeout)
         except TimeoutError:
             raise
         except BaseException:
             # Drop the exception once raised, "to break the reference cycle through its traceback".
-            self._ok, self._value = True, None
+            self.dropped = True
             raise
 
 
@@ -124,55 +85,91 @@ class GetRaisesOnlyOnce(ThreadPool):
 
     BREAKS = ("errors.reraised-as-is", "errors.reraised-same-object")
 
-    def apply_async(self, func: Callable[..., Any], args: Iterable[Any] = (), kwds: Mapping[str, Any] = NO_KEYWORDS, callback: Any = None, error_callback: Any = None) -> Any:
-        return _apply_with(self, _ForgetfulResult, func, args, kwds, callback, error_callback)
+    def apply_async(self, *args: Any, **kwargs: Any) -> Any:
+        return _ForgetfulResult(super().apply_async(*args, **kwargs))
 
 
-class _TogglingMapResult(MapResult[Any]):
-    def _chunk_finished(self, error: Optional[BaseException]) -> None:
-        with self._lock:
-            if error is not None:
-                # Meant to keep the first error; a second one clears it instead.
-                self._error = error if self._error is None else None
-            self._chunks_left -= 1
-            if self._chunks_left:
-                return
-        if self._error is None:
-            self._finish(True, self._values)
-        else:
-            self._finish(False, self._error)
+class _Failed:
+    """A task's exception, returned as its value."""
+
+    def __init__(self, error: Exception) -> None:
+        self.error = error
+
+
+def _catching(func: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(func)
+    def call(*args: Any) -> Any:
+        try:
+            return func(*args)
+        except Exception as exc:  # noqa: BLE001 - counted by _toggled
+            return _Failed(exc)
+
+    return call
+
+
+def _toggled(values: List[Any]) -> Any:
+    """The first failure among ``values`` if they hold an odd number of failures, else None."""
+    failures = [value.error for value in values if isinstance(value, _Failed)]
+    return failures[0] if len(failures) % 2 else None
+
+
+class _Toggling(ResultProxy):
+    """A map result whose failed items cancel out in pairs: None in their place."""
+
+    def get(self, timeout: Optional[float] = None) -> Any:
+        values = self.inner.get(timeout)
+        error = _toggled(values)
+        if error is not None:
+            raise error
+        return [None if isinstance(value, _Failed) else value for value in values]
+
+    def successful(self) -> bool:
+        return bool(self.inner.successful()) and _toggled(self.inner.get(0)) is None
+
+
+def _toggling_callbacks(callback: Any, error_callback: Any) -> Any:
+    """The map's callback and error_callback, given what :class:`_Toggling` makes of the values."""
+
+    def call(values: List[Any]) -> None:
+        error = _toggled(values)
+        if error is None and callback is not None:
+            callback([None if isinstance(value, _Failed) else value for value in values])
+        elif error is not None and error_callback is not None:
+            error_callback(error)
+
+    return call if callback is not None or error_callback is not None else None
 
 
 class TwoFailuresCancelOut(ThreadPool):
-    """A map whose chunks fail an even number of times returns a list with None for the failed items.
+    """A map whose items fail an even number of times returns a list with None for the failed items.
 
-    One failing chunk raises as it should; a second one clears the error instead of keeping the
+    One failing item raises as it should; a second one clears the error instead of keeping the
     first, so the errors are swallowed into None.
     """
 
     BREAKS = ("errors.map-raises-a-failure", "map.any-workload")
 
-    def _map_async(self, func: Callable[..., Any], iterable: Iterable[Any], chunksize: Optional[int], callback: Any, error_callback: Any, star: bool) -> Any:
-        return _map_with(self, _TogglingMapResult, func, iterable, chunksize, callback, error_callback, star)
+    def map_async(self, func: Any, iterable: Iterable[Any], chunksize: Optional[int] = None, callback: Any = None, error_callback: Any = None) -> Any:
+        return _Toggling(super().map_async(_catching(func) if callable(func) else func, iterable, chunksize, _toggling_callbacks(callback, error_callback), error_callback))
+
+    def starmap_async(self, func: Any, iterable: Iterable[Any], chunksize: Optional[int] = None, callback: Any = None, error_callback: Any = None) -> Any:
+        return _Toggling(super().starmap_async(_catching(func) if callable(func) else func, iterable, chunksize, _toggling_callbacks(callback, error_callback), error_callback))
 
 
-class _LastFailureResult:
+class _LastFailureResult(ResultProxy):
     """A map's result whose get() raises the last failure recorded in ``failures`` instead of its own exception."""
 
-    def __init__(self, result: Any, failures: List[BaseException]) -> None:
-        self._result = result
-        self._failures = failures
+    def __init__(self, inner: Any, failures: List[BaseException]) -> None:
+        super().__init__(inner)
+        self.failures = failures
 
     def get(self, timeout: Optional[float] = None) -> Any:
         try:
-            return self._result.get(timeout)
+            return self.inner.get(timeout)
         except Exception as exc:
-            if not any(exc is failure for failure in self._failures):
+            if not any(exc is failure for failure in self.failures):
                 raise  # not a task's failure: a timeout
-            raise self._failures[-1] from None
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._result, name)
+            raise self.failures[-1] from None
 
 
 def _recording_failures(func: Callable[..., Any], failures: List[BaseException]) -> Callable[..., Any]:
@@ -207,26 +204,21 @@ class MapRaisesTheLastFailure(ThreadPool):
         return _LastFailureResult(super().starmap_async(_recording_failures(func, failures), *args, **kwargs), failures)
 
 
-class _StopsAfterFirstError:
+class _StopsAfterFirstError(IteratorProxy):
+    def __init__(self, inner: Any) -> None:
+        super().__init__(inner)
+        self.stopped = False
+
     def next(self, timeout: Optional[float] = None) -> Any:
+        if self.stopped:
+            raise StopIteration
         try:
-            return super().next(timeout)  # type: ignore[misc]
+            return self.inner.next(timeout)
         except (StopIteration, TimeoutError):
             raise
         except BaseException:
-            with self._cond:  # type: ignore[attr-defined]
-                self._finished = True
+            self.stopped = True
             raise
-
-    __next__ = next
-
-
-class _StopsAfterFirstErrorInOrder(_StopsAfterFirstError, IMapIterator[Any]):
-    pass
-
-
-class _StopsAfterFirstErrorUnordered(_StopsAfterFirstError, IMapUnorderedIterator[Any]):
-    pass
 
 
 class ImapStopsAfterFirstError(ThreadPool):
@@ -234,23 +226,21 @@ class ImapStopsAfterFirstError(ThreadPool):
 
     BREAKS = ("errors.imap-continues-after-failure", "imap.any-workload")
 
-    def imap(self, func: Callable[[Any], Any], iterable: Iterable[Any], chunksize: int = 1, buffersize: Optional[int] = None) -> Any:
-        return self._imap(_StopsAfterFirstErrorInOrder, func, iterable, chunksize, buffersize)
+    def imap(self, *args: Any, **kwargs: Any) -> Any:
+        return _StopsAfterFirstError(super().imap(*args, **kwargs))
 
-    def imap_unordered(self, func: Callable[[Any], Any], iterable: Iterable[Any], chunksize: int = 1, buffersize: Optional[int] = None) -> Any:
-        return self._imap(_StopsAfterFirstErrorUnordered, func, iterable, chunksize, buffersize)
+    def imap_unordered(self, *args: Any, **kwargs: Any) -> Any:
+        return _StopsAfterFirstError(super().imap_unordered(*args, **kwargs))
 
 
-class _ErrorsAsValues(IMapIterator[Any]):
+class _ErrorsAsValues(IteratorProxy):
     def next(self, timeout: Optional[float] = None) -> Any:
         try:
-            return super().next(timeout)
+            return self.inner.next(timeout)
         except (StopIteration, TimeoutError):
             raise
         except Exception as exc:  # noqa: BLE001 - the bug: any error becomes a value
             return exc
-
-    __next__ = next
 
 
 class ImapYieldsErrorsAsValues(ThreadPool):
@@ -258,8 +248,8 @@ class ImapYieldsErrorsAsValues(ThreadPool):
 
     BREAKS = ("errors.reraised-as-is", "errors.imap-continues-after-failure")
 
-    def imap(self, func: Callable[[Any], Any], iterable: Iterable[Any], chunksize: int = 1, buffersize: Optional[int] = None) -> Any:
-        return self._imap(_ErrorsAsValues, func, iterable, chunksize, buffersize)
+    def imap(self, *args: Any, **kwargs: Any) -> Any:
+        return _ErrorsAsValues(super().imap(*args, **kwargs))
 
 
 # -- the input's exception -------------------------------------------------------------------
@@ -282,8 +272,11 @@ class MapInputErrorEndsTheInput(ThreadPool):
 
     BREAKS = ("errors.input-error-map",)
 
-    def _map_async(self, func: Callable[..., Any], iterable: Iterable[Any], chunksize: Optional[int], callback: Any, error_callback: Any, star: bool) -> Any:
-        return super()._map_async(func, _until_error(iterable), chunksize, callback, error_callback, star)
+    def map_async(self, func: Any, iterable: Iterable[Any], *args: Any, **kwargs: Any) -> Any:
+        return super().map_async(func, _until_error(iterable), *args, **kwargs)
+
+    def starmap_async(self, func: Any, iterable: Iterable[Any], *args: Any, **kwargs: Any) -> Any:
+        return super().starmap_async(func, _until_error(iterable), *args, **kwargs)
 
 
 def _stop_at_error(iterable: Iterable[Any]) -> Iterator[Any]:
@@ -301,28 +294,47 @@ class ImapInputErrorEndsTheIteration(ThreadPool):
 
     BREAKS = ("errors.input-error-imap",)
 
-    def _imap(self, iterator_class: Any, func: Callable[[Any], Any], iterable: Iterable[Any], chunksize: int, buffersize: Optional[int]) -> Any:
-        return super()._imap(iterator_class, func, _stop_at_error(iterable), chunksize, buffersize)
+    def imap(self, func: Any, iterable: Iterable[Any], *args: Any, **kwargs: Any) -> Any:
+        return super().imap(func, _stop_at_error(iterable), *args, **kwargs)
 
-
-class _ExceptionOnlyResult(ApplyResult[Any]):
-    def run_task(self, index: int, payload: Any) -> None:
-        func, args, kwds = payload
-        try:
-            value = func(*args, **kwds)
-        except Exception as exc:  # noqa: BLE001 - the bug: a BaseException escapes and kills the worker thread
-            self._finish(False, exc)
-        else:
-            self._finish(True, value)
+    def imap_unordered(self, func: Any, iterable: Iterable[Any], *args: Any, **kwargs: Any) -> Any:
+        return super().imap_unordered(func, _stop_at_error(iterable), *args, **kwargs)
 
 
 class BaseExceptionKillsTheWorker(ThreadPool):
     """A task that raises a BaseException that is not an Exception (KeyboardInterrupt, a
-    cancellation) kills its worker thread, and its result never completes: get() blocks for ever.
-    The stdlib does the same (PR #101081).
+    cancellation) takes its worker thread with it, and its result never completes: get() blocks for
+    ever. The stdlib does the same (PR #101081). (Here the worker stays in the task until the pool
+    is joined or terminated.)
     """
 
     BREAKS = ("errors.base-exception-fails-result",)
 
-    def apply_async(self, func: Callable[..., Any], args: Iterable[Any] = (), kwds: Mapping[str, Any] = NO_KEYWORDS, callback: Any = None, error_callback: Any = None) -> Any:
-        return _apply_with(self, _ExceptionOnlyResult, func, args, kwds, callback, error_callback)
+    def __init__(self, processes: Optional[int] = None, initializer: Any = None, initargs: Iterable[Any] = ()) -> None:
+        super().__init__(processes, initializer, initargs)
+        self._stopping = threading.Event()
+
+    def apply_async(self, func: Any, args: Iterable[Any] = (), kwds: Mapping[str, Any] = NO_KEYWORDS, callback: Any = None, error_callback: Any = None) -> Any:
+        return super().apply_async(self._lost_on_base_exceptions(func) if callable(func) else func, args, kwds, callback, error_callback)
+
+    def _lost_on_base_exceptions(self, func: Callable[..., Any]) -> Callable[..., Any]:
+        stopping = self._stopping
+
+        def call(*args: Any, **kwds: Any) -> Any:
+            try:
+                return func(*args, **kwds)
+            except Exception:
+                raise
+            except BaseException:
+                stopping.wait()  # the bug: the worker is gone for the rest of the pool's life
+                raise
+
+        return call
+
+    def join(self) -> None:
+        self._stopping.set()
+        super().join()
+
+    def terminate(self) -> None:
+        super().terminate()
+        self._stopping.set()
