@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import collections
 import collections.abc
+import functools
 import itertools
 import threading
-from typing import Any, Callable, Deque, Iterable, Iterator, List, Mapping, Optional, Type
+from typing import Any, Callable, Deque, Iterable, Iterator, List, Mapping, Optional, Tuple
 
-from reference import ThreadPool, _arguments
-from reference._feeder import Feeder, Throttle
-from reference._iterators import IMapIterator, IMapUnorderedIterator
-from reference._results import MapResult
-from reference.errors import TimeoutError
+from reference import ThreadPool, TimeoutError
+
+from .wrappers import IteratorProxy, NeverReady, Sized, Slice, SlicedMaps, default_chunksize
 
 NO_KEYWORDS: Mapping[str, Any] = {}
 
@@ -154,7 +153,7 @@ class ApplyResultsInSubmissionOrder(ThreadPool):
         return slot
 
 
-class ApplyAsyncRunsInCallerWhenBusy(ThreadPool):
+class ApplyAsyncRunsInCallerWhenBusy(Sized):
     """apply_async() runs the call in the caller's thread when every worker is busy.
 
     A "caller runs" policy: it keeps the queue short, but apply_async() then blocks for as long
@@ -170,7 +169,7 @@ class ApplyAsyncRunsInCallerWhenBusy(ThreadPool):
 
     def apply_async(self, func: Callable[..., Any], args: Iterable[Any] = (), kwds: Mapping[str, Any] = NO_KEYWORDS, callback: Any = None, error_callback: Any = None) -> Any:
         with self._busy_lock:
-            full = self._busy >= self._engine.processes
+            full = self._busy >= self.workers
         if full:
             try:
                 value = func(*args, **kwds)
@@ -201,7 +200,7 @@ def _raise(error: BaseException) -> Any:
 # -- map -----------------------------------------------------------------------------------
 
 
-class MapSortsChunksAsText(ThreadPool):
+class MapSortsChunksAsText(Sized):
     """map() reassembles its chunks keyed by chunk number as text.
 
     "10" sorts before "2", so from the eleventh chunk on the tail of the list comes out of order;
@@ -212,32 +211,13 @@ class MapSortsChunksAsText(ThreadPool):
 
     def map(self, func: Callable[[Any], Any], iterable: Iterable[Any], chunksize: Optional[int] = None) -> List[Any]:
         items = list(iterable)
-        size = _arguments.default_chunksize(len(items), self._engine.processes) if chunksize is None else _arguments.chunksize(chunksize)
-        values = super().map(func, items, size)
+        values = super().map(func, items, chunksize)
+        size = default_chunksize(len(items), self.workers) if chunksize is None else chunksize
         chunks = {str(number): values[start : start + size] for number, start in enumerate(range(0, len(items), size))}
         return [value for key in sorted(chunks) for value in chunks[key]]
 
 
-class _CompletionOrderMapResult(MapResult[Any]):
-    """Appends each chunk's values where the last chunk to arrive stopped, not at the chunk's place."""
-
-    def __init__(self, *args: Any) -> None:
-        super().__init__(*args)
-        self._filled = 0
-
-    def run_task(self, index: int, payload: Any) -> None:
-        try:
-            values = list(self._mapper(self._func, payload))
-        except BaseException as exc:  # noqa: BLE001 - as the reference does
-            self._chunk_finished(exc)
-            return
-        with self._lock:
-            start, self._filled = self._filled, self._filled + len(values)
-        self._values[start : start + len(values)] = values
-        self._chunk_finished(None)
-
-
-class MapAsyncJoinsChunksInCompletionOrder(ThreadPool):
+class MapAsyncJoinsChunksInCompletionOrder(SlicedMaps):
     """map_async() (and so map()) puts each chunk's values after those of the chunks that finished before it.
 
     While chunks finish in input order, which they mostly do, the list is right; when a later
@@ -246,17 +226,11 @@ class MapAsyncJoinsChunksInCompletionOrder(ThreadPool):
 
     BREAKS = ("map.async-order", "map.order")
 
-    def _map_async(self, func: Callable[..., Any], iterable: Iterable[Any], chunksize: Optional[int], callback: Any, error_callback: Any, star: bool) -> Any:
-        _arguments.task_function(func)
-        size = None if chunksize is None else _arguments.chunksize(chunksize)
-        self._engine.check_running()
-        items = list(iterable)
-        if size is None:
-            size = _arguments.default_chunksize(len(items), self._engine.processes)
-        starts = range(0, len(items), size) or range(1)
-        result = _CompletionOrderMapResult(self._engine, self, func, star, len(items), len(starts), callback, error_callback)
-        self._engine.submit(result, ((start, items[start : start + size]) for start in starts))
-        return result
+    def slices(self, items: List[Any], size: int) -> List[Slice]:
+        return [(start, items[start : start + size]) for start in range(0, len(items), size)]
+
+    def assemble(self, length: int, outcomes: List[Slice], finished: List[int]) -> List[Any]:
+        return [value for number in finished for value in outcomes[number][1]]
 
 
 class StarmapUnpacksOnlyTuples(ThreadPool):
@@ -269,7 +243,7 @@ class StarmapUnpacksOnlyTuples(ThreadPool):
         return super().starmap_async(func, arguments, chunksize, callback, error_callback)
 
 
-class MapReadsItsInputTwice(ThreadPool):
+class MapReadsItsInputTwice(Sized):
     """The map forms count the input to compute the default chunksize, then read it again.
 
     A list is read twice without harm; a generator or iterator is empty the second time, so
@@ -278,10 +252,14 @@ class MapReadsItsInputTwice(ThreadPool):
 
     BREAKS = ("map.any-iterable",)
 
-    def _map_async(self, func: Callable[..., Any], iterable: Iterable[Any], chunksize: Optional[int], callback: Any, error_callback: Any, star: bool) -> Any:
-        if chunksize is None:
-            chunksize = _arguments.default_chunksize(len(list(iterable)), self._engine.processes)
-        return super()._map_async(func, iterable, chunksize, callback, error_callback, star)
+    def map_async(self, func: Any, iterable: Iterable[Any], chunksize: Optional[int] = None, *rest: Any, **options: Any) -> Any:
+        return super().map_async(func, iterable, self._counted(iterable, chunksize), *rest, **options)
+
+    def starmap_async(self, func: Any, iterable: Iterable[Any], chunksize: Optional[int] = None, *rest: Any, **options: Any) -> Any:
+        return super().starmap_async(func, iterable, self._counted(iterable, chunksize), *rest, **options)
+
+    def _counted(self, iterable: Iterable[Any], chunksize: Optional[int]) -> Optional[int]:
+        return default_chunksize(len(list(iterable)), self.workers) if chunksize is None else chunksize
 
 
 class MapReturnsTuplesForTuples(ThreadPool):
@@ -302,20 +280,18 @@ class EmptyMapNeverCompletes(ThreadPool):
 
     BREAKS = ("map.empty-input",)
 
-    def _map_async(self, func: Callable[..., Any], iterable: Iterable[Any], chunksize: Optional[int], callback: Any, error_callback: Any, star: bool) -> Any:
-        _arguments.task_function(func)
-        size = None if chunksize is None else _arguments.chunksize(chunksize)
-        self._engine.check_running()
+    def map_async(self, func: Any, iterable: Iterable[Any], *args: Any, **kwargs: Any) -> Any:
         items = list(iterable)
-        if size is None:
-            size = _arguments.default_chunksize(len(items), self._engine.processes)
-        starts = range(0, len(items), size)  # the reference adds one empty chunk for an empty input
-        result: MapResult[Any] = MapResult(self._engine, self, func, star, len(items), len(starts), callback, error_callback)
-        self._engine.submit(result, ((start, items[start : start + size]) for start in starts))
-        return result
+        result = super().map_async(func, items, *args, **kwargs)
+        return result if items else NeverReady()
+
+    def starmap_async(self, func: Any, iterable: Iterable[Any], *args: Any, **kwargs: Any) -> Any:
+        items = list(iterable)
+        result = super().starmap_async(func, items, *args, **kwargs)
+        return result if items else NeverReady()
 
 
-class MapAsyncWaitsForSmallInputs(ThreadPool):
+class MapAsyncWaitsForSmallInputs(Sized):
     """map_async() of no more items than workers waits for them before returning ("it is quick anyway")."""
 
     BREAKS = ("map.async-returns-at-once",)
@@ -323,7 +299,7 @@ class MapAsyncWaitsForSmallInputs(ThreadPool):
     def map_async(self, func: Callable[[Any], Any], iterable: Iterable[Any], chunksize: Optional[int] = None, callback: Any = None, error_callback: Any = None) -> Any:
         items = list(iterable)
         result = super().map_async(func, items, chunksize, callback, error_callback)
-        if len(items) <= self._engine.processes:
+        if len(items) <= self.workers:
             result.wait()
         return result
 
@@ -331,22 +307,51 @@ class MapAsyncWaitsForSmallInputs(ThreadPool):
 # -- imap ----------------------------------------------------------------------------------
 
 
-class _EndsOnLastDelivery(IMapIterator[Any]):
-    """An iteration that ends only when a delivered task finds the input ended: an empty input never ends."""
+class _Counted:
+    """An input that counts the items read from it."""
 
-    def input_ended(self, items: int, tasks: int, error: Optional[BaseException]) -> None:
-        if tasks == 0 and error is None:
-            return
-        super().input_ended(items, tasks, error)
+    def __init__(self, iterable: Iterable[Any]) -> None:
+        self.items = 0
+        self._source = iter(iterable)
+
+    def __iter__(self) -> _Counted:
+        return self
+
+    def __next__(self) -> Any:
+        item = next(self._source)
+        self.items += 1
+        return item
+
+
+class _EmptyNeverEnds(IteratorProxy):
+    """An iteration that, where the input had no item, waits for ever instead of ending."""
+
+    def __init__(self, inner: Any, input: _Counted) -> None:
+        super().__init__(inner)
+        self.input = input
+        self.never = threading.Event()
+
+    def next(self, timeout: Optional[float] = None) -> Any:
+        try:
+            return self.inner.next(timeout)
+        except StopIteration:
+            if self.input.items:
+                raise
+        self.never.wait(timeout)
+        raise TimeoutError
 
 
 class EmptyImapNeverEnds(ThreadPool):
-    """imap() over an empty input never ends: the first next() blocks for ever."""
+    """imap() over an empty input never ends: the first next() blocks for ever.
+
+    (It ends only when a delivered task finds the input ended, and an empty input delivers none.)
+    """
 
     BREAKS = ("imap.empty-input",)
 
-    def imap(self, func: Callable[[Any], Any], iterable: Iterable[Any], chunksize: int = 1, buffersize: Optional[int] = None) -> Any:
-        return self._imap(_EndsOnLastDelivery, func, iterable, chunksize, buffersize)
+    def imap(self, func: Any, iterable: Iterable[Any], *args: Any, **kwargs: Any) -> Any:
+        counted = _Counted(iterable)
+        return _EmptyNeverEnds(super().imap(func, counted, *args, **kwargs), counted)
 
 
 class ImapPeeksTheFirstResult(ThreadPool):
@@ -425,51 +430,75 @@ class ImapUnorderedIsImap(ThreadPool):
         return super().imap(func, iterable, chunksize, buffersize)
 
 
-class _ReversedChunks(IMapUnorderedIterator[Any]):
-    def _store(self, index: int, outcomes: List[Any]) -> None:
-        super()._store(index, outcomes[::-1])
+def _chunks(iterable: Iterable[Any], size: int) -> Iterator[List[Any]]:
+    """Lists of ``size`` items of ``iterable`` (the last may be shorter), read as they are asked for."""
+    items = iter(iterable)
+    return iter(lambda: list(itertools.islice(items, size)), [])
+
+
+Outcome = Tuple[bool, Any]
+
+
+def _outcomes_reversed(func: Callable[[Any], Any], chunk: List[Any]) -> List[Outcome]:
+    """Each item's outcome, (True, value) or (False, exception), last item first."""
+    outcomes: List[Outcome] = []
+    for item in chunk:
+        try:
+            outcomes.append((True, func(item)))
+        except Exception as exc:  # noqa: BLE001 - raised at its place by _Unchunked
+            outcomes.append((False, exc))
+    return outcomes[::-1]
+
+
+class _Unchunked(IteratorProxy):
+    """An iterator over chunks' outcomes, yielding them one by one."""
+
+    def __init__(self, inner: Any) -> None:
+        super().__init__(inner)
+        self.pending: Deque[Outcome] = collections.deque()
+
+    def next(self, timeout: Optional[float] = None) -> Any:
+        if not self.pending:
+            self.pending.extend(self.inner.next(timeout))
+        ok, value = self.pending.popleft()
+        if ok:
+            return value
+        raise value
 
 
 class ImapUnorderedReversesEachChunk(ThreadPool):
     """imap_unordered() yields the items of each chunk last to first (it pops them off a list).
 
     Still a permutation, but with one worker and chunksize > 1 the results are out of order.
+    (Each chunk is one task of the reference's imap_unordered over the chunks.)
     """
 
     BREAKS = ("imap-unordered.one-worker-in-order",)
 
-    def imap_unordered(self, func: Callable[[Any], Any], iterable: Iterable[Any], chunksize: int = 1, buffersize: Optional[int] = None) -> Any:
-        return self._imap(_ReversedChunks, func, iterable, chunksize, buffersize)
+    def imap_unordered(self, func: Any, iterable: Iterable[Any], chunksize: int = 1, buffersize: Optional[int] = None) -> Any:
+        if not callable(func) or type(chunksize) is not int or chunksize < 1:
+            return super().imap_unordered(func, iterable, chunksize, buffersize)
+        return _Unchunked(super().imap_unordered(functools.partial(_outcomes_reversed, func), _chunks(iterable, chunksize), 1, buffersize))
 
 
-class _BuffersizeBound(ThreadPool):
-    """imap(buffersize=b) bounds the tasks submitted but not yet yielded by ``_bound(b)`` instead of b."""
-
-    def _bound(self, buffersize: int) -> int:
-        raise NotImplementedError
-
-    def _imap(self, iterator_class: Type[IMapIterator[Any]], func: Callable[[Any], Any], iterable: Iterable[Any], chunksize: int, buffersize: Optional[int]) -> Any:
-        _arguments.task_function(func)
-        size = _arguments.chunksize(chunksize)
-        buffered = _arguments.buffersize(buffersize)
-        inputs = iter(iterable)
-        throttle = None if buffered is None else Throttle(self._bound(buffered))
-        iterator = iterator_class(self._engine, self, func, throttle)
-        feeder = Feeder(self._engine, iterator, inputs, size, throttle)
-        self._engine.submit_with_feeder(iterator, feeder, feeder.start)
-        return iterator
+def _counts(buffersize: Any) -> bool:
+    """Whether ``buffersize`` is one the reference takes as a bound."""
+    return type(buffersize) is int and buffersize >= 1
 
 
-class BuffersizeOffByOne(_BuffersizeBound):
+class BuffersizeOffByOne(ThreadPool):
     """imap(buffersize=b) lets b + 1 tasks be submitted but not yet yielded, one too many."""
 
     BREAKS = ("imap.buffersize-bounds-read-ahead",)
 
-    def _bound(self, buffersize: int) -> int:
-        return buffersize + 1
+    def imap(self, func: Any, iterable: Iterable[Any], chunksize: int = 1, buffersize: Optional[int] = None) -> Any:
+        return super().imap(func, iterable, chunksize, buffersize + 1 if _counts(buffersize) else buffersize)  # type: ignore[operator]
+
+    def imap_unordered(self, func: Any, iterable: Iterable[Any], chunksize: int = 1, buffersize: Optional[int] = None) -> Any:
+        return super().imap_unordered(func, iterable, chunksize, buffersize + 1 if _counts(buffersize) else buffersize)  # type: ignore[operator]
 
 
-class BuffersizeCountsWorkers(_BuffersizeBound):
+class BuffersizeCountsWorkers(Sized):
     """imap(buffersize=b) lets processes + b tasks be submitted but not yet yielded.
 
     It reads b items beyond those the workers are running, where CPython 3.16 counts those within
@@ -478,8 +507,11 @@ class BuffersizeCountsWorkers(_BuffersizeBound):
 
     BREAKS = ("imap.buffersize-bounds-read-ahead",)
 
-    def _bound(self, buffersize: int) -> int:
-        return self._engine.processes + buffersize
+    def imap(self, func: Any, iterable: Iterable[Any], chunksize: int = 1, buffersize: Optional[int] = None) -> Any:
+        return super().imap(func, iterable, chunksize, self.workers + buffersize if _counts(buffersize) else buffersize)  # type: ignore[operator]
+
+    def imap_unordered(self, func: Any, iterable: Iterable[Any], chunksize: int = 1, buffersize: Optional[int] = None) -> Any:
+        return super().imap_unordered(func, iterable, chunksize, self.workers + buffersize if _counts(buffersize) else buffersize)  # type: ignore[operator]
 
 
 class BuffersizeIgnored(ThreadPool):
@@ -487,5 +519,8 @@ class BuffersizeIgnored(ThreadPool):
 
     BREAKS = ("imap.buffersize-bounds-read-ahead",)
 
-    def _imap(self, iterator_class: Type[IMapIterator[Any]], func: Callable[[Any], Any], iterable: Iterable[Any], chunksize: int, buffersize: Optional[int]) -> Any:
-        return super()._imap(iterator_class, func, iterable, chunksize, None)
+    def imap(self, func: Any, iterable: Iterable[Any], chunksize: int = 1, buffersize: Optional[int] = None) -> Any:
+        return super().imap(func, iterable, chunksize)
+
+    def imap_unordered(self, func: Any, iterable: Iterable[Any], chunksize: int = 1, buffersize: Optional[int] = None) -> Any:
+        return super().imap_unordered(func, iterable, chunksize)

@@ -9,8 +9,9 @@ import threading
 import weakref
 from typing import Any, Callable, Iterable, Iterator, List, Mapping, Optional, Tuple
 
-from reference import ThreadPool
-from reference._engine import State
+from reference import PoolTerminatedError, ThreadPool, TimeoutError
+
+from .wrappers import IteratorProxy, Proxied, ResultProxy, Sized, Tracked
 
 Callback = Optional[Callable[[Any], object]]
 
@@ -29,14 +30,14 @@ class TerminatedPoolAcceptsWork(multiprocessing.pool.ThreadPool):
             raise ValueError("Pool not running")
 
 
-class ImapUnorderedAfterClose(ThreadPool):
+class ImapUnorderedAfterClose(Tracked):
     """imap_unordered() on a closed or terminated pool returns an empty iterator instead of raising:
     the caller silently gets no results."""
 
     BREAKS = ("shutdown.close-rejects-submit",)
 
     def imap_unordered(self, func: Callable[[Any], Any], iterable: Iterable[Any], chunksize: int = 1, **kwargs: Any) -> Iterator[Any]:
-        if self._engine.state is not State.RUN:
+        if self.state != "RUN":
             return iter(())
         return super().imap_unordered(func, iterable, chunksize, **kwargs)
 
@@ -90,14 +91,14 @@ class TerminateLeavesAThread(ThreadPool):
         super().close()
 
 
-class JoinDoesNotWaitAfterClose(ThreadPool):
+class JoinDoesNotWaitAfterClose(Tracked):
     """join() after close() returns at once, without waiting for the queued tasks: results read
     after join() are not ready."""
 
     BREAKS = ("shutdown.close-join-waits-for-all",)
 
     def join(self) -> None:
-        if self._engine.state is State.CLOSE:
+        if self.state == "CLOSE":
             return
         super().join()
 
@@ -122,14 +123,14 @@ class CallbacksOnTheirOwnThreads(ThreadPool):
         return super().map_async(func, iterable, chunksize, _detached(callback), _detached(error_callback))
 
 
-class LazyImap(ThreadPool):
+class LazyImap(Tracked):
     """imap() reads its input only as the caller iterates, one apply() per item: after close(); join()
     the input has not been read, and iterating then raises ValueError."""
 
     BREAKS = ("shutdown.close-join-waits-for-all",)
 
     def imap(self, func: Callable[[Any], Any], iterable: Iterable[Any], chunksize: int = 1, **kwargs: Any) -> Iterator[Any]:
-        self._engine.check_running()
+        self.check_running()
         return (self.apply(func, (item,)) for item in iterable)
 
 
@@ -258,89 +259,316 @@ class TerminateLikeClose(ThreadPool):
         self.close()
 
 
+def _terminated(result: Any) -> bool:
+    """Whether the reference failed ``result`` because the pool was terminated."""
+    if not result.ready() or result.successful():
+        return False
+    try:
+        result.get(0)
+    except PoolTerminatedError:
+        return True
+    except BaseException:  # noqa: BLE001 - the task's own failure
+        return False
+    return False
+
+
+class _Run:
+    """What became of one apply_async() task: whether it started, and once it finished, its outcome."""
+
+    def __init__(self) -> None:
+        self.started = False
+        self.finished = threading.Event()
+        self.outcome: Tuple[bool, Any] = (False, None)
+
+    def recording(self, func: Callable[..., Any]) -> Callable[..., Any]:
+        def call(*args: Any, **kwds: Any) -> Any:
+            self.started = True
+            try:
+                value = func(*args, **kwds)
+            except BaseException as exc:
+                self.outcome = (False, exc)
+                raise
+            else:
+                self.outcome = (True, value)
+                return value
+            finally:
+                self.finished.set()
+
+        return call
+
+
+class _DeliveredWhenRun(ResultProxy):
+    """A result that, when the pool gave up on it while its task ran, completes with that task's outcome."""
+
+    def __init__(self, inner: Any, run: _Run) -> None:
+        super().__init__(inner)
+        self.run = run
+
+    def given_up(self) -> bool:
+        return _terminated(self.inner) and self.run.started
+
+    def ready(self) -> bool:
+        return bool(self.inner.ready()) and (not self.given_up() or self.run.finished.is_set())
+
+    def successful(self) -> bool:
+        if self.given_up():
+            if not self.run.finished.is_set():
+                raise ValueError(f"{self!r} not ready")
+            return self.run.outcome[0]
+        return bool(self.inner.successful())
+
+    def wait(self, timeout: Optional[float] = None) -> None:
+        self.inner.wait(timeout)
+        if self.given_up():
+            self.run.finished.wait(timeout)
+
+    def get(self, timeout: Optional[float] = None) -> Any:
+        try:
+            return self.inner.get(timeout)
+        except PoolTerminatedError:
+            if not self.run.started:
+                raise
+        if not self.run.finished.wait(timeout):
+            raise TimeoutError
+        ok, value = self.run.outcome
+        if ok:
+            return value
+        raise value
+
+
 class TerminateDeliversRunningResults(ThreadPool):
-    """terminate() drops the queued tasks, but a task already running still delivers its result:
-    a result that had not completed at terminate() completes successfully after it."""
+    """terminate() drops the queued tasks, but an apply_async() task already running still delivers
+    its result: a result that had not completed at terminate() completes successfully after it."""
 
     BREAKS = ("shutdown.terminate-abandons-results",)
 
-    def terminate(self) -> None:
-        engine: Any = self._engine
-        with engine._lock:
-            if engine._state is State.TERMINATE:
-                return
-            engine._state = State.TERMINATE
-            while True:  # drop the queued tasks, but leave their jobs pending (unlike _give_up_pending)
-                try:
-                    engine._tasks.get_nowait()
-                except queue.Empty:
-                    break
-            if engine._workers_stopped:
-                engine._queue_sentinels()
-            engine._stop_workers()
-            engine._stop_callbacks()
+    def apply_async(self, func: Any, *args: Any, **kwargs: Any) -> Any:
+        if not callable(func):
+            return super().apply_async(func, *args, **kwargs)
+        run = _Run()
+        return _DeliveredWhenRun(super().apply_async(run.recording(func), *args, **kwargs), run)
 
 
-class TerminatedResultsNeverComplete(ThreadPool):
+class _PendingForEver(ResultProxy):
+    """A result that, once the pool gave up on it, stays pending for ever instead of failing."""
+
+    def __init__(self, inner: Any) -> None:
+        super().__init__(inner)
+        self.never = threading.Event()
+
+    def given_up(self) -> bool:
+        return _terminated(self.inner)
+
+    def ready(self) -> bool:
+        return bool(self.inner.ready()) and not self.given_up()
+
+    def successful(self) -> bool:
+        if self.given_up():
+            raise ValueError(f"{self!r} not ready")
+        return bool(self.inner.successful())
+
+    def wait(self, timeout: Optional[float] = None) -> None:
+        self.inner.wait(timeout)
+        if self.given_up():
+            self.never.wait(timeout)
+
+    def get(self, timeout: Optional[float] = None) -> Any:
+        try:
+            return self.inner.get(timeout)
+        except PoolTerminatedError:
+            pass
+        self.never.wait(timeout)
+        raise TimeoutError
+
+
+class _IterationPendingForEver(IteratorProxy):
+    """An imap iterator that, once the pool gave up on it, waits for ever instead of raising."""
+
+    def __init__(self, inner: Any) -> None:
+        super().__init__(inner)
+        self.never = threading.Event()
+        self.given_up = False
+
+    def next(self, timeout: Optional[float] = None) -> Any:
+        if not self.given_up:
+            try:
+                return self.inner.next(timeout)
+            except PoolTerminatedError:
+                self.given_up = True
+        self.never.wait(timeout)
+        raise TimeoutError
+
+
+class TerminatedResultsNeverComplete(Proxied):
     """terminate() drops the queued tasks and forgets the pending jobs without failing them, as the
     stdlib's does (gh-79659): get() of a result, or next() of an imap() iterator, that had not
     completed waits for ever, and a program that waits for its work after terminate() hangs."""
 
     BREAKS = ("shutdown.terminate-fails-results",)
+    result_proxy = _PendingForEver
+    iterator_proxy = _IterationPendingForEver
 
-    def terminate(self) -> None:
-        _terminate_leaving_out(self, fail_jobs=False, wake_join=True)
 
-
-class TerminateLeavesJoinWaiting(ThreadPool):
+class TerminateLeavesJoinWaiting(Tracked):
     """terminate() does not wake a join() that waits for an imap() input still being read: that
     join() goes on waiting for the input, for ever if it never yields (a Ctrl-C handler that
-    terminates the pool does not unblock the main thread's join())."""
+    terminates the pool does not unblock the main thread's join()).
+
+    (join() first waits until every input that is its own iterator has been read to its end, or,
+    once the pool is terminated, until none is in the middle of yielding an item.)"""
 
     BREAKS = ("shutdown.terminate-ends-join",)
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._reading = threading.Condition()
+        self._unread = 0
+        self._in_next = 0
+
+    def imap(self, func: Any, iterable: Iterable[Any], *args: Any, **kwargs: Any) -> Any:
+        return self._watching(super().imap, func, iterable, *args, **kwargs)
+
+    def imap_unordered(self, func: Any, iterable: Iterable[Any], *args: Any, **kwargs: Any) -> Any:
+        return self._watching(super().imap_unordered, func, iterable, *args, **kwargs)
+
+    def _watching(self, method: Callable[..., Any], func: Any, iterable: Iterable[Any], *args: Any, **kwargs: Any) -> Any:
+        items = iter(iterable)
+        if items is not iterable:
+            return method(func, iterable, *args, **kwargs)
+        iterator = method(func, self._watched(items), *args, **kwargs)
+        self._changed(unread=1)
+        return iterator
+
+    def _changed(self, unread: int = 0, in_next: int = 0) -> None:
+        with self._reading:
+            self._unread += unread
+            self._in_next += in_next
+            self._reading.notify_all()
+
+    def _watched(self, items: Iterator[Any]) -> Iterator[Any]:
+        try:
+            while True:
+                self._changed(in_next=1)
+                try:
+                    item = next(items)
+                except StopIteration:
+                    return
+                finally:
+                    self._changed(in_next=-1)
+                yield item
+        finally:
+            self._changed(unread=-1)
+
+    def join(self) -> None:
+        if self.state != "RUN":
+            with self._reading:
+                self._reading.wait_for(lambda: self._unread <= 0 or (self.state == "TERMINATE" and not self._in_next))
+        super().join()
+
     def terminate(self) -> None:
-        _terminate_leaving_out(self, fail_jobs=True, wake_join=False)
+        super().terminate()
+        self._changed()
 
 
-def _terminate_leaving_out(pool: ThreadPool, fail_jobs: bool, wake_join: bool) -> None:
-    """The reference's terminate(), without failing the jobs it gives up or without waking a waiting join()."""
-    engine: Any = pool._engine
-    with engine._lock:
-        if engine._state is State.TERMINATE:
-            return
-        engine._state = State.TERMINATE
-        abandoned = engine._give_up_pending()
-        engine._stop_workers()
-        engine._stop_callbacks()
-        if wake_join:
-            engine._feeders_changed.notify_all()
-    for job in abandoned if fail_jobs else ():
-        job.abandon(RuntimeError("the pool was terminated before this result completed"))
+class _Room:
+    """Room for ``size`` chunks read ahead of the consumer; lifted, it bounds nothing any more."""
+
+    def __init__(self, size: int) -> None:
+        self.free = size
+        self.lifted = False
+        self.changed = threading.Condition()
+
+    def take(self) -> None:
+        with self.changed:
+            self.changed.wait_for(lambda: self.free > 0 or self.lifted)
+            self.free -= 1
+
+    def give(self) -> None:
+        with self.changed:
+            self.free += 1
+            self.changed.notify()
+
+    def lift(self) -> None:
+        with self.changed:
+            self.lifted = True
+            self.changed.notify_all()
+
+
+def _read_in_room(items: Iterable[Any], chunksize: int, room: _Room) -> Iterator[Any]:
+    """``items``, taking room before each chunk's first item."""
+    for number, item in enumerate(items):
+        if number % chunksize == 0:
+            room.take()
+        yield item
+
+
+class _GivingRoom(IteratorProxy):
+    """An imap iterator that gives its input a chunk's room back for every ``chunksize`` results yielded."""
+
+    def __init__(self, inner: Any, chunksize: int, room: _Room) -> None:
+        super().__init__(inner)
+        self.chunksize = chunksize
+        self.room = room
+        self.yielded = 0
+
+    def next(self, timeout: Optional[float] = None) -> Any:
+        try:
+            value = self.inner.next(timeout)
+        except (StopIteration, TimeoutError):
+            raise
+        except BaseException:  # a failed item is yielded too
+            self.yielded_one()
+            raise
+        self.yielded_one()
+        return value
+
+    def yielded_one(self) -> None:
+        self.yielded += 1
+        if self.yielded % self.chunksize == 0:
+            self.room.give()
 
 
 class CloseLeavesBufferedImapWaiting(ThreadPool):
     """close() leaves the feeder of an imap() with buffersize waiting for room that only the
     consumer can make, as CPython 3.16 did before gh-155477: close(); join() before the results
-    are consumed waits for ever."""
+    are consumed waits for ever.
+
+    (The buffersize is this pool's own: its input waits for room, and only terminate() lifts that.)"""
 
     BREAKS = ("imap.buffersize-close-and-terminate",)
 
-    def close(self) -> None:
-        engine: Any = self._engine
-        with engine._lock:
-            if engine._state is State.RUN:
-                engine._state = State.CLOSE
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._rooms: List[_Room] = []
+
+    def imap(self, func: Any, iterable: Iterable[Any], chunksize: int = 1, buffersize: Optional[int] = None) -> Any:
+        return self._bounded(super().imap, func, iterable, chunksize, buffersize)
+
+    def imap_unordered(self, func: Any, iterable: Iterable[Any], chunksize: int = 1, buffersize: Optional[int] = None) -> Any:
+        return self._bounded(super().imap_unordered, func, iterable, chunksize, buffersize)
+
+    def _bounded(self, method: Callable[..., Any], func: Any, iterable: Iterable[Any], chunksize: int, buffersize: Optional[int]) -> Any:
+        if type(buffersize) is not int or buffersize < 1 or type(chunksize) is not int or chunksize < 1:
+            return method(func, iterable, chunksize, buffersize)
+        room = _Room(buffersize)
+        iterator = _GivingRoom(method(func, _read_in_room(iterable, chunksize, room), chunksize), chunksize, room)
+        self._rooms.append(room)
+        return iterator
+
+    def terminate(self) -> None:
+        super().terminate()
+        for room in self._rooms:
+            room.lift()
 
 
-class TerminateAfterCloseIgnored(ThreadPool):
+class TerminateAfterCloseIgnored(Tracked):
     """terminate() on a closed pool does nothing ("already stopping"): the queued tasks of a closed
     pool still run and their results complete, although terminate() was called."""
 
     BREAKS = ("shutdown.lifecycle-model",)
 
     def terminate(self) -> None:
-        if self._engine.state is State.CLOSE:
+        if self.state == "CLOSE":
             return
         super().terminate()
 
@@ -366,15 +594,15 @@ class ExitWaitsForTasks(ThreadPool):
         atexit.register(_close_and_join, weakref.ref(self))
 
 
-class EnterReturnsNewPool(ThreadPool):
+class EnterReturnsNewPool(Sized, Tracked):
     """__enter__() returns a fresh pool of the same size: the work of the with block goes to a pool
     that nobody terminates."""
 
     BREAKS = ("shutdown.enter-returns-pool",)
 
     def __enter__(self) -> Any:
-        self._engine.check_running()
-        return ThreadPool(self._engine.processes)
+        self.check_running()
+        return ThreadPool(self.workers)
 
 
 class EnterIgnoresState(multiprocessing.pool.ThreadPool):
