@@ -5,6 +5,12 @@ usable as ``--impl=tests.broken_pools.<module>:<Name>``, nearly always a minimal
 reference pool or of the stdlib's. Its docstring says what is wrong and what a user would see;
 its ``BREAKS`` attribute names the clauses the kit must fail for it.
 
+A pool built on the reference changes it through its public API only: it changes what goes into
+the public methods (the task function, the input, the callbacks) or wraps what comes out (a proxy
+of a result or an iterator); ``wrappers.py`` holds the helpers they share. It never uses the
+reference's private modules, names or attributes (``tests/test_catalogue_independence.py`` checks
+that), so the reference can be refactored without breaking the catalogue or silently weakening it.
+
 A race pool (``tests/broken_pools/stress.py``) also has ``STRESS = N``: its race shows only when
 threads run at the same time, so the kit catches it in stress mode with N threads
 (:func:`kit_options`), and only on a Python whose threads do run at once, a free-threaded build
