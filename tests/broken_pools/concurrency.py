@@ -216,23 +216,46 @@ class ImapConsumersTakeTurns(Proxied):
 # -- results outliving the pool --------------------------------------------------------------------
 
 
-class ResultsDoNotKeepThePoolAlive:
+class ResultsDoNotKeepThePoolAlive(ThreadPool):
     """Results and imap iterators do not hold their pool: a pool the user dropped is collected, and terminated, while it still owes them.
 
     ``results = ThreadPool(4).map_async(f, items)`` (no name kept for the pool) fails with
     PoolTerminatedError, or at random when the garbage collector happens to run. (The pool is a
-    front for a reference pool, which the results do hold; collecting the front terminates it.)
+    front that hands every call to a reference pool of its own, which the results do hold;
+    collecting the front terminates that pool.)
     """
 
     BREAKS = ("concurrency.results-outlive-pool",)
 
     def __init__(self, processes: Optional[int] = None, initializer: Any = None, initargs: Iterable[Any] = ()) -> None:
+        # No ThreadPool.__init__: this object is only the front.
         self.inner = ThreadPool(processes, initializer, initargs)
         self.running = [True]
         weakref.finalize(self, _front_collected, self.inner, self.running)
 
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.inner, name)
+    def apply(self, *args: Any, **kwargs: Any) -> Any:
+        return self.inner.apply(*args, **kwargs)
+
+    def apply_async(self, *args: Any, **kwargs: Any) -> Any:
+        return self.inner.apply_async(*args, **kwargs)
+
+    def map(self, *args: Any, **kwargs: Any) -> Any:
+        return self.inner.map(*args, **kwargs)
+
+    def map_async(self, *args: Any, **kwargs: Any) -> Any:
+        return self.inner.map_async(*args, **kwargs)
+
+    def starmap(self, *args: Any, **kwargs: Any) -> Any:
+        return self.inner.starmap(*args, **kwargs)
+
+    def starmap_async(self, *args: Any, **kwargs: Any) -> Any:
+        return self.inner.starmap_async(*args, **kwargs)
+
+    def imap(self, *args: Any, **kwargs: Any) -> Any:
+        return self.inner.imap(*args, **kwargs)
+
+    def imap_unordered(self, *args: Any, **kwargs: Any) -> Any:
+        return self.inner.imap_unordered(*args, **kwargs)
 
     def close(self) -> None:
         self.running[0] = False
@@ -242,15 +265,12 @@ class ResultsDoNotKeepThePoolAlive:
         self.running[0] = False
         self.inner.terminate()
 
+    def join(self) -> None:
+        self.inner.join()
+
     def __enter__(self) -> ResultsDoNotKeepThePoolAlive:
         self.inner.__enter__()
         return self
-
-    def __exit__(self, *exc_info: Any) -> None:
-        self.terminate()
-
-    def __reduce__(self) -> Any:
-        raise NotImplementedError("pool objects cannot be passed between processes or pickled")
 
     def __repr__(self) -> str:
         return repr(self.inner)
