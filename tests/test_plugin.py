@@ -177,6 +177,13 @@ class GetAlwaysRaises(StdlibPool):
         return result
 
 
+class DefaultOneMore(StdlibPool):
+    """ThreadPool(None) has one worker more than the CPU count."""
+
+    def __init__(self, processes=None, initializer=None, initargs=()):
+        super().__init__((os.cpu_count() or 1) + 1 if processes is None else processes, initializer, initargs)
+
+
 class Unbuildable:
     def __init__(self, processes=None, initializer=None, initargs=()):
         raise AttributeError("'Queue' object has no attribute '_writer'")
@@ -636,3 +643,13 @@ def test_a_worker_that_dies_under_xdist_fails_its_clauses_as_died(broken: pytest
     document = json.loads(report.read_text())
     assert document["complete"] and document["running"] == []
     assert {test["kind"] for test in document["clauses"]["map.order"]["tests"]} == {"died"}
+
+
+def test_a_wrong_default_worker_count_is_stated_as_observed_against_what_the_clause_requires(broken: pytest.Pytester) -> None:
+    result = run(broken, "--impl=broken_pools:DefaultOneMore", "--clause=construction.processes-default")
+    result.stdout.fnmatch_lines(
+        [
+            "E * AssertionError: ThreadPool(None): all * tasks submitted at once, each blocked until the test lets it go, were running at the same time; "
+            "the clause requires exactly * at once, the stdlib's CPU count here (os.*cpu_count() is *)"
+        ]
+    )
