@@ -100,7 +100,7 @@ def pytest_configure(config: pytest.Config) -> None:
     if spec is None:
         return
     try:
-        impl = resolve(spec, config.getoption("timeout_error"))
+        impl = resolve(spec, config.getoption("timeout_error"), folders=(Path.cwd(), config.rootpath))
     except ImplError as exc:
         raise pytest.UsageError(str(exc)) from None
     profile = config.getoption("poolspec_profile") or "ci"

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
 import signal
+import subprocess
 import sys
 from pathlib import Path
 from typing import Dict
@@ -264,6 +266,21 @@ def test_a_bad_impl_is_one_clear_error(pytester: pytest.Pytester, spec: str, mes
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines([message])
     assert "Traceback" not in result.stderr.str()
+
+
+def test_a_factory_beside_the_user_that_pytests_command_cannot_import_gets_a_hint(tmp_path: Path) -> None:
+    # pytest's console script, unlike python -m pytest, does not put the current directory on sys.path.
+    (tmp_path / "myfactory.py").write_text("from multiprocessing.pool import ThreadPool\n")
+    command = [str(Path(sys.executable).parent / "pytest"), "-p", "no:cacheprovider", "--impl=myfactory"]
+    environment = {name: value for name, value in os.environ.items() if name != "PYTHONPATH"}
+    result = subprocess.run(command, cwd=tmp_path, env=environment, capture_output=True, text=True, timeout=60, check=False)
+    assert result.returncode == pytest.ExitCode.USAGE_ERROR
+    assert result.stderr.strip() == (
+        f"ERROR: --impl=myfactory: cannot import 'myfactory': ModuleNotFoundError: No module named 'myfactory' ({tmp_path.resolve() / 'myfactory.py'} is there, "
+        "but . is not on sys.path: pytest's command does not add the current directory; run python -m pytest ... instead, or set PYTHONPATH=.)"
+    )
+    found = subprocess.run([*command, "--clause=map.order"], cwd=tmp_path, env={**environment, "PYTHONPATH": "."}, capture_output=True, text=True, timeout=120, check=False)
+    assert found.returncode == pytest.ExitCode.OK, found.stdout[-2000:]
 
 
 def test_a_failure_names_the_clause_it_breaks(broken: pytest.Pytester) -> None:
