@@ -224,7 +224,11 @@ def needs_of(item: pytest.Item) -> Set[str]:
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    """Put the clause ids in the test ids, so ``-k`` and baselines can name them."""
+    """Put the clause ids in the test ids, so ``-k`` and baselines can name them.
+
+    They come first in the test's parameter id, joined by ``+`` (:func:`conformance.recorder.clauses_in_test_id`
+    reads them back), e.g. ``test_x[imap.order-imap_unordered-2]``.
+    """
     ids = [clause_id for marker in metafunc.definition.iter_markers("clause") for clause_id in marker.args]
     if ids and "poolspec_clause" in metafunc.fixturenames:
         joined = "+".join(ids)

@@ -21,7 +21,10 @@ in a way that breaks it), ``xfailed`` (it fails as its baseline expects: some of
 ``unobserved`` (the kit could not observe some of its behaviour; see :mod:`conformance.unobserved`),
 ``xpassed`` (its baseline expects it to fail, but every one of its tests passed: the entry is
 stale, which fails the run), ``passed``, ``skipped`` (not applicable here, or
-not run after an earlier failure of the clause), and ``not-run`` (no test of it was selected).
+not run after an earlier failure of the clause), and ``not-run`` (tests of it were selected, but
+none ran: the run ended first). A clause none of whose tests was selected (``--clause``, ``-k``,
+test ids) has no outcome: it is *not selected*, counted apart in the summary and listed in the
+JSON report's ``not_selected``.
 """
 
 from __future__ import annotations
@@ -173,6 +176,9 @@ def summary_lines(findings: Dict[str, ClauseFinding], notes: Dict[str, int], run
         total = sum(counts.values())
         parts = ", ".join(f"{counts[outcome]} {outcome}" for outcome in CLAUSE_OUTCOMES if counts[outcome])
         lines.append(f"{family:<{width}}  {total:>2} clause{'s' if total != 1 else ' '}: {parts}")
+    unselected = not_selected(findings)
+    if unselected:
+        lines.append(f"not selected: {len(unselected)} of the kit's {len(CLAUSES)} clauses (--clause, -k or test ids)")
     labels = (
         ("failed", "failed clauses"),
         ("xpassed", "expected to fail by the baseline, but every test passed (remove the entry)"),
@@ -191,6 +197,11 @@ def summary_lines(findings: Dict[str, ClauseFinding], notes: Dict[str, int], run
     for nodeid in running:
         lines.append(f"the run ended while this test was running: {nodeid}")
     return lines
+
+
+def not_selected(findings: Dict[str, ClauseFinding]) -> List[str]:
+    """The clauses of the kit that are not among ``findings`` (none of their tests was selected)."""
+    return [clause_id for clause_id in CLAUSES if clause_id not in findings]
 
 
 STOPPED_PREFIX = "not run after "
@@ -228,6 +239,7 @@ def document(header: Dict[str, Any], findings: Findings, selected: Optional[Sequ
         "exit_status": exit_status,
         "running": list(findings.running) if exit_status is None else [],
         "summary": dict(Counter(finding.outcome for finding in clauses.values())),
+        "not_selected": not_selected(clauses),
         "notes": findings.notes(),
         "clauses": {
             clause_id: {

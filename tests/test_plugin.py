@@ -12,6 +12,8 @@ from typing import Dict
 
 import pytest
 
+from conformance.plugin import SUITE
+
 BROKEN_POOLS = '''
 import itertools
 import os
@@ -670,3 +672,19 @@ def test_a_wrong_default_worker_count_is_stated_as_observed_against_what_the_cla
             "the clause requires exactly * at once, the stdlib's CPU count here (os.*cpu_count() is *)"
         ]
     )
+
+
+def test_clauses_deselected_by_k_or_test_ids_are_not_selected_not_not_run(broken: pytest.Pytester) -> None:
+    report = broken.path / "report.json"
+    test = f"{SUITE / 'test_ordering.py'}::test_map_returns_every_result_in_input_order"
+    result = run(broken, "--impl=reference", test, f"--poolspec-report={report}")
+    result.stdout.fnmatch_lines(["map * 1 clause : 1 passed", "not selected: * of the kit's * clauses (--clause, -k or test ids)"])
+    result.stdout.no_fnmatch_line("*not-run*")
+    document = json.loads(report.read_text())
+    assert set(document["clauses"]) == {"map.order"} and document["selected_clauses"] == ["map.order"]
+    assert "imap.order" in document["not_selected"] and "map.order" not in document["not_selected"]
+    # A run that dies: its journal knows the selection, so the clauses it had not reached are not run.
+    died = run(broken, "--impl=broken_pools:KillsTheProcess", "-k", "apply.returns-value or [map.order] or map.starmap-order", f"--poolspec-report={report}")
+    assert died.ret == -signal.SIGKILL
+    summed_up = broken.run(sys.executable, "-m", "conformance.report", str(broken.path / "report.jsonl"))
+    summed_up.stdout.fnmatch_lines(["apply * 1 clause : 1 passed", "map * 2 clauses: 1 failed, 1 not-run", "not selected: * of the kit's * clauses (--clause, -k or test ids)"])
