@@ -427,7 +427,14 @@ def pytest_report_teststatus(report: pytest.TestReport, config: pytest.Config) -
     return None
 
 
+NO_IMPLEMENTATION = f"no implementation to check: run pytest --impl=module[:attribute] (or set ${ENV_VAR}, or poolspec_impl in the ini file)"
+"""Why the suite's tests are skipped without an implementation, and the summary's hint."""
+
+
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
-    """Without an implementation and with nothing collected, say how to give one."""
-    if KIT not in config.stash and exitstatus == pytest.ExitCode.NO_TESTS_COLLECTED:
-        terminalreporter.write_line(f"poolspec: no implementation to check: run pytest --impl=module[:attribute] (or set ${ENV_VAR}, or poolspec_impl in the ini file)")
+    """Without an implementation, with nothing collected or the suite skipped for it, say how to give one."""
+    if KIT in config.stash:
+        return
+    suite_skipped = any(NO_IMPLEMENTATION in str(getattr(report, "longrepr", "")) for report in terminalreporter.stats.get("skipped", []))
+    if exitstatus == pytest.ExitCode.NO_TESTS_COLLECTED or suite_skipped:
+        terminalreporter.write_line(f"poolspec: {NO_IMPLEMENTATION}")

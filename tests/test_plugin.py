@@ -220,6 +220,9 @@ def test_without_an_implementation_and_tests_the_plugin_says_how_to_give_one(pyt
     result = run(pytester)
     assert result.ret == pytest.ExitCode.NO_TESTS_COLLECTED
     result.stdout.fnmatch_lines(["poolspec: no implementation to check: run pytest --impl=module*"])
+    suite = run(pytester, "--pyargs", "conformance")  # the suite collected, and skipped for want of one
+    assert suite.ret == pytest.ExitCode.OK and suite.parseoutcomes()["skipped"] > 100
+    suite.stdout.fnmatch_lines(["poolspec: no implementation to check: run pytest --impl=module*"])
 
 
 def test_impl_collects_the_installed_suite_from_any_directory(pytester: pytest.Pytester) -> None:
