@@ -159,7 +159,7 @@ def _selected_clauses(wanted: List[str]) -> Optional[FrozenSet[str]]:
 
 
 def _load_hypothesis_profile(profile: str) -> None:
-    from hypothesis import HealthCheck, settings
+    from hypothesis import HealthCheck, Phase, settings
 
     name = f"poolspec-{profile}"
     # make_pool is function-scoped on purpose: Pools.guard resets it around every example.
@@ -167,7 +167,10 @@ def _load_hypothesis_profile(profile: str) -> None:
     # One failure per test, the first found, shrunk: on a pool that fails in several ways, searching
     # for and shrinking every distinct one cost minutes per test, and a group of them cannot be
     # told apart as one kind of failure (one missing method among failures of methods it has).
-    settings.register_profile(name, deadline=None, print_blob=True, report_multiple_bugs=False, suppress_health_check=suppressed, **PROFILES[profile])
+    # No explain phase: it traces the thread that runs hypothesis, where only the kit's plumbing
+    # runs (the scenario runs on the home thread), and listed those lines as the failure's cause.
+    phases = [phase for phase in Phase if phase.name != "explain"]
+    settings.register_profile(name, deadline=None, print_blob=True, report_multiple_bugs=False, suppress_health_check=suppressed, phases=phases, **PROFILES[profile])
     settings.load_profile(name)
 
 
