@@ -2,7 +2,9 @@
 
 Kinds of failure, each with its status word in the terminal:
 
-* ``assertion``: the scenario's check did not hold (``FAILED``);
+* ``assertion``: the scenario's check did not hold, or a call into the pool raised what the
+  scenario did not expect (``FAILED``); the message of the latter names the call
+  (:func:`pool_call`);
 * ``hang``: a call into the pool blocked past the hang limit (``HANG``);
 * ``exit``: a thread of the pool called ``os._exit()``, which the kit intercepted (``EXIT``);
 * ``missing``: the pool, or something it returned, lacks an attribute the clause uses
@@ -41,16 +43,25 @@ class Failure:
     kind: str
     broken: Sequence[Clause]
     message: str
+    headline: str = ""
+    """A line shown above the traceback: which call into the pool raised (empty if none did)."""
 
 
 def classify(
-    report: pytest.TestReport, call: pytest.CallInfo[None], clauses: Sequence[Clause], xpass_note: Optional[str], missing_methods: AbstractSet[str] = frozenset()
+    report: pytest.TestReport,
+    call: pytest.CallInfo[None],
+    clauses: Sequence[Clause],
+    xpass_note: Optional[str],
+    missing_methods: AbstractSet[str] = frozenset(),
+    pool_packages: AbstractSet[str] = frozenset(),
 ) -> Failure:
     """The failure that ``report`` (failed) records for a test of ``clauses``.
 
     ``missing_methods``: what the capability probe found the pool lacks. A failure whose account
     names the absence of one of them is MISSING, even when the test caught the ``AttributeError``
     and described it as a wrong outcome (``apply() after close() gave AttributeError(...)``).
+    ``pool_packages``: the top-level packages of the implementation and its pools, whose code a
+    call into the pool runs (see :func:`pool_call`).
     """
     if report.when != "call":
         return Failure("error", clauses, _message(call))
@@ -71,12 +82,62 @@ def classify(
     absent = [name for name in sorted(missing_methods) if f"has no attribute '{name}'" in str(report.longrepr)]
     if absent:
         return Failure("missing", clauses, f"method missing: the pool has no {', '.join(absent)}, and the test failed for it: {message}")
+    raised = pool_call(excinfo, pool_packages)
+    if raised is not None:
+        headline = f"{raised.call} raised {_exception(excinfo.value)} (called at {raised.caller})"
+        return Failure("assertion", clauses, headline, headline)
     return Failure("assertion", clauses, message)
 
 
 def _raised_by_the_kit(excinfo: pytest.ExceptionInfo[BaseException]) -> bool:
     """Whether the innermost frame is the kit's own code, a test or a helper (so the API lacks the attribute)."""
-    return KIT_PACKAGE in Path(str(excinfo.traceback[-1].path)).parents
+    return _in_the_kit(excinfo.traceback[-1])
+
+
+def _in_the_kit(entry: Any) -> bool:
+    return KIT_PACKAGE in Path(str(entry.path)).parents
+
+
+@dataclass(frozen=True)
+class PoolCall:
+    """The call into the pool that an exception came out of."""
+
+    call: str
+    """``the pool's map()``: the function the kit called, by its qualified name."""
+    caller: str
+    """Where the kit called it: a file of the kit (relative to its package's folder) and a line."""
+
+
+def pool_call(excinfo: pytest.ExceptionInfo[BaseException], pool_packages: AbstractSet[str]) -> Optional[PoolCall]:
+    """The call into the pool that raised ``excinfo``'s exception, if it came out of one.
+
+    Read from the traceback: the innermost frame of the kit (a test, a helper) and the frame it
+    called, which must be code of one of ``pool_packages`` (the top-level packages of the
+    implementation and of the pools it makes), not the kit's own nor another library's. An
+    exception of pytest's (``pytest.fail``, ``pytest.skip``) is the kit's verdict, never the pool's.
+    """
+    if excinfo.errisinstance(pytest.fail.Exception) or excinfo.errisinstance(pytest.skip.Exception):
+        return None
+    entries = list(excinfo.traceback)
+    inner = max((index for index, entry in enumerate(entries) if _in_the_kit(entry)), default=None)
+    if inner is None or inner + 1 == len(entries):
+        return None
+    caller, callee = entries[inner], entries[inner + 1]
+    module = str(callee.frame.f_globals.get("__name__", ""))
+    if module.partition(".")[0] not in pool_packages:
+        return None
+    code = callee.frame.code.raw
+    name = getattr(code, "co_qualname", code.co_name)  # the class too, from Python 3.11
+    where = Path(str(caller.path)).relative_to(KIT_PACKAGE.parent)
+    return PoolCall(f"the pool's {name}()", f"{where}:{caller.lineno + 1}")
+
+
+def _exception(error: BaseException) -> str:
+    """``error`` as its type and message (without the notes hypothesis adds), within :data:`MESSAGE_LIMIT`."""
+    kind = type(error)
+    name = kind.__qualname__ if kind.__module__ == "builtins" else f"{kind.__module__}.{kind.__qualname__}"
+    text = f"{name}: {error}" if str(error) else name
+    return text if len(text) <= MESSAGE_LIMIT else text[:MESSAGE_LIMIT] + " …"
 
 
 def _message(call: pytest.CallInfo[None]) -> str:
@@ -94,7 +155,8 @@ class ClauseFailure:
 
     def header(self) -> str:
         clauses = [f"[{clause.id}] {clause.statement} ({clause.source}: {clause.reference})" for clause in self.failure.broken]
-        return "\n".join([*clauses, f"rerun: {self.rerun}"])
+        headline = [self.failure.headline] if self.failure.headline else []
+        return "\n".join([*clauses, f"rerun: {self.rerun}", *headline])
 
     def toterminal(self, tw: Any) -> None:
         tw.line(self.header(), red=True, bold=True)

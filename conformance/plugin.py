@@ -342,7 +342,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     if not test_report.failed:
         return
     kit = item.config.stash[KIT]
-    failure = classify(test_report, call, clauses, _unexpected_pass(item, test_report), kit.probe.missing_methods)
+    failure = classify(test_report, call, clauses, _unexpected_pass(item, test_report), kit.probe.missing_methods, kit.pool_packages)
     test_report.longrepr = shown(failure, test_report.longrepr, _rerun_command(item))
     test_report.user_properties = [
         *test_report.user_properties,

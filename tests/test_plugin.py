@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fnmatch
 import json
 import os
 import signal
@@ -179,6 +180,16 @@ class GetAlwaysRaises(StdlibPool):
         result = super().apply_async(*args, **kwargs)
         result.get = lambda timeout=None: 1 / 0
         return result
+
+
+class MapIteratesItsChunksize(StdlibPool):
+    """map() takes its third argument for one more iterable (as pathos' map(f, *args)), and fails inside."""
+
+    def map(self, func, iterable, *iterables):
+        return self._zipped(func, iterable, iterables)
+
+    def _zipped(self, func, iterable, iterables):
+        return [func(*arguments) for arguments in zip(iterable, *iterables)]
 
 
 class DefaultOneMore(StdlibPool):
@@ -695,3 +706,12 @@ def test_clauses_deselected_by_k_or_test_ids_are_not_selected_not_not_run(broken
     assert died.ret == -signal.SIGKILL
     summed_up = broken.run(sys.executable, "-m", "conformance.report", str(broken.path / "report.jsonl"))
     summed_up.stdout.fnmatch_lines(["apply * 1 clause : 1 passed", "map * 2 clauses: 1 failed, 1 not-run", "not selected: * of the kit's * clauses (--clause, -k or test ids)"])
+
+
+def test_an_exception_out_of_a_call_into_the_pool_names_the_call_and_the_line_that_made_it(broken: pytest.Pytester) -> None:
+    report = broken.path / "report.json"
+    result = run(broken, "--impl=broken_pools:MapIteratesItsChunksize", "-k", "test_map_returns_every_result_in_input_order", f"--poolspec-report={report}")
+    headline = "the pool's MapIteratesItsChunksize.map() raised TypeError: *object is not iterable (called at conformance/suite/test_ordering.py:*)"
+    result.stdout.fnmatch_lines(["rerun: pytest --impl=broken_pools:MapIteratesItsChunksize *", headline, "*def _zipped*"])  # then the traceback, with the pool's frames
+    (test,) = json.loads(report.read_text())["clauses"]["map.order"]["tests"]
+    assert test["kind"] == "assertion" and fnmatch.fnmatch(test["message"], headline)
