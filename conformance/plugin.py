@@ -8,7 +8,8 @@ names no test paths collects the installed suite (``conformance/suite``), from a
 What the hooks add to a plain pytest run: clause ids in the test ids; expected failures from the
 baselines (:mod:`conformance.baseline`); every scenario run on the kit's home thread and bounded
 by the hang limit (:mod:`conformance.pools`, :mod:`conformance.home`); failures headed by the
-clauses they break (:mod:`conformance.failures`); clauses not checked further after a HANG or
+clauses they break (:mod:`conformance.failures`), their captured output and listings bounded
+(:mod:`conformance.output`); clauses not checked further after a HANG or
 ``--clause-maxfail`` failures; a compliance summary per clause family, the journal and the JSON
 report (:mod:`conformance.recorder`). Everything the hooks keep lives in
 ``config.stash``, and each report carries what the summary needs in its ``user_properties``, so
@@ -33,6 +34,7 @@ from .exits import GUARD
 from .failures import STATUS_WORDS, THREADS_CLAUSE, classify, ids, shown
 from .impl import Implementation, ImplError, package_version, resolve
 from .kit import KIT, Kit
+from .output import bound_listings, bound_sections
 from .pools import SCENARIO_POOLS, Pools, ThreadsLeft
 from .recorder import Recorder, journal_the_probe
 from .report import STOPPED_PREFIX
@@ -317,6 +319,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     clauses = clauses_of(item)
     if not clauses:
         return
+    bound_sections(test_report)
     notes = [note for pools in item.stash.get(SCENARIO_POOLS, []) for note in pools.notes]
     if notes and call.when == "call":
         test_report.user_properties = [*test_report.user_properties, ("poolspec_notes", "\n".join(dict.fromkeys(notes)))]
@@ -342,6 +345,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     if not test_report.failed:
         return
     kit = item.config.stash[KIT]
+    bound_listings(test_report.longrepr)
     failure = classify(test_report, call, clauses, _unexpected_pass(item, test_report), kit.probe.missing_methods, kit.pool_packages)
     test_report.longrepr = shown(failure, test_report.longrepr, _rerun_command(item))
     test_report.user_properties = [

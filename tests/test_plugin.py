@@ -19,6 +19,7 @@ BROKEN_POOLS = '''
 import itertools
 import os
 import signal
+import sys
 import threading
 from multiprocessing.pool import ThreadPool as StdlibPool
 
@@ -190,6 +191,45 @@ class MapIteratesItsChunksize(StdlibPool):
 
     def _zipped(self, func, iterable, iterables):
         return [func(*arguments) for arguments in zip(iterable, *iterables)]
+
+
+class Noisy(StdlibPool):
+    """map() prints 200 lines to stderr, then raises, far down its body."""
+
+    def map(self, func, iterable, chunksize=None):
+        for line in range(200):
+            print(f"noise {line}", file=sys.stderr)
+        # line 0 of a long explanation
+        # line 1 of a long explanation
+        # line 2 of a long explanation
+        # line 3 of a long explanation
+        # line 4 of a long explanation
+        # line 5 of a long explanation
+        # line 6 of a long explanation
+        # line 7 of a long explanation
+        # line 8 of a long explanation
+        # line 9 of a long explanation
+        # line 10 of a long explanation
+        # line 11 of a long explanation
+        # line 12 of a long explanation
+        # line 13 of a long explanation
+        # line 14 of a long explanation
+        # line 15 of a long explanation
+        # line 16 of a long explanation
+        # line 17 of a long explanation
+        # line 18 of a long explanation
+        # line 19 of a long explanation
+        # line 20 of a long explanation
+        # line 21 of a long explanation
+        # line 22 of a long explanation
+        # line 23 of a long explanation
+        # line 24 of a long explanation
+        # line 25 of a long explanation
+        # line 26 of a long explanation
+        # line 27 of a long explanation
+        # line 28 of a long explanation
+        # line 29 of a long explanation
+        raise RuntimeError("noisy map failed")
 
 
 class DefaultOneMore(StdlibPool):
@@ -715,3 +755,22 @@ def test_an_exception_out_of_a_call_into_the_pool_names_the_call_and_the_line_th
     result.stdout.fnmatch_lines(["rerun: pytest --impl=broken_pools:MapIteratesItsChunksize *", headline, "*def _zipped*"])  # then the traceback, with the pool's frames
     (test,) = json.loads(report.read_text())["clauses"]["map.order"]["tests"]
     assert test["kind"] == "assertion" and fnmatch.fnmatch(test["message"], headline)
+
+
+def test_a_pools_output_and_a_long_listing_are_cut_to_their_ends(broken: pytest.Pytester) -> None:
+    result = run(broken, "--impl=broken_pools:Noisy", "-k", "test_map_returns_every_result_in_input_order")
+    result.stdout.fnmatch_lines(
+        [
+            "    # … 13 lines of source above left out by the conformance kit …",
+            "        # line 29 of a long explanation",
+            ">       raise RuntimeError(\"noisy map failed\")",
+            "*Captured stderr call*",
+            "noise 0",
+            "noise 19",
+            "… * lines of this output left out by the conformance kit (the first and last 20 are shown) …",
+            "noise 180",
+            "noise 199",
+        ]
+    )
+    result.stdout.no_fnmatch_line("noise 20")
+    result.stdout.no_fnmatch_line("*# line 0 of a long explanation")
