@@ -3,9 +3,9 @@
 A pool may print a great deal while the kit runs it: gevent's hub prints the traceback of every
 greenlet that failed, among them greenlets of earlier scenarios' pools that it runs whenever the
 thread waits, and pytest shows what was captured in a test's phases (setup, call, teardown)
-under each failure. On gevent's greenlet pool that was thousands of lines. And for a frame
-whose function's first line it cannot find (code compiled by Cython), pytest lists the source
-of the whole module above the failing line.
+under each failure. On gevent's greenlet pool that was thousands of lines. And pytest lists a
+frame's source from its function's first line as the frame's code gives it, which is line 1 for
+some frames of an exception re-raised by gevent's compiled greenlets: the whole module.
 
 So, in the report of every test of the suite, a captured section longer than
 :data:`CAPTURED_LIMIT` lines keeps its first and last :data:`CAPTURED_KEPT` lines and says how
