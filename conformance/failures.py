@@ -11,6 +11,10 @@ Kinds of failure, each with its status word in the terminal:
   (``MISSING``): the kit itself (a test or a helper of the kit) touched an attribute that is not there;
 * ``threads-left``: the scenario passed, but threads it started outlived ``terminate()`` and
   ``join()`` (``THREADS LEFT``); that breaks :data:`THREADS_CLAUSE`, not the test's own clauses;
+* ``signature``: a method of the pool refused the test's call (``TypeError``) for a parameter it
+  takes otherwise than the stdlib's (``SIGNATURE``; :mod:`conformance.signatures`); that breaks
+  :data:`SIGNATURE_CLAUSE`, and the test's own clauses are not observed (their behaviour was
+  never reached);
 * ``xpass``: a baseline says the test fails, but it passed (``FAILED``);
 * ``error``: a fixture failed, before or after the scenario (``ERROR``);
 * ``died``: only in a report summed up from the journal of a run that died: the process ended
@@ -30,11 +34,13 @@ import pytest
 from .clauses import CLAUSES, Clause
 from .exits import ProcessExit
 from .pools import ThreadsLeft
+from .signatures import Deviation, refused_by, stdlib_call
 from .watchdog import Hang
 
 KIT_PACKAGE = Path(__file__).resolve().parent
 THREADS_CLAUSE = "shutdown.join-ends-threads"
-STATUS_WORDS = {"hang": ("H", "HANG"), "exit": ("X", "EXIT"), "missing": ("M", "MISSING"), "threads-left": ("T", "THREADS LEFT")}
+SIGNATURE_CLAUSE = "api.signatures"
+STATUS_WORDS = {"hang": ("H", "HANG"), "exit": ("X", "EXIT"), "missing": ("M", "MISSING"), "threads-left": ("T", "THREADS LEFT"), "signature": ("S", "SIGNATURE")}
 MESSAGE_LIMIT = 2000
 
 
@@ -54,6 +60,7 @@ def classify(
     xpass_note: Optional[str],
     missing_methods: AbstractSet[str] = frozenset(),
     pool_packages: AbstractSet[str] = frozenset(),
+    signature_deviations: Sequence[Deviation] = (),
 ) -> Failure:
     """The failure that ``report`` (failed) records for a test of ``clauses``.
 
@@ -61,7 +68,8 @@ def classify(
     names the absence of one of them is MISSING, even when the test caught the ``AttributeError``
     and described it as a wrong outcome (``apply() after close() gave AttributeError(...)``).
     ``pool_packages``: the top-level packages of the implementation and its pools, whose code a
-    call into the pool runs (see :func:`pool_call`).
+    call into the pool runs (see :func:`pool_call`). ``signature_deviations``: where the probe
+    found the pool's methods take other parameters than the stdlib's (see :func:`refused_call`).
     """
     if report.when != "call":
         return Failure("error", clauses, _message(call))
@@ -82,6 +90,10 @@ def classify(
     absent = [name for name in sorted(missing_methods) if f"has no attribute '{name}'" in str(report.longrepr)]
     if absent:
         return Failure("missing", clauses, f"method missing: the pool has no {', '.join(absent)}, and the test failed for it: {message}")
+    refused = refused_call(excinfo, signature_deviations) if SIGNATURE_CLAUSE not in ids(clauses) else None
+    if refused is not None:
+        message = signature_message(refused, excinfo, clauses)
+        return Failure("signature", [CLAUSES[SIGNATURE_CLAUSE]], message, message)
     raised = pool_call(excinfo, pool_packages)
     if raised is not None:
         headline = f"{raised.call} raised {_exception(excinfo.value)} (called at {raised.caller})"
@@ -96,6 +108,21 @@ def _raised_by_the_kit(excinfo: pytest.ExceptionInfo[BaseException]) -> bool:
 
 def _in_the_kit(entry: Any) -> bool:
     return KIT_PACKAGE in Path(str(entry.path)).parents
+
+
+def refused_call(excinfo: pytest.ExceptionInfo[BaseException], found: Sequence[Deviation]) -> Optional[Deviation]:
+    """The deviation of the pool's signatures (``found``) for which one of its methods refused the
+    test's call, if the exception holds Python's refusal (raised, or described by the test)."""
+    return refused_by(str(excinfo.value), found) if found else None
+
+
+def signature_message(refused: Deviation, excinfo: pytest.ExceptionInfo[BaseException], clauses: Sequence[Clause]) -> str:
+    """What a SIGNATURE failure says: the deviation (its first line), then what the call met."""
+    return (
+        f"signature: {refused}\n"
+        f"(the stdlib's: {stdlib_call(refused.method)}); it refused the test's call: {_exception(excinfo.value)}; "
+        f"{', '.join(ids(clauses))} not observed"
+    )
 
 
 @dataclass(frozen=True)

@@ -31,7 +31,7 @@ import pytest
 from . import baseline, capabilities
 from .clauses import CAPABILITIES, CLAUSES, UNOBSERVABLE_WITHOUT, Clause
 from .exits import GUARD
-from .failures import STATUS_WORDS, THREADS_CLAUSE, classify, ids, shown
+from .failures import SIGNATURE_CLAUSE, STATUS_WORDS, THREADS_CLAUSE, classify, ids, refused_call, shown
 from .impl import Implementation, ImplError, package_version, resolve
 from .kit import KIT, Kit
 from .output import bound_listings, bound_sections
@@ -197,6 +197,14 @@ def pytest_report_header(config: pytest.Config) -> Optional[List[str]]:
             for name in sorted(set(CAPABILITIES) - kit.capabilities)
         ),
         *([f"poolspec: the pool has no {', '.join(sorted(kit.probe.missing_methods))}: tests that call it fail as MISSING"] if kit.probe.missing_methods else []),
+        *(
+            [
+                f"poolspec: the pool's methods take other parameters than the stdlib's: {'; '.join(map(str, kit.probe.signature_deviations))}: "
+                f"a test whose call they refuse fails as SIGNATURE, a failure of {SIGNATURE_CLAUSE}, and leaves its own clauses not observed"
+            ]
+            if kit.probe.signature_deviations
+            else []
+        ),
         "poolspec: a clause that hangs is not checked further"
         + (f"; nor one after {kit.clause_maxfail} failed test(s) (--clause-maxfail)" if kit.clause_maxfail else " (--clause-maxfail=N stops one after N failed tests)"),
     ]
@@ -327,14 +335,16 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
         message = str(test_report.longrepr[2]).replace(f"Skipped: {UNOBSERVED_PREFIX}", "", 1)
         test_report.user_properties = [*test_report.user_properties, ("poolspec_kind", "unobserved"), ("poolspec_message", message)]
         return
-    if call.excinfo is not None and call.excinfo.errisinstance(ThreadsLeft):
-        # A leak of threads breaks THREADS_CLAUSE, not the test's own clauses: only a baseline
-        # entry for that clause covers it, whichever test saw it.
-        leak_entry = baseline.first_match(item.config.stash[KIT].baseline, {THREADS_CLAUSE})
-        if leak_entry is not None:
+    elsewhere = _charged_elsewhere(call, item.config.stash[KIT], ids(clauses))
+    if elsewhere is not None:
+        # A leak of threads breaks THREADS_CLAUSE, a signature refusal SIGNATURE_CLAUSE, not the
+        # test's own clauses: only a baseline entry for that clause covers it, whichever test saw it.
+        clause_id, kind = elsewhere
+        entry = baseline.first_match(item.config.stash[KIT].baseline, {clause_id})
+        if entry is not None:
             test_report.outcome = "skipped"
-            test_report.wasxfail = f"{leak_entry.reason or 'no reason given'} ({leak_entry.origin})"
-            test_report.user_properties = [*test_report.user_properties, ("poolspec_broken", THREADS_CLAUSE)]
+            test_report.wasxfail = f"{entry.reason or 'no reason given'} ({entry.origin})"
+            test_report.user_properties = [*test_report.user_properties, ("poolspec_broken", clause_id), ("poolspec_kind", kind)]
             return
         if hasattr(test_report, "wasxfail"):
             test_report.outcome = "failed"
@@ -346,7 +356,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
         return
     kit = item.config.stash[KIT]
     bound_listings(test_report.longrepr)
-    failure = classify(test_report, call, clauses, _unexpected_pass(item, test_report), kit.probe.missing_methods, kit.pool_packages)
+    failure = classify(test_report, call, clauses, _unexpected_pass(item, test_report), kit.probe.missing_methods, kit.pool_packages, kit.probe.signature_deviations)
     test_report.longrepr = shown(failure, test_report.longrepr, _rerun_command(item))
     test_report.user_properties = [
         *test_report.user_properties,
@@ -355,6 +365,17 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
         ("poolspec_message", failure.message),
     ]
     _stop_clauses(item, failure.kind, ids(failure.broken))
+
+
+def _charged_elsewhere(call: pytest.CallInfo[None], kit: Kit, own: List[str]) -> Optional[Tuple[str, str]]:
+    """For a failure that breaks another clause than the test's ``own``: that clause, and the kind of failure."""
+    if call.excinfo is None:
+        return None
+    if call.excinfo.errisinstance(ThreadsLeft):
+        return THREADS_CLAUSE, "threads-left"
+    if SIGNATURE_CLAUSE not in own and refused_call(call.excinfo, kit.probe.signature_deviations) is not None:
+        return SIGNATURE_CLAUSE, "signature"
+    return None
 
 
 def _stop_clauses(item: pytest.Item, kind: str, broken: List[str]) -> None:

@@ -143,6 +143,8 @@ class Recorder:
                 "timeout_error": f"{impl.timeout_error.__module__}.{impl.timeout_error.__qualname__}",
                 "pool_class": f"{made.__module__}.{made.__qualname__}" if made is not None else None,
                 "pool_class_version": package_version(made.__module__) if made is not None else None,
+                "missing_methods": sorted(self.kit.probe.missing_methods),
+                "signature_deviations": [str(deviation) for deviation in self.kit.probe.signature_deviations],
             },
             "python": python_header(),
             "profile": self.kit.profile,

@@ -232,6 +232,13 @@ class Noisy(StdlibPool):
         raise RuntimeError("noisy map failed")
 
 
+class KeywordOnlyChunksize(StdlibPool):
+    """map() takes chunksize only by keyword."""
+
+    def map(self, func, iterable, *, chunksize=None):
+        return super().map(func, iterable, chunksize)
+
+
 class DefaultOneMore(StdlibPool):
     """ThreadPool(None) has one worker more than the CPU count."""
 
@@ -774,3 +781,36 @@ def test_a_pools_output_and_a_long_listing_are_cut_to_their_ends(broken: pytest.
     )
     result.stdout.no_fnmatch_line("noise 20")
     result.stdout.no_fnmatch_line("*# line 0 of a long explanation")
+
+
+def test_a_call_refused_for_a_signature_deviation_fails_the_signature_clause_not_the_clause_of_the_test(broken: pytest.Pytester) -> None:
+    report = broken.path / "report.json"
+    result = run(broken, "--impl=broken_pools:KeywordOnlyChunksize", "--clause=map.order", "-ra", f"--poolspec-report={report}")
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    result.stdout.fnmatch_lines(
+        [
+            "poolspec: the pool's methods take other parameters than the stdlib's: map() takes chunksize only by keyword: "
+            "a test whose call they refuse fails as SIGNATURE, a failure of api.signatures, and leaves its own clauses not observed",
+            "signature: map() takes chunksize only by keyword",
+            "(the stdlib's: map(func, iterable, chunksize=None)); it refused the test's call: TypeError: *map() takes 3 positional arguments but 4 were given; map.order not observed",
+            "failed clauses: api.signatures (signature)",
+            "not observed: no verdict on these clauses, for the reason in brackets: map.order (signature: map() takes chunksize only by keyword)",
+            "SIGNATURE *test_map_returns_every_result_in_input_order*",
+        ]
+    )
+    document = json.loads(report.read_text())
+    assert document["implementation"]["signature_deviations"] == ["map() takes chunksize only by keyword"]
+    assert outcomes(report) == {"api.signatures": "failed", "map.order": "unobserved"}
+    assert {(test["kind"], tuple(test["broken"])) for test in document["clauses"]["map.order"]["tests"]} == {("signature", ("api.signatures",))}
+    # A baseline entry for the signature clause covers the refusals, in any test; the test's own clause stays not observed.
+    path = baseline_file(broken, "api.signatures  # map() takes chunksize only by keyword\n")
+    result = run(broken, "--impl=broken_pools:KeywordOnlyChunksize", "--clause=map.order", f"--xfails-file={path}", f"--poolspec-report={report}")
+    assert result.ret == pytest.ExitCode.OK
+    assert outcomes(report) == {"api.signatures": "xfailed", "map.order": "unobserved"}
+
+
+def test_the_signature_clause_fails_a_pool_whose_method_takes_a_parameter_otherwise(broken: pytest.Pytester) -> None:
+    result = run(broken, "--impl=broken_pools:KeywordOnlyChunksize", "--clause=api.signatures")
+    result.assert_outcomes(failed=1, deselected=result.parseoutcomes()["deselected"])
+    result.stdout.fnmatch_lines(["E * AssertionError: the pool's methods take other parameters than the stdlib's: map() takes chunksize only by keyword"])
+    assert run(broken, "--impl=broken_pools:Subclass", "--clause=api.signatures").ret == pytest.ExitCode.OK
