@@ -151,6 +151,8 @@ def _judged(
     ``keyword`` are the pool's parameters that the argument binds to when passed by position and
     by keyword (``*``: one that takes any; None: the call does not bind)."""
     mine = ours.parameters.get(name)
+    if mine is not None and mine.kind in (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD):
+        mine = None  # *args or **kwds: what it takes, ``positional`` and ``keyword`` say
     if mine is None:
         if positional not in (None, "*", name) and positional not in theirs.parameters:
             return f"{method}() calls argument {index + 1} {positional}, where the stdlib's calls it {name}"

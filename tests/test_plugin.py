@@ -580,7 +580,7 @@ def test_what_the_kit_cannot_observe_is_unobserved_not_failed(broken: pytest.Pyt
     assert result.ret == pytest.ExitCode.OK
     result.stdout.fnmatch_lines(
         [
-            "not observed, for a reason of the kit's (not a failure of the pool): concurrency.results-outlive-pool (the kit needs a weak reference *",
+            "not observed: no verdict on these clauses, for the reason in brackets: concurrency.results-outlive-pool (the kit needs a weak reference *",
             "UNOBSERVED * not observed: the kit needs a weak reference to the pool to see whether it was collected, and Slotted objects cannot have one*",
         ]
     )

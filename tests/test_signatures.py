@@ -42,6 +42,8 @@ class ExitWithoutArguments(ThreadPool):
 class TakesAnything(ThreadPool):
     def map(self, *args: Any, **kwargs: Any) -> Any: ...
 
+    def apply_async(self, *args: Any, **kwds: Any) -> Any: ...  # named as two of the stdlib's parameters
+
 
 class Unreadable(ThreadPool):
     map = property(lambda self: max)  # a builtin without a signature inspect.signature can read
