@@ -35,7 +35,6 @@ from .pools import Pools
 from .signatures import Deviation, deviations
 from .watchdog import Hang, run_bounded
 
-
 API = ("apply", "apply_async", "map", "map_async", "starmap", "starmap_async", "imap", "imap_unordered", "close", "join", "terminate", "__enter__", "__exit__")
 """The methods of ``multiprocessing.pool.ThreadPool`` that the clauses call."""
 

@@ -118,11 +118,7 @@ def refused_call(excinfo: pytest.ExceptionInfo[BaseException], found: Sequence[D
 
 def signature_message(refused: Deviation, excinfo: pytest.ExceptionInfo[BaseException], clauses: Sequence[Clause]) -> str:
     """What a SIGNATURE failure says: the deviation (its first line), then what the call met."""
-    return (
-        f"signature: {refused}\n"
-        f"(the stdlib's: {stdlib_call(refused.method)}); it refused the test's call: {_exception(excinfo.value)}; "
-        f"{', '.join(ids(clauses))} not observed"
-    )
+    return f"signature: {refused}\n(the stdlib's: {stdlib_call(refused.method)}); it refused the test's call: {_exception(excinfo.value)}; {', '.join(ids(clauses))} not observed"
 
 
 @dataclass(frozen=True)

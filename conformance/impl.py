@@ -92,7 +92,7 @@ def _refuse_green_threads(what: str) -> None:
 def _import(name: str, what: str, folders: Sequence[Path] = ()) -> ModuleType:
     try:
         return importlib.import_module(name)
-    except Exception as exc:  # noqa: BLE001 - any import failure is reported as one line
+    except Exception as exc:
         last = traceback.format_exception_only(type(exc), exc)[-1].strip()
         raise ImplError(f"{what}: cannot import {name!r}: {last}{_off_the_path(exc, name, folders)}") from exc
 

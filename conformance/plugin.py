@@ -69,14 +69,30 @@ FAILURES = pytest.StashKey[Dict[str, int]]()
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("poolspec", "poolspec conformance kit")
     group.addoption("--impl", help=f"the pool to check: module (its ThreadPool) or module:attribute; also ${ENV_VAR} or the poolspec_impl ini key")
-    group.addoption("--timeout-error", metavar="MODULE:CLASS", help="the class get(timeout) is expected to raise (default: the implementation's own TimeoutError, else multiprocessing.TimeoutError)")
+    group.addoption(
+        "--timeout-error",
+        metavar="MODULE:CLASS",
+        help="the class get(timeout) is expected to raise (default: the implementation's own TimeoutError, else multiprocessing.TimeoutError)",
+    )
     group.addoption("--poolspec-profile", choices=sorted(PROFILES), help="smoke (one example per clause), ci (default: derandomised), thorough (many random examples)")
     group.addoption("--poolspec-strict", action="store_true", help="also check the strict clauses (stdlib-incidental behaviour)")
     group.addoption("--hang-limit", type=float, metavar="SECONDS", help=f"how long a call into the pool may block before it is a HANG (default {DEFAULT_HANG_LIMIT:g})")
     group.addoption("--clause", action="append", default=[], metavar="ID", help="check only this clause, or every clause of this family (repeatable)")
-    group.addoption("--poolspec-stress", type=int, default=0, metavar="N", help="stress mode: the stress clauses run their scenarios with N threads submitting, waiting and consuming on one pool at once, many rounds (for free-threaded Python)")
+    group.addoption(
+        "--poolspec-stress",
+        type=int,
+        default=0,
+        metavar="N",
+        help="stress mode: the stress clauses run their scenarios with N threads submitting, waiting and consuming on one pool at once, many rounds (for free-threaded Python)",
+    )
     group.addoption("--clause-maxfail", type=int, metavar="N", help="stop checking a clause after N failed tests (1: at its first failure); a clause that hangs is always stopped")
-    group.addoption("--xfails-file", action="append", default=[], metavar="PATH|NAME", help=f"a baseline: clause or test ids expected to fail, one per line, '#' for the reason; or the name of a shipped one ({', '.join(baseline.shipped_names())}) (repeatable)")
+    group.addoption(
+        "--xfails-file",
+        action="append",
+        default=[],
+        metavar="PATH|NAME",
+        help=f"a baseline: clause or test ids expected to fail, one per line, '#' for the reason; or the name of a shipped one ({', '.join(baseline.shipped_names())}) (repeatable)",
+    )
     group.addoption("--poolspec-report", metavar="PATH", help="write the run's per-clause outcomes as JSON to PATH, and as it goes to a journal beside it (PATH.jsonl)")
     parser.addini("poolspec_impl", "the pool to check, as for --impl")
     parser.addini("poolspec_hang_limit", f"as --hang-limit (default {DEFAULT_HANG_LIMIT:g})")
@@ -188,8 +204,7 @@ def pytest_report_header(config: pytest.Config) -> Optional[List[str]]:
         f"hypothesis seed {kit.seed or ('derandomized' if kit.profile != 'thorough' else 'random')}, "
         f"hang limit {kit.hang_limit:g} s, strict clauses {'on' if kit.strict else 'off'}, "
         f"stress mode {f'on ({kit.stress} threads)' if kit.stress else 'off'}",
-        f"poolspec: timeout class {impl.timeout_error.__module__}.{impl.timeout_error.__qualname__} "
-        f"(from {impl.timeout_error_source})",
+        f"poolspec: timeout class {impl.timeout_error.__module__}.{impl.timeout_error.__qualname__} (from {impl.timeout_error_source})",
         f"poolspec: baseline {', '.join(kit.baseline_files) or 'none'} ({len(kit.baseline)} entries apply)",
         f"poolspec: capabilities {', '.join(sorted(kit.capabilities)) or 'none'}"
         + "".join(

@@ -321,16 +321,10 @@ class Pools:
         grace = min(THREAD_END_GRACE, self.hang_limit / 2)
         deadline = time.monotonic() + grace
         # Threads started outside the threading module (_DummyThread) cannot be joined or watched.
-        started = [
-            thread
-            for thread in self.new_threads()
-            if not thread.name.startswith(RUNNER_PREFIX) and not isinstance(thread, threading._DummyThread)
-        ]
+        started = [thread for thread in self.new_threads() if not thread.name.startswith(RUNNER_PREFIX) and not isinstance(thread, threading._DummyThread)]
         for thread in started:
             thread.join(max(0.0, deadline - time.monotonic()))
         left = [thread for thread in started if thread.is_alive()]
         if left:
             names = ", ".join(repr(thread.name) for thread in left)
-            raise ThreadsLeft(
-                f"THREADS LEFT: {len(left)} thread(s) still running {grace:g} s after join() returned: {names}\n\n{thread_stacks(left)}"
-            )
+            raise ThreadsLeft(f"THREADS LEFT: {len(left)} thread(s) still running {grace:g} s after join() returned: {names}\n\n{thread_stacks(left)}")

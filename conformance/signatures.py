@@ -143,9 +143,7 @@ def _binds_to(signature: inspect.Signature, args: Sequence[_Argument], kwargs: D
     return None
 
 
-def _judged(
-    method: str, index: int, name: str, ours: inspect.Signature, positional: Optional[str], keyword: Optional[str], theirs: inspect.Signature
-) -> Optional[str]:
+def _judged(method: str, index: int, name: str, ours: inspect.Signature, positional: Optional[str], keyword: Optional[str], theirs: inspect.Signature) -> Optional[str]:
     """What is wrong with how the pool's ``method`` (signature ``ours``) takes the stdlib's
     parameter ``name``, argument ``index + 1`` of the stdlib's, if anything: ``positional`` and
     ``keyword`` are the pool's parameters that the argument binds to when passed by position and

@@ -505,7 +505,9 @@ def test_stale_baseline_entries_are_reported_and_markers_select_entries(pytester
     result.stdout.fnmatch_lines(["*BaselineWarning: 1 baseline entries match no collected test: no.such-clause (*baseline.txt:1)"])
 
 
-@pytest.mark.parametrize(("text", "message"), [("map.order ; python_version <", "*baseline.txt:1: bad environment marker*"), ("map.order imap.order", "*expected one clause or test id*")])
+@pytest.mark.parametrize(
+    ("text", "message"), [("map.order ; python_version <", "*baseline.txt:1: bad environment marker*"), ("map.order imap.order", "*expected one clause or test id*")]
+)
 def test_a_malformed_baseline_is_one_clear_error(pytester: pytest.Pytester, text: str, message: str) -> None:
     result = run(pytester, "--impl=reference", f"--xfails-file={baseline_file(pytester, text)}")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
@@ -590,7 +592,14 @@ def test_what_the_kit_cannot_observe_is_unobserved_not_failed(broken: pytest.Pyt
 
 def test_tests_that_watch_from_a_kit_thread_are_unobserved_on_a_pool_bound_to_its_thread(broken: pytest.Pytester) -> None:
     report = broken.path / "report.json"
-    result = run(broken, "--impl=broken_pools:ThreadBound", "--clause=shutdown.join-ends-threads", "--clause=concurrency.threaded-submission", "--xfails-file=stdlib", f"--poolspec-report={report}")
+    result = run(
+        broken,
+        "--impl=broken_pools:ThreadBound",
+        "--clause=shutdown.join-ends-threads",
+        "--clause=concurrency.threaded-submission",
+        "--xfails-file=stdlib",
+        f"--poolspec-report={report}",
+    )
     result.stdout.fnmatch_lines(["poolspec: capabilities threads; lacks any-thread: tests that need it are not observed"])
     clauses = json.loads(report.read_text())["clauses"]
     unobserved = [test["nodeid"].rpartition("::")[2] for test in clauses["shutdown.join-ends-threads"]["tests"] if test["kind"] == "unobserved"]
@@ -611,7 +620,9 @@ def test_a_pool_broken_on_every_thread_keeps_any_thread(broken: pytest.Pytester)
 def test_a_pool_the_kit_cannot_stop_is_a_note_not_a_failure(broken: pytest.Pytester) -> None:
     result = run(broken, "--impl=broken_pools:WithoutTerminate", "--clause=map.order", "--poolspec-profile=smoke")
     result.assert_outcomes(passed=2, deselected=result.parseoutcomes()["deselected"])
-    result.stdout.fnmatch_lines(["note (2 tests): the kit could not stop a pool of the scenario: it has no terminate(); the kit left it as it was, unchecked for threads left behind"])
+    result.stdout.fnmatch_lines(
+        ["note (2 tests): the kit could not stop a pool of the scenario: it has no terminate(); the kit left it as it was, unchecked for threads left behind"]
+    )
 
 
 def test_a_pool_the_kit_cannot_stop_in_a_stateful_test_is_a_note_too(broken: pytest.Pytester) -> None:
@@ -687,7 +698,9 @@ def test_the_next_run_says_which_test_the_last_run_died_in(broken: pytest.Pytest
     assert killed.ret == -signal.SIGKILL
     result = broken.runpytest_subprocess("--impl=broken_pools:Reversed", "--clause=apply.returns-value")
     result.stdout.fnmatch_lines(
-        ["poolspec: the last run in this folder did not finish (it died, or is still running) while running *test_map_returns_every_result_in_input_order?map.order?; its journal is */died.jsonl*"]
+        [
+            "poolspec: the last run in this folder did not finish (it died, or is still running) while running *test_map_returns_every_result_in_input_order?map.order?; its journal is */died.jsonl*"
+        ]
     )
     again = broken.runpytest_subprocess("--impl=broken_pools:Reversed", "--clause=apply.returns-value")
     again.stdout.no_fnmatch_line("*the last run in this folder*")
@@ -770,7 +783,7 @@ def test_a_pools_output_and_a_long_listing_are_cut_to_their_ends(broken: pytest.
         [
             "    # … 13 lines of source above left out by the conformance kit …",
             "        # line 29 of a long explanation",
-            ">       raise RuntimeError(\"noisy map failed\")",
+            '>       raise RuntimeError("noisy map failed")',
             "*Captured stderr call*",
             "noise 0",
             "noise 19",

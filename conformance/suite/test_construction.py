@@ -50,12 +50,9 @@ def assert_runs_exactly_at_once(make_pool: Pools, pool: Any, expected: int, what
     within = make_pool.patience  # so that too few workers fail here, not as a HANG of the scenario
     for _ in range(expected):
         assert started.acquire(timeout=within), (
-            f"{what}: of {submitted} tasks submitted at once, each blocked until the test lets it go, "
-            f"{len(running)} had started {within:g} s later; {requires}"
+            f"{what}: of {submitted} tasks submitted at once, each blocked until the test lets it go, {len(running)} had started {within:g} s later; {requires}"
         )
-    assert not started.acquire(timeout=NEVER), (
-        f"{what}: all {submitted} tasks submitted at once, each blocked until the test lets it go, were running at the same time; {requires}"
-    )
+    assert not started.acquire(timeout=NEVER), f"{what}: all {submitted} tasks submitted at once, each blocked until the test lets it go, were running at the same time; {requires}"
     release.open()
     result.get(make_pool.patience)
 
