@@ -62,20 +62,22 @@ THREAD_START = Path(threading.__file__).resolve()
 
 
 def thread_stacks(threads: Iterable[threading.Thread]) -> str:
-    """The current stack of each thread still alive, most recent call last.
+    """The current stack of each thread still alive, most recent call last, each thread once
+    (with its id where two have the same name: a new kit home thread beside one it retired).
 
     Each stack starts at the first frame that is neither the ``threading`` module's start of a
     thread nor the kit's plumbing (its home thread, its bounded calls): at the suite's test on the
     kit's home thread, at the pool's own code on the pool's threads.
     """
     frames = sys._current_frames()
+    alive = [thread for thread in dict.fromkeys(threads) if thread.ident in frames and thread.is_alive()]
+    names = [thread.name for thread in alive]
     parts = []
-    for thread in threads:
-        frame = frames.get(thread.ident) if thread.ident is not None else None
-        if frame is not None and thread.is_alive():
-            stack = traceback.extract_stack(frame)
-            first = next((index for index, entry in enumerate(stack) if not _plumbing(entry.filename)), 0)
-            parts.append(f"Thread {thread.name!r}:\n{''.join(traceback.format_list(stack[first:]))}")
+    for thread in alive:
+        stack = traceback.extract_stack(frames[thread.ident])  # type: ignore[index]
+        first = next((index for index, entry in enumerate(stack) if not _plumbing(entry.filename)), 0)
+        same_name = f" (thread id {thread.ident})" if names.count(thread.name) > 1 else ""
+        parts.append(f"Thread {thread.name!r}{same_name}:\n{''.join(traceback.format_list(stack[first:]))}")
     return "\n".join(parts) or "(no thread of the pool is alive)"
 
 
