@@ -18,18 +18,21 @@ answer anywhere, is assumed to have the capability, so that the clauses themselv
 wrong with it. The probe also tells the
 class of the pools the factory makes, which the report header names with its package's version,
 and which methods of the API its pool lacks: a failure that reports the absence of one of those
-is MISSING (:mod:`conformance.failures`), however the test came to touch it.
+is MISSING (:mod:`conformance.failures`), however the test came to touch it; and where its
+methods take other parameters than the stdlib's (:mod:`conformance.signatures`): a test whose call
+one of those refuses fails as SIGNATURE, a failure of ``api.signatures``, not of its own clauses.
 """
 
 from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from typing import Any, FrozenSet, List, Optional
+from typing import Any, FrozenSet, List, Optional, Tuple
 
 from .clauses import CAPABILITIES
 from .impl import Implementation
 from .pools import Pools
+from .signatures import Deviation, deviations
 from .watchdog import Hang, run_bounded
 
 API = ("apply", "apply_async", "map", "map_async", "starmap", "starmap_async", "imap", "imap_unordered", "close", "join", "terminate", "__enter__", "__exit__")
@@ -39,11 +42,13 @@ API = ("apply", "apply_async", "map", "map_async", "starmap", "starmap_async", "
 @dataclass(frozen=True)
 class Probe:
     """What the probe found: the capabilities (names from :data:`CAPABILITIES`), the pools' class,
-    and the methods of :data:`API` that its pool lacks (none known if no pool could be built)."""
+    the methods of :data:`API` that its pool lacks, and how the others take other parameters than
+    the stdlib's (none known if no pool could be built)."""
 
     capabilities: FrozenSet[str]
     pool_type: Optional[type]
     missing_methods: FrozenSet[str] = frozenset()
+    signature_deviations: Tuple[Deviation, ...] = ()
 
 
 def detect(impl: Implementation, limit: float) -> Probe:
@@ -88,9 +93,10 @@ def detect(impl: Implementation, limit: float) -> Probe:
         if isinstance(failure, Hang):
             pools.abandon()  # forgets the pool: the stop() below has nothing left to stop
     missing = frozenset(name for name in API if made and _lacks(made[0], name))
+    deviating = deviations(made[0], [name for name in API if name not in missing]) if made else ()
     pools.stop()
     lacking = ({"threads"} if in_process is False else set()) | (set() if any_thread else {"any-thread"})
-    return Probe(frozenset(CAPABILITIES) - lacking, type(made[0]) if made else None, missing)
+    return Probe(frozenset(CAPABILITIES) - lacking, type(made[0]) if made else None, missing, deviating)
 
 
 def _lacks(pool: Any, name: str) -> bool:

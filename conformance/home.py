@@ -67,6 +67,7 @@ class _Job(Generic[T]):
         self.outcome: Optional[Tuple[bool, Any]] = None
 
     def result(self) -> T:
+        __tracebackhide__ = True  # pytest leaves the kit's plumbing out of a failure's traceback
         assert self.outcome is not None
         ok, value = self.outcome
         if ok:
@@ -93,6 +94,7 @@ class _HomeThread:
         self.thread.start()
 
     def _serve(self) -> None:
+        __tracebackhide__ = True  # pytest leaves the kit's plumbing out of a failure's traceback
         _THIS.home = self
         while not self.retired:
             job = self._jobs.get()
@@ -110,6 +112,7 @@ class _HomeThread:
 
         On a retired thread, the abandoned scenario is stopped here instead.
         """
+        __tracebackhide__ = True  # pytest leaves the kit's plumbing out of a failure's traceback
         if self.retired:
             raise Hang(f"HANG: {what} not called: the scenario was abandoned after a HANG")
         entry = _Call(what, limit, time.monotonic())
@@ -145,6 +148,7 @@ class _HomeThread:
 
     def supervise(self, job: _Job[T], suspects: Callable[[], Iterable[threading.Thread]]) -> T:
         """Hand ``job`` over and wait until it is done or a call in progress passes its limit."""
+        __tracebackhide__ = True  # pytest leaves the kit's plumbing out of a failure's traceback
         with self._changed:
             self._jobs.put(job)
             while job.outcome is None:
@@ -170,6 +174,7 @@ class Home:
 
         ``suspects`` gives the other threads whose stacks explain a hang (the pool's threads).
         """
+        __tracebackhide__ = True  # pytest leaves the kit's plumbing out of a failure's traceback
         here: Optional[_HomeThread] = getattr(_THIS, "home", None)
         if here is not None:  # the scenario's own call
             return here.inline(call, what, limit)

@@ -13,8 +13,9 @@ import multiprocessing
 import sys
 import traceback
 from dataclasses import dataclass
+from pathlib import Path
 from types import ModuleType
-from typing import Any, Callable, List, Optional, Tuple, Type
+from typing import Any, Callable, List, Optional, Sequence, Tuple, Type
 
 
 class ImplError(Exception):
@@ -47,12 +48,16 @@ class Implementation:
         return self.module.__name__.startswith("multiprocessing")
 
 
-def resolve(spec: str, timeout_error: Optional[str] = None) -> Implementation:
-    """The implementation named by ``spec`` (and the timeout class named by ``timeout_error``)."""
+def resolve(spec: str, timeout_error: Optional[str] = None, folders: Sequence[Path] = ()) -> Implementation:
+    """The implementation named by ``spec`` (and the timeout class named by ``timeout_error``).
+
+    ``folders``: where a user may have put the module (the current directory, pytest's rootdir);
+    if it cannot be imported but is there, the error says how to put that folder on ``sys.path``.
+    """
     module_name, _, attribute = spec.partition(":")
     if not module_name:
         raise ImplError(f"--impl={spec!r}: expected 'module' or 'module:attribute'")
-    module = _import(module_name, f"--impl={spec}")
+    module = _import(module_name, f"--impl={spec}", folders)
     _refuse_green_threads(f"--impl={spec}")
     factory = _lookup(module, attribute or "ThreadPool", f"--impl={spec}")
     if not callable(factory):
@@ -84,12 +89,33 @@ def _refuse_green_threads(what: str) -> None:
         )
 
 
-def _import(name: str, what: str) -> ModuleType:
+def _import(name: str, what: str, folders: Sequence[Path] = ()) -> ModuleType:
     try:
         return importlib.import_module(name)
     except Exception as exc:
         last = traceback.format_exception_only(type(exc), exc)[-1].strip()
-        raise ImplError(f"{what}: cannot import {name!r}: {last}") from exc
+        raise ImplError(f"{what}: cannot import {name!r}: {last}{_off_the_path(exc, name, folders)}") from exc
+
+
+def _off_the_path(exc: Exception, name: str, folders: Sequence[Path]) -> str:
+    """For a top module not found that is in one of ``folders`` but not on ``sys.path``: how to add it.
+
+    pytest's own command (unlike ``python -m pytest``) does not put the current directory on
+    ``sys.path``, so ``pytest --impl=my_pool`` run beside ``my_pool.py`` cannot import it.
+    """
+    top = name.partition(".")[0]
+    if not isinstance(exc, ModuleNotFoundError) or exc.name != top:
+        return ""
+    on_path = {Path(entry or ".").resolve() for entry in sys.path}
+    for folder in dict.fromkeys(folder.resolve() for folder in folders):
+        found = [path for path in (folder / f"{top}.py", folder / top) if path.is_file() or path.is_dir()]
+        if found and folder not in on_path:
+            where = "." if folder == Path.cwd().resolve() else str(folder)
+            return (
+                f" ({found[0]} is there, but {where} is not on sys.path: pytest's command does not add the current directory; "
+                f"run python -m pytest ... instead, or set PYTHONPATH={where})"
+            )
+    return ""
 
 
 def _lookup(module: ModuleType, dotted: str, what: str) -> Any:

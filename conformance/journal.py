@@ -4,6 +4,8 @@ Some pools end the whole process (native code calling ``exit``, a crashed helper
 the run goes, the plugin appends one JSON line per event to the journal and flushes it at once:
 
 * ``{"event": "header", ...}``: what is checked and how (the JSON report's header), first;
+* ``{"event": "selected", "clauses": [...]}``: the clauses of the tests collected and selected
+  (by ``--clause``, ``-k``, test ids), once they are known;
 * ``{"event": "start", "nodeid": ...}``: a test starts;
 * ``{"event": "report", "record": ...}``: a phase of a test ended (:func:`conformance.report.record_of`);
 * ``{"event": "finish", "exit_status": ...}``: the run ended normally.
@@ -47,6 +49,9 @@ class Journal:
         self._file: IO[str] = path.open("w", encoding="utf-8")
         self._write({"event": "header", **header})
 
+    def selected(self, clauses: List[str]) -> None:
+        self._write({"event": "selected", "clauses": clauses})
+
     def start(self, nodeid: str) -> None:
         self._write({"event": "start", "nodeid": nodeid})
 
@@ -73,11 +78,13 @@ class Run:
     findings: Findings = field(default_factory=Findings)
     exit_status: Optional[int] = None
     """None if the run did not finish."""
+    selection: Optional[List[str]] = None
+    """The clauses of the tests the run collected and selected, once it had collected them."""
 
     @property
     def selected(self) -> Optional[List[str]]:
-        """The clauses the run selected (``--clause``), or None for all."""
-        return self.header.get("selected_clauses")
+        """The clauses the run selected (``--clause``, ``-k``, test ids), or None for all."""
+        return self.selection if self.selection is not None else self.header.get("selected_clauses")
 
 
 def replay(path: Path) -> Run:
@@ -90,6 +97,8 @@ def replay(path: Path) -> Run:
             kind = event.pop("event")
             if kind == "header":
                 run.header = event
+            elif kind == "selected":
+                run.selection = [str(clause_id) for clause_id in event["clauses"]]
             elif kind == "start":
                 run.findings.start(str(event["nodeid"]))
             elif kind == "report":

@@ -38,5 +38,12 @@ class Kit:
     def capabilities(self) -> FrozenSet[str]:
         return self.probe.capabilities
 
+    @property
+    def pool_packages(self) -> FrozenSet[str]:
+        """The top-level packages whose code is the pool's: the implementation's, and that of the pools it makes."""
+        made = self.probe.pool_type
+        modules = [self.impl.module.__name__, *([made.__module__] if made is not None else [])]
+        return frozenset(module.partition(".")[0] for module in modules)
+
 
 KIT = pytest.StashKey[Kit]()

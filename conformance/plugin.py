@@ -8,7 +8,8 @@ names no test paths collects the installed suite (``conformance/suite``), from a
 What the hooks add to a plain pytest run: clause ids in the test ids; expected failures from the
 baselines (:mod:`conformance.baseline`); every scenario run on the kit's home thread and bounded
 by the hang limit (:mod:`conformance.pools`, :mod:`conformance.home`); failures headed by the
-clauses they break (:mod:`conformance.failures`); clauses not checked further after a HANG or
+clauses they break (:mod:`conformance.failures`), their captured output and listings bounded
+(:mod:`conformance.output`); clauses not checked further after a HANG or
 ``--clause-maxfail`` failures; a compliance summary per clause family, the journal and the JSON
 report (:mod:`conformance.recorder`). Everything the hooks keep lives in
 ``config.stash``, and each report carries what the summary needs in its ``user_properties``, so
@@ -30,9 +31,10 @@ import pytest
 from . import baseline, capabilities
 from .clauses import CAPABILITIES, CLAUSES, UNOBSERVABLE_WITHOUT, Clause
 from .exits import GUARD
-from .failures import STATUS_WORDS, THREADS_CLAUSE, classify, ids, shown
+from .failures import SIGNATURE_CLAUSE, STATUS_WORDS, THREADS_CLAUSE, classify, ids, refused_call, shown
 from .impl import Implementation, ImplError, package_version, resolve
 from .kit import KIT, Kit
+from .output import bound_listings, bound_sections
 from .pools import SCENARIO_POOLS, Pools, ThreadsLeft
 from .recorder import Recorder, journal_the_probe
 from .report import STOPPED_PREFIX
@@ -116,7 +118,7 @@ def pytest_configure(config: pytest.Config) -> None:
     if spec is None:
         return
     try:
-        impl = resolve(spec, config.getoption("timeout_error"))
+        impl = resolve(spec, config.getoption("timeout_error"), folders=(Path.cwd(), config.rootpath))
     except ImplError as exc:
         raise pytest.UsageError(str(exc)) from None
     profile = config.getoption("poolspec_profile") or "ci"
@@ -175,7 +177,7 @@ def _selected_clauses(wanted: List[str]) -> Optional[FrozenSet[str]]:
 
 
 def _load_hypothesis_profile(profile: str) -> None:
-    from hypothesis import HealthCheck, settings
+    from hypothesis import HealthCheck, Phase, settings
 
     name = f"poolspec-{profile}"
     # make_pool is function-scoped on purpose: Pools.guard resets it around every example.
@@ -183,7 +185,10 @@ def _load_hypothesis_profile(profile: str) -> None:
     # One failure per test, the first found, shrunk: on a pool that fails in several ways, searching
     # for and shrinking every distinct one cost minutes per test, and a group of them cannot be
     # told apart as one kind of failure (one missing method among failures of methods it has).
-    settings.register_profile(name, deadline=None, print_blob=True, report_multiple_bugs=False, suppress_health_check=suppressed, **PROFILES[profile])
+    # No explain phase: it traces the thread that runs hypothesis, where only the kit's plumbing
+    # runs (the scenario runs on the home thread), and listed those lines as the failure's cause.
+    phases = [phase for phase in Phase if phase.name != "explain"]
+    settings.register_profile(name, deadline=None, print_blob=True, report_multiple_bugs=False, suppress_health_check=suppressed, phases=phases, **PROFILES[profile])
     settings.load_profile(name)
 
 
@@ -207,6 +212,14 @@ def pytest_report_header(config: pytest.Config) -> Optional[List[str]]:
             for name in sorted(set(CAPABILITIES) - kit.capabilities)
         ),
         *([f"poolspec: the pool has no {', '.join(sorted(kit.probe.missing_methods))}: tests that call it fail as MISSING"] if kit.probe.missing_methods else []),
+        *(
+            [
+                f"poolspec: the pool's methods take other parameters than the stdlib's: {'; '.join(map(str, kit.probe.signature_deviations))}: "
+                f"a test whose call they refuse fails as SIGNATURE, a failure of {SIGNATURE_CLAUSE}, and leaves its own clauses not observed"
+            ]
+            if kit.probe.signature_deviations
+            else []
+        ),
         "poolspec: a clause that hangs is not checked further"
         + (f"; nor one after {kit.clause_maxfail} failed test(s) (--clause-maxfail)" if kit.clause_maxfail else " (--clause-maxfail=N stops one after N failed tests)"),
     ]
@@ -239,7 +252,11 @@ def needs_of(item: pytest.Item) -> Set[str]:
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    """Put the clause ids in the test ids, so ``-k`` and baselines can name them."""
+    """Put the clause ids in the test ids, so ``-k`` and baselines can name them.
+
+    They come first in the test's parameter id, joined by ``+`` (:func:`conformance.recorder.clauses_in_test_id`
+    reads them back), e.g. ``test_x[imap.order-imap_unordered-2]``.
+    """
     ids = [clause_id for marker in metafunc.definition.iter_markers("clause") for clause_id in marker.args]
     if ids and "poolspec_clause" in metafunc.fixturenames:
         joined = "+".join(ids)
@@ -325,6 +342,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     clauses = clauses_of(item)
     if not clauses:
         return
+    bound_sections(test_report)
     notes = [note for pools in item.stash.get(SCENARIO_POOLS, []) for note in pools.notes]
     if notes and call.when == "call":
         test_report.user_properties = [*test_report.user_properties, ("poolspec_notes", "\n".join(dict.fromkeys(notes)))]
@@ -332,14 +350,16 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
         message = str(test_report.longrepr[2]).replace(f"Skipped: {UNOBSERVED_PREFIX}", "", 1)
         test_report.user_properties = [*test_report.user_properties, ("poolspec_kind", "unobserved"), ("poolspec_message", message)]
         return
-    if call.excinfo is not None and call.excinfo.errisinstance(ThreadsLeft):
-        # A leak of threads breaks THREADS_CLAUSE, not the test's own clauses: only a baseline
-        # entry for that clause covers it, whichever test saw it.
-        leak_entry = baseline.first_match(item.config.stash[KIT].baseline, {THREADS_CLAUSE})
-        if leak_entry is not None:
+    elsewhere = _charged_elsewhere(call, item.config.stash[KIT], ids(clauses))
+    if elsewhere is not None:
+        # A leak of threads breaks THREADS_CLAUSE, a signature refusal SIGNATURE_CLAUSE, not the
+        # test's own clauses: only a baseline entry for that clause covers it, whichever test saw it.
+        clause_id, kind = elsewhere
+        entry = baseline.first_match(item.config.stash[KIT].baseline, {clause_id})
+        if entry is not None:
             test_report.outcome = "skipped"
-            test_report.wasxfail = f"{leak_entry.reason or 'no reason given'} ({leak_entry.origin})"
-            test_report.user_properties = [*test_report.user_properties, ("poolspec_broken", THREADS_CLAUSE)]
+            test_report.wasxfail = f"{entry.reason or 'no reason given'} ({entry.origin})"
+            test_report.user_properties = [*test_report.user_properties, ("poolspec_broken", clause_id), ("poolspec_kind", kind)]
             return
         if hasattr(test_report, "wasxfail"):
             test_report.outcome = "failed"
@@ -350,7 +370,8 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     if not test_report.failed:
         return
     kit = item.config.stash[KIT]
-    failure = classify(test_report, call, clauses, _unexpected_pass(item, test_report), kit.probe.missing_methods)
+    bound_listings(test_report.longrepr)
+    failure = classify(test_report, call, clauses, _unexpected_pass(item, test_report), kit.probe.missing_methods, kit.pool_packages, kit.probe.signature_deviations)
     test_report.longrepr = shown(failure, test_report.longrepr, _rerun_command(item))
     test_report.user_properties = [
         *test_report.user_properties,
@@ -359,6 +380,17 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
         ("poolspec_message", failure.message),
     ]
     _stop_clauses(item, failure.kind, ids(failure.broken))
+
+
+def _charged_elsewhere(call: pytest.CallInfo[None], kit: Kit, own: List[str]) -> Optional[Tuple[str, str]]:
+    """For a failure that breaks another clause than the test's ``own``: that clause, and the kind of failure."""
+    if call.excinfo is None:
+        return None
+    if call.excinfo.errisinstance(ThreadsLeft):
+        return THREADS_CLAUSE, "threads-left"
+    if SIGNATURE_CLAUSE not in own and refused_call(call.excinfo, kit.probe.signature_deviations) is not None:
+        return SIGNATURE_CLAUSE, "signature"
+    return None
 
 
 def _stop_clauses(item: pytest.Item, kind: str, broken: List[str]) -> None:
@@ -438,7 +470,14 @@ def pytest_report_teststatus(report: pytest.TestReport, config: pytest.Config) -
     return None
 
 
+NO_IMPLEMENTATION = f"no implementation to check: run pytest --impl=module[:attribute] (or set ${ENV_VAR}, or poolspec_impl in the ini file)"
+"""Why the suite's tests are skipped without an implementation, and the summary's hint."""
+
+
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
-    """Without an implementation and with nothing collected, say how to give one."""
-    if KIT not in config.stash and exitstatus == pytest.ExitCode.NO_TESTS_COLLECTED:
-        terminalreporter.write_line(f"poolspec: no implementation to check: run pytest --impl=module[:attribute] (or set ${ENV_VAR}, or poolspec_impl in the ini file)")
+    """Without an implementation, with nothing collected or the suite skipped for it, say how to give one."""
+    if KIT in config.stash:
+        return
+    suite_skipped = any(NO_IMPLEMENTATION in str(getattr(report, "longrepr", "")) for report in terminalreporter.stats.get("skipped", []))
+    if exitstatus == pytest.ExitCode.NO_TESTS_COLLECTED or suite_skipped:
+        terminalreporter.write_line(f"poolspec: {NO_IMPLEMENTATION}")

@@ -174,6 +174,7 @@ class Pools:
 
     def bounded(self, call: Callable[[], T], what: str, limit: Optional[float] = None) -> T:
         """``call()`` on the home thread, or a :class:`Hang` if it blocks past ``limit`` (the hang limit)."""
+        __tracebackhide__ = True  # pytest leaves the kit's plumbing out of a failure's traceback
         return HOME.run(call, self.hang_limit if limit is None else limit, what, self.new_threads)
 
     def weak_reference(self, pool: Any) -> weakref.ref[Any]:
@@ -200,6 +201,7 @@ class Pools:
 
         @functools.wraps(scenario)
         def guarded(*args: Any, **kwargs: Any) -> Any:
+            __tracebackhide__ = True  # pytest leaves the kit's plumbing out of a failure's traceback
             result = self._run(scenario, args, kwargs)
             for _ in range(confirmations):
                 try:
@@ -212,9 +214,15 @@ class Pools:
         return guarded
 
     def _run(self, scenario: Callable[..., Any], args: Any, kwargs: Any) -> Any:
+        __tracebackhide__ = True  # pytest leaves the kit's plumbing out of a failure's traceback
+
+        def the_scenario() -> Any:
+            __tracebackhide__ = True  # pytest leaves the kit's plumbing out of a failure's traceback
+            return scenario(*args, **kwargs)
+
         self.begin()
         try:
-            result = self.bounded(lambda: scenario(*args, **kwargs), "the scenario")
+            result = self.bounded(the_scenario, "the scenario")
         except BaseException as failure:
             self.end(failure)
             raise
@@ -242,6 +250,7 @@ class Pools:
         pool stopped, no thread the scenario started may be left. A stateful test, whose example is
         not one call, calls these two itself.
         """
+        __tracebackhide__ = True  # pytest leaves the kit's plumbing out of a failure's traceback
         exits = GUARD.take()
         if exits:
             self.abandon()
@@ -313,6 +322,7 @@ class Pools:
 
     def check_no_thread_left(self) -> None:
         """Every thread the scenario started has ended, or ends within :data:`THREAD_END_GRACE`."""
+        __tracebackhide__ = True  # pytest leaves the kit's plumbing out of a failure's traceback
         grace = min(THREAD_END_GRACE, self.hang_limit / 2)
         deadline = time.monotonic() + grace
         # Threads started outside the threading module (_DummyThread) cannot be joined or watched.

@@ -14,6 +14,7 @@ from typing import Any, Dict, Generator, List, Optional
 import pytest
 
 from . import journal
+from .clauses import CLAUSES
 from .impl import Implementation, package_version
 from .kit import Kit
 from .report import (
@@ -46,6 +47,8 @@ class Recorder:
         self.report_path = Path(path) if path and not self.is_worker else None
         self.previous_death: Optional[str] = None
         self.journal: Optional[journal.Journal] = None
+        self.selected_clauses: Optional[List[str]] = sorted(kit.selected) if kit.selected is not None else None
+        """The clauses of the tests collected and selected; until they are known, ``--clause``'s (None: all)."""
 
     def pytest_sessionstart(self) -> None:
         """Open the journal (pytest's cache folder is known by now), before the header is shown."""
@@ -72,6 +75,26 @@ class Recorder:
     def pytest_report_header(self) -> Optional[str]:
         return f"poolspec: {self.previous_death}" if self.previous_death else None
 
+    def pytest_collection_finish(self, session: pytest.Session) -> None:
+        self._select([item.nodeid for item in session.items])
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_xdist_node_collection_finished(self, node: Any, ids: List[str]) -> None:
+        """On the pytest-xdist controller: what a worker collected (each worker collects the same)."""
+        self._select(ids)
+
+    def _select(self, nodeids: List[str]) -> None:
+        """The selected clauses are those of the tests collected and not deselected (``--clause``,
+        ``-k``, test ids): a clause no such test checks is *not selected*, never *not run*."""
+        if self.is_worker:
+            return
+        clauses = sorted({clause_id for nodeid in nodeids for clause_id in clauses_in_test_id(nodeid)})
+        if clauses == self.selected_clauses:
+            return
+        self.selected_clauses = clauses
+        if self.journal is not None:
+            self.journal.selected(clauses)
+
     def pytest_runtest_logstart(self, nodeid: str) -> None:
         self.findings.start(nodeid)
         if self.journal is not None:
@@ -84,7 +107,7 @@ class Recorder:
             self.journal.report(record)
 
     def selected(self) -> Optional[List[str]]:
-        return sorted(self.kit.selected) if self.kit.selected is not None else None
+        return self.selected_clauses
 
     @pytest.hookimpl(hookwrapper=True)
     def pytest_sessionfinish(self, session: pytest.Session) -> Generator[None, Any, None]:
@@ -120,6 +143,8 @@ class Recorder:
                 "timeout_error": f"{impl.timeout_error.__module__}.{impl.timeout_error.__qualname__}",
                 "pool_class": f"{made.__module__}.{made.__qualname__}" if made is not None else None,
                 "pool_class_version": package_version(made.__module__) if made is not None else None,
+                "missing_methods": sorted(self.kit.probe.missing_methods),
+                "signature_deviations": [str(deviation) for deviation in self.kit.probe.signature_deviations],
             },
             "python": python_header(),
             "profile": self.kit.profile,
@@ -176,3 +201,20 @@ def _keep_a_dead_run(path: Path) -> Optional[str]:
     path.replace(kept)
     running = f" while running {', '.join(run.findings.running)}" if run.findings.running else ""
     return f"the last run in this folder did not finish (it died, or is still running){running}; its journal is {kept} (python -m conformance.report {kept})"
+
+
+def clauses_in_test_id(nodeid: str) -> List[str]:
+    """The clause ids that the plugin (``pytest_generate_tests``) put in the test id ``nodeid`` (none if it has none).
+
+    A pytest-xdist controller has the ids of the tests its workers collected, not the tests.
+    """
+    rest = nodeid.rpartition("::")[2].partition("[")[2]
+    found: List[str] = []
+    while True:
+        clause_id = max((known for known in CLAUSES if rest.startswith(known) and rest[len(known) : len(known) + 1] in ("+", "-", "]")), key=len, default=None)
+        if clause_id is None:
+            return found
+        found.append(clause_id)
+        if rest[len(clause_id)] != "+":
+            return found
+        rest = rest[len(clause_id) + 1 :]

@@ -18,10 +18,14 @@ can still be summed up from it: ``python -m conformance.report JOURNAL --output 
 
 A clause's outcome is the first of its tests' outcomes in this order: ``failed`` (a test failed
 in a way that breaks it), ``xfailed`` (it fails as its baseline expects: some of its tests fail),
-``unobserved`` (the kit could not observe some of its behaviour; see :mod:`conformance.unobserved`),
+``unobserved`` (the kit could not observe some of its behaviour, see :mod:`conformance.unobserved`,
+or the pool refused a test's call for a signature deviation: :func:`outcome_for`),
 ``xpassed`` (its baseline expects it to fail, but every one of its tests passed: the entry is
 stale, which fails the run), ``passed``, ``skipped`` (not applicable here, or
-not run after an earlier failure of the clause), and ``not-run`` (no test of it was selected).
+not run after an earlier failure of the clause), and ``not-run`` (tests of it were selected, but
+none ran: the run ended first). A clause none of whose tests was selected (``--clause``, ``-k``,
+test ids) has no outcome: it is *not selected*, counted apart in the summary and listed in the
+JSON report's ``not_selected``.
 """
 
 from __future__ import annotations
@@ -124,7 +128,9 @@ class Findings:
             test.message = properties.get("poolspec_message", "")
         elif record["wasxfail"] is not None and record["outcome"] == "skipped":
             test.outcome, test.message = "xfailed", record["wasxfail"]
-            test.broken = properties.get("poolspec_broken", "").split()  # a leak of threads expected by the baseline: that clause only
+            # A leak of threads or a signature refusal expected by the baseline: that clause only.
+            test.broken = properties.get("poolspec_broken", "").split()
+            test.kind = properties.get("poolspec_kind", "")
         elif record["wasxfail"] is not None and "poolspec_flaky" not in properties:
             test.outcome, test.message = "xpassed", record["wasxfail"]
         elif properties.get("poolspec_kind") == "unobserved":
@@ -144,9 +150,7 @@ class Findings:
                 if finding is None:
                     continue
                 finding.tests.append(test)
-                outcome = test.outcome
-                if (outcome == "failed" or (outcome == "xfailed" and test.broken)) and clause_id not in test.broken:
-                    outcome = "passed"  # the test failed, or failed as expected, over another clause (threads left behind)
+                outcome = outcome_for(test, clause_id)
                 if CLAUSE_OUTCOMES.index(outcome) < CLAUSE_OUTCOMES.index(finding.outcome):
                     finding.outcome = outcome
         return findings
@@ -154,6 +158,18 @@ class Findings:
     def notes(self) -> Dict[str, int]:
         """Each note on what the kit could not do, with the number of tests it came up in."""
         return dict(Counter(note for test in self.tests.values() for note in test.notes))
+
+
+def outcome_for(test: TestFinding, clause_id: str) -> str:
+    """What ``test`` tells of one of its clauses, ``clause_id``.
+
+    A test that failed, or failed as its baseline expects, over another clause tells nothing
+    against its own: it passed them when its scenario ran to the end and only left threads behind
+    (``threads-left``), and did not observe them when the pool refused its call (``signature``).
+    """
+    if (test.outcome == "failed" or (test.outcome == "xfailed" and test.broken)) and clause_id not in test.broken:
+        return "unobserved" if test.kind == "signature" else "passed"
+    return test.outcome
 
 
 def _skip_reason(longrepr: Any) -> str:
@@ -173,14 +189,23 @@ def summary_lines(findings: Dict[str, ClauseFinding], notes: Dict[str, int], run
         total = sum(counts.values())
         parts = ", ".join(f"{counts[outcome]} {outcome}" for outcome in CLAUSE_OUTCOMES if counts[outcome])
         lines.append(f"{family:<{width}}  {total:>2} clause{'s' if total != 1 else ' '}: {parts}")
+    unselected = not_selected(findings)
+    if unselected:
+        lines.append(f"not selected: {len(unselected)} of the kit's {len(CLAUSES)} clauses (--clause, -k or test ids)")
     labels = (
         ("failed", "failed clauses"),
         ("xpassed", "expected to fail by the baseline, but every test passed (remove the entry)"),
         ("xfailed", "expected failures (baseline)"),
-        ("unobserved", "not observed, for a reason of the kit's (not a failure of the pool)"),
+        ("unobserved", "not observed: no verdict on these clauses, for the reason in brackets"),
     )
     for outcome, label in labels:
         named = [_with_kinds(finding) for finding in findings.values() if finding.outcome == outcome]
+        if outcome == "unobserved":  # clauses not observed for the same reasons: their ids, then the reasons once
+            grouped: Dict[str, List[str]] = defaultdict(list)
+            for finding in findings.values():
+                if finding.outcome == outcome:
+                    grouped["; ".join(_causes(finding))].append(finding.clause.id)
+            named = [f"{', '.join(clause_ids)} ({causes})" for causes, clause_ids in grouped.items()]
         if named:
             lines.append(f"{label}: {', '.join(named)}")
     stopped = [test for finding in findings.values() for test in finding.tests if test.message.startswith(STOPPED_PREFIX)]
@@ -193,16 +218,24 @@ def summary_lines(findings: Dict[str, ClauseFinding], notes: Dict[str, int], run
     return lines
 
 
+def not_selected(findings: Dict[str, ClauseFinding]) -> List[str]:
+    """The clauses of the kit that are not among ``findings`` (none of their tests was selected)."""
+    return [clause_id for clause_id in CLAUSES if clause_id not in findings]
+
+
 STOPPED_PREFIX = "not run after "
 """How the reason of a test skipped after its clause hung or failed begins (see the plugin)."""
 
 
 def _with_kinds(finding: ClauseFinding) -> str:
     kinds = sorted({test.kind for test in finding.tests if test.outcome in ("failed", "unobserved") and test.kind not in ("", "assertion", "unobserved")})
-    if finding.outcome == "unobserved":
-        causes = sorted({test.message for test in finding.tests if test.outcome == "unobserved"})
-        return f"{finding.clause.id} ({'; '.join(causes)})"
     return f"{finding.clause.id} ({', '.join(kinds)})" if kinds else finding.clause.id
+
+
+def _causes(finding: ClauseFinding) -> List[str]:
+    """Why a clause was not observed, each reason once: the first line of its tests' messages."""
+    messages = [test.message for test in finding.tests if outcome_for(test, finding.clause.id) == "unobserved"]
+    return sorted({message.strip().partition("\n")[0] for message in messages})
 
 
 def kit_version() -> str:
@@ -228,6 +261,7 @@ def document(header: Dict[str, Any], findings: Findings, selected: Optional[Sequ
         "exit_status": exit_status,
         "running": list(findings.running) if exit_status is None else [],
         "summary": dict(Counter(finding.outcome for finding in clauses.values())),
+        "not_selected": not_selected(clauses),
         "notes": findings.notes(),
         "clauses": {
             clause_id: {

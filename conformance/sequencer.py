@@ -7,7 +7,7 @@ timing accident. The keys must be able to run at once: a task waiting for its tu
 worker, so a scenario gives the pool a worker per task that may be waiting.
 
 Waits are bounded: a turn that does not come within the hang limit raises :class:`Hang` naming the
-key it waited for. :meth:`Sequencer.open` (called by the kit after every scenario) lets every
+task held and the task it was held for (the keys are called tasks in the message). :meth:`Sequencer.open` (called by the kit after every scenario) lets every
 waiting and later turn go at once, so no task of an abandoned scenario is left blocked.
 """
 
@@ -39,7 +39,8 @@ class Sequencer:
         position = self._position[key]
         with self._changed:
             if not self._changed.wait_for(lambda: self._open or self._finished >= position, self._limit):
-                raise Hang(f"HANG: {key!r} waited {self._limit:g} s for {self._order[self._finished]!r} to finish first")
+                first = self._order[self._finished]
+                raise Hang(f"HANG: the scenario holds task {key!r} until task {first!r} has finished; task {first!r} had not finished {self._limit:g} s later")
         try:
             yield
         finally:

@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
+import fnmatch
 import json
+import os
 import signal
+import subprocess
 import sys
 from pathlib import Path
 from typing import Dict
 
 import pytest
 
+from conformance.plugin import SUITE
+
 BROKEN_POOLS = '''
 import itertools
 import os
 import signal
+import sys
 import threading
 from multiprocessing.pool import ThreadPool as StdlibPool
 
@@ -177,6 +183,69 @@ class GetAlwaysRaises(StdlibPool):
         return result
 
 
+class MapIteratesItsChunksize(StdlibPool):
+    """map() takes its third argument for one more iterable (as pathos' map(f, *args)), and fails inside."""
+
+    def map(self, func, iterable, *iterables):
+        return self._zipped(func, iterable, iterables)
+
+    def _zipped(self, func, iterable, iterables):
+        return [func(*arguments) for arguments in zip(iterable, *iterables)]
+
+
+class Noisy(StdlibPool):
+    """map() prints 200 lines to stderr, then raises, far down its body."""
+
+    def map(self, func, iterable, chunksize=None):
+        for line in range(200):
+            print(f"noise {line}", file=sys.stderr)
+        # line 0 of a long explanation
+        # line 1 of a long explanation
+        # line 2 of a long explanation
+        # line 3 of a long explanation
+        # line 4 of a long explanation
+        # line 5 of a long explanation
+        # line 6 of a long explanation
+        # line 7 of a long explanation
+        # line 8 of a long explanation
+        # line 9 of a long explanation
+        # line 10 of a long explanation
+        # line 11 of a long explanation
+        # line 12 of a long explanation
+        # line 13 of a long explanation
+        # line 14 of a long explanation
+        # line 15 of a long explanation
+        # line 16 of a long explanation
+        # line 17 of a long explanation
+        # line 18 of a long explanation
+        # line 19 of a long explanation
+        # line 20 of a long explanation
+        # line 21 of a long explanation
+        # line 22 of a long explanation
+        # line 23 of a long explanation
+        # line 24 of a long explanation
+        # line 25 of a long explanation
+        # line 26 of a long explanation
+        # line 27 of a long explanation
+        # line 28 of a long explanation
+        # line 29 of a long explanation
+        raise RuntimeError("noisy map failed")
+
+
+class KeywordOnlyChunksize(StdlibPool):
+    """map() takes chunksize only by keyword."""
+
+    def map(self, func, iterable, *, chunksize=None):
+        return super().map(func, iterable, chunksize)
+
+
+class DefaultOneMore(StdlibPool):
+    """ThreadPool(None) has one worker more than the CPU count."""
+
+    def __init__(self, processes=None, initializer=None, initargs=()):
+        super().__init__((os.cpu_count() or 1) + 1 if processes is None else processes, initializer, initargs)
+
+
 class Unbuildable:
     def __init__(self, processes=None, initializer=None, initargs=()):
         raise AttributeError("'Queue' object has no attribute '_writer'")
@@ -209,6 +278,9 @@ def test_without_an_implementation_and_tests_the_plugin_says_how_to_give_one(pyt
     result = run(pytester)
     assert result.ret == pytest.ExitCode.NO_TESTS_COLLECTED
     result.stdout.fnmatch_lines(["poolspec: no implementation to check: run pytest --impl=module*"])
+    suite = run(pytester, "--pyargs", "conformance")  # the suite collected, and skipped for want of one
+    assert suite.ret == pytest.ExitCode.OK and suite.parseoutcomes()["skipped"] > 100
+    suite.stdout.fnmatch_lines(["poolspec: no implementation to check: run pytest --impl=module*"])
 
 
 def test_impl_collects_the_installed_suite_from_any_directory(pytester: pytest.Pytester) -> None:
@@ -259,6 +331,21 @@ def test_a_bad_impl_is_one_clear_error(pytester: pytest.Pytester, spec: str, mes
     assert "Traceback" not in result.stderr.str()
 
 
+def test_a_factory_beside_the_user_that_pytests_command_cannot_import_gets_a_hint(tmp_path: Path) -> None:
+    # pytest's console script, unlike python -m pytest, does not put the current directory on sys.path.
+    (tmp_path / "myfactory.py").write_text("from multiprocessing.pool import ThreadPool\n")
+    command = [str(Path(sys.executable).parent / "pytest"), "-p", "no:cacheprovider", "--impl=myfactory"]
+    environment = {name: value for name, value in os.environ.items() if name != "PYTHONPATH"}
+    result = subprocess.run(command, cwd=tmp_path, env=environment, capture_output=True, text=True, timeout=60, check=False)
+    assert result.returncode == pytest.ExitCode.USAGE_ERROR
+    assert result.stderr.strip() == (
+        f"ERROR: --impl=myfactory: cannot import 'myfactory': ModuleNotFoundError: No module named 'myfactory' ({tmp_path.resolve() / 'myfactory.py'} is there, "
+        "but . is not on sys.path: pytest's command does not add the current directory; run python -m pytest ... instead, or set PYTHONPATH=.)"
+    )
+    found = subprocess.run([*command, "--clause=map.order"], cwd=tmp_path, env={**environment, "PYTHONPATH": "."}, capture_output=True, text=True, timeout=120, check=False)
+    assert found.returncode == pytest.ExitCode.OK, found.stdout[-2000:]
+
+
 def test_a_failure_names_the_clause_it_breaks(broken: pytest.Pytester) -> None:
     result = run(broken, "--impl=broken_pools:Reversed", "-k", "[map.order]")
     result.assert_outcomes(failed=2, deselected=result.parseoutcomes()["deselected"])
@@ -288,6 +375,8 @@ def test_a_deadlocking_pool_fails_as_hang_and_the_run_goes_on_and_is_reported(br
             "*map.order*SKIPPED*",
             "*HANG: the scenario did not return within 1 s*",
             "*Thread 'poolspec: home':*",
+            '*File "*/conformance/suite/test_ordering.py", line *, in test_map_returns_every_result_in_input_order',  # the suite's line first
+            "*result = make_pool(3).map(triple, items, chunksize)",
             "*in map*",
             "*= poolspec compliance of broken_pools:Hangs =*",
             "map * 1 clause : 1 failed",
@@ -297,6 +386,8 @@ def test_a_deadlocking_pool_fails_as_hang_and_the_run_goes_on_and_is_reported(br
         ]
     )
     assert result.duration < 30
+    for plumbing in ("conformance/home.py", "conformance/pools.py", "conformance/watchdog.py", "in _bootstrap"):
+        result.stdout.no_fnmatch_line(f"*{plumbing}*")  # the kit's own frames, and those that start a thread, are left out
     document = json.loads(report.read_text())
     assert document["implementation"]["spec"] == "broken_pools:Hangs"
     assert document["exit_status"] == 1 and document["complete"] and document["running"] == []
@@ -491,7 +582,7 @@ def test_what_the_kit_cannot_observe_is_unobserved_not_failed(broken: pytest.Pyt
     assert result.ret == pytest.ExitCode.OK
     result.stdout.fnmatch_lines(
         [
-            "not observed, for a reason of the kit's (not a failure of the pool): concurrency.results-outlive-pool (the kit needs a weak reference *",
+            "not observed: no verdict on these clauses, for the reason in brackets: concurrency.results-outlive-pool (the kit needs a weak reference *",
             "UNOBSERVED * not observed: the kit needs a weak reference to the pool to see whether it was collected, and Slotted objects cannot have one*",
         ]
     )
@@ -649,3 +740,90 @@ def test_a_worker_that_dies_under_xdist_fails_its_clauses_as_died(broken: pytest
     document = json.loads(report.read_text())
     assert document["complete"] and document["running"] == []
     assert {test["kind"] for test in document["clauses"]["map.order"]["tests"]} == {"died"}
+
+
+def test_a_wrong_default_worker_count_is_stated_as_observed_against_what_the_clause_requires(broken: pytest.Pytester) -> None:
+    result = run(broken, "--impl=broken_pools:DefaultOneMore", "--clause=construction.processes-default")
+    result.stdout.fnmatch_lines(
+        [
+            "E * AssertionError: ThreadPool(None): all * tasks submitted at once, each blocked until the test lets it go, were running at the same time; "
+            "the clause requires exactly * at once, the stdlib's CPU count here (os.*cpu_count() is *)"
+        ]
+    )
+
+
+def test_clauses_deselected_by_k_or_test_ids_are_not_selected_not_not_run(broken: pytest.Pytester) -> None:
+    report = broken.path / "report.json"
+    test = f"{SUITE / 'test_ordering.py'}::test_map_returns_every_result_in_input_order"
+    result = run(broken, "--impl=reference", test, f"--poolspec-report={report}")
+    result.stdout.fnmatch_lines(["map * 1 clause : 1 passed", "not selected: * of the kit's * clauses (--clause, -k or test ids)"])
+    result.stdout.no_fnmatch_line("*not-run*")
+    document = json.loads(report.read_text())
+    assert set(document["clauses"]) == {"map.order"} and document["selected_clauses"] == ["map.order"]
+    assert "imap.order" in document["not_selected"] and "map.order" not in document["not_selected"]
+    # A run that dies: its journal knows the selection, so the clauses it had not reached are not run.
+    died = run(broken, "--impl=broken_pools:KillsTheProcess", "-k", "apply.returns-value or [map.order] or map.starmap-order", f"--poolspec-report={report}")
+    assert died.ret == -signal.SIGKILL
+    summed_up = broken.run(sys.executable, "-m", "conformance.report", str(broken.path / "report.jsonl"))
+    summed_up.stdout.fnmatch_lines(["apply * 1 clause : 1 passed", "map * 2 clauses: 1 failed, 1 not-run", "not selected: * of the kit's * clauses (--clause, -k or test ids)"])
+
+
+def test_an_exception_out_of_a_call_into_the_pool_names_the_call_and_the_line_that_made_it(broken: pytest.Pytester) -> None:
+    report = broken.path / "report.json"
+    result = run(broken, "--impl=broken_pools:MapIteratesItsChunksize", "-k", "test_map_returns_every_result_in_input_order", f"--poolspec-report={report}")
+    headline = "the pool's MapIteratesItsChunksize.map() raised TypeError: *object is not iterable (called at conformance/suite/test_ordering.py:*)"
+    result.stdout.fnmatch_lines(["rerun: pytest --impl=broken_pools:MapIteratesItsChunksize *", headline, "*def _zipped*"])  # then the traceback, with the pool's frames
+    (test,) = json.loads(report.read_text())["clauses"]["map.order"]["tests"]
+    assert test["kind"] == "assertion" and fnmatch.fnmatch(test["message"], headline)
+
+
+def test_a_pools_output_and_a_long_listing_are_cut_to_their_ends(broken: pytest.Pytester) -> None:
+    result = run(broken, "--impl=broken_pools:Noisy", "-k", "test_map_returns_every_result_in_input_order")
+    result.stdout.fnmatch_lines(
+        [
+            "    # … 13 lines of source above left out by the conformance kit …",
+            "        # line 29 of a long explanation",
+            '>       raise RuntimeError("noisy map failed")',
+            "*Captured stderr call*",
+            "noise 0",
+            "noise 19",
+            "… * lines of this output left out by the conformance kit (the first and last 20 are shown) …",
+            "noise 180",
+            "noise 199",
+        ]
+    )
+    result.stdout.no_fnmatch_line("noise 20")
+    result.stdout.no_fnmatch_line("*# line 0 of a long explanation")
+
+
+def test_a_call_refused_for_a_signature_deviation_fails_the_signature_clause_not_the_clause_of_the_test(broken: pytest.Pytester) -> None:
+    report = broken.path / "report.json"
+    result = run(broken, "--impl=broken_pools:KeywordOnlyChunksize", "--clause=map.order", "-ra", f"--poolspec-report={report}")
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    result.stdout.fnmatch_lines(
+        [
+            "poolspec: the pool's methods take other parameters than the stdlib's: map() takes chunksize only by keyword: "
+            "a test whose call they refuse fails as SIGNATURE, a failure of api.signatures, and leaves its own clauses not observed",
+            "signature: map() takes chunksize only by keyword",
+            "(the stdlib's: map(func, iterable, chunksize=None)); it refused the test's call: TypeError: *map() takes 3 positional arguments but 4 were given; map.order not observed",
+            "failed clauses: api.signatures (signature)",
+            "not observed: no verdict on these clauses, for the reason in brackets: map.order (signature: map() takes chunksize only by keyword)",
+            "SIGNATURE *test_map_returns_every_result_in_input_order*",
+        ]
+    )
+    document = json.loads(report.read_text())
+    assert document["implementation"]["signature_deviations"] == ["map() takes chunksize only by keyword"]
+    assert outcomes(report) == {"api.signatures": "failed", "map.order": "unobserved"}
+    assert {(test["kind"], tuple(test["broken"])) for test in document["clauses"]["map.order"]["tests"]} == {("signature", ("api.signatures",))}
+    # A baseline entry for the signature clause covers the refusals, in any test; the test's own clause stays not observed.
+    path = baseline_file(broken, "api.signatures  # map() takes chunksize only by keyword\n")
+    result = run(broken, "--impl=broken_pools:KeywordOnlyChunksize", "--clause=map.order", f"--xfails-file={path}", f"--poolspec-report={report}")
+    assert result.ret == pytest.ExitCode.OK
+    assert outcomes(report) == {"api.signatures": "xfailed", "map.order": "unobserved"}
+
+
+def test_the_signature_clause_fails_a_pool_whose_method_takes_a_parameter_otherwise(broken: pytest.Pytester) -> None:
+    result = run(broken, "--impl=broken_pools:KeywordOnlyChunksize", "--clause=api.signatures")
+    result.assert_outcomes(failed=1, deselected=result.parseoutcomes()["deselected"])
+    result.stdout.fnmatch_lines(["E * AssertionError: the pool's methods take other parameters than the stdlib's: map() takes chunksize only by keyword"])
+    assert run(broken, "--impl=broken_pools:Subclass", "--clause=api.signatures").ret == pytest.ExitCode.OK

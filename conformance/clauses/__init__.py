@@ -23,11 +23,11 @@ from __future__ import annotations
 
 from typing import Dict
 
-from . import asyncresult, callbacks, chunksize, concurrency, construction, errors, resources, results, shutdown, stress
+from . import api, asyncresult, callbacks, chunksize, concurrency, construction, errors, resources, results, shutdown, stress
 from ._model import CAPABILITIES, LEVELS, SOURCES, UNOBSERVABLE_WITHOUT, Clause
 
 __all__ = ["CAPABILITIES", "CLAUSES", "LEVELS", "SOURCES", "UNOBSERVABLE_WITHOUT", "Clause"]
 
 CLAUSES: Dict[str, Clause] = {
-    clause.id: clause for area in (construction, results, chunksize, errors, asyncresult, callbacks, shutdown, concurrency, resources, stress) for clause in area.CLAUSES
+    clause.id: clause for area in (api, construction, results, chunksize, errors, asyncresult, callbacks, shutdown, concurrency, resources, stress) for clause in area.CLAUSES
 }

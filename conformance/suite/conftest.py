@@ -9,6 +9,7 @@ import pytest
 
 from conformance.impl import Implementation
 from conformance.kit import KIT
+from conformance.plugin import NO_IMPLEMENTATION
 from conformance.pools import SCENARIO_POOLS, Pools
 
 
@@ -17,7 +18,7 @@ def impl(pytestconfig: pytest.Config) -> Implementation:
     """The implementation under test."""
     kit = pytestconfig.stash.get(KIT, None)
     if kit is None:
-        pytest.skip("no implementation given: run with --impl=module[:attr]")
+        pytest.skip(NO_IMPLEMENTATION)
     return kit.impl
 
 

@@ -23,28 +23,37 @@ NEVER = 0.1
 """Seconds to wait for something that must not happen (one task too many starting)."""
 
 
-def stdlib_cpu_count() -> int:
-    """The worker count the stdlib gives ThreadPool(None) on this Python."""
-    count = getattr(os, "process_cpu_count", os.cpu_count)
-    return count() or 1
+def stdlib_cpu_count() -> Tuple[int, str]:
+    """The worker count the stdlib gives ThreadPool(None) on this Python, and where it comes from."""
+    name = "process_cpu_count" if hasattr(os, "process_cpu_count") else "cpu_count"
+    counted = getattr(os, name)()
+    return counted or 1, f"os.{name}() is {counted}" + ("" if counted else ", so 1")
 
 
-def assert_runs_exactly_at_once(make_pool: Pools, pool: Any, expected: int, what: str) -> None:
-    """``pool`` runs ``expected`` blocked tasks at the same time, and not one more."""
+def assert_runs_exactly_at_once(make_pool: Pools, pool: Any, expected: int, what: str, why: str = "") -> None:
+    """``pool`` (``what``) runs ``expected`` blocked tasks at the same time, and not one more.
+
+    One task more than ``expected`` is submitted, so a pool with too many workers shows it by
+    running all of them at once; ``why`` says where the clause's count comes from.
+    """
     release = make_pool.gate()
     started = threading.Semaphore(0)
     running: List[int] = []
+    submitted = expected + 1
+    requires = f"the clause requires exactly {expected} at once{why}"
 
     def task(i: int) -> None:
         running.append(i)
         started.release()
         release.wait()
 
-    result = pool.map_async(task, range(expected + 1), 1)
+    result = pool.map_async(task, range(submitted), 1)
     within = make_pool.patience  # so that too few workers fail here, not as a HANG of the scenario
     for _ in range(expected):
-        assert started.acquire(timeout=within), f"{what}: expected {expected} tasks running at once, only {len(running)} started within {within:g} s while workers should be free"
-    assert not started.acquire(timeout=NEVER), f"{what}: expected {expected} tasks running at once, {expected + 1} ran"
+        assert started.acquire(timeout=within), (
+            f"{what}: of {submitted} tasks submitted at once, each blocked until the test lets it go, {len(running)} had started {within:g} s later; {requires}"
+        )
+    assert not started.acquire(timeout=NEVER), f"{what}: all {submitted} tasks submitted at once, each blocked until the test lets it go, were running at the same time; {requires}"
     release.open()
     result.get(make_pool.patience)
 
@@ -57,8 +66,8 @@ def test_exactly_processes_tasks_run_at_once(make_pool: Pools, processes: int) -
 
 @checks("construction.processes-default")
 def test_the_default_worker_count_is_the_stdlibs_cpu_count(make_pool: Pools) -> None:
-    expected = stdlib_cpu_count()
-    assert_runs_exactly_at_once(make_pool, make_pool.build(None), expected, f"ThreadPool(None) with a CPU count of {expected}")
+    expected, source = stdlib_cpu_count()
+    assert_runs_exactly_at_once(make_pool, make_pool.build(None), expected, "ThreadPool(None)", f", the stdlib's CPU count here ({source})")
 
 
 @checks("construction.processes-below-one-rejected")

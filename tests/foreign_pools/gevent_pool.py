@@ -15,6 +15,9 @@ the hub of the thread that built the pool, and raise when used from another thre
 
 What a user of the kit should see: most clauses fail, each as ``MISSING`` (a method the clause
 uses is not there) or for one of the differences above, with a summary and a report, in minutes.
+The header names the signature deviations (``map()`` and ``map_async()`` have no ``chunksize``,
+``apply_async()`` and ``map_async()`` no ``error_callback``); a test whose call one of them refuses
+fails as ``SIGNATURE``, which fails ``api.signatures``, and its own clauses are not observed.
 """
 
 from __future__ import annotations
