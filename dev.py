@@ -6,7 +6,7 @@
   PyPy, the third-party pools, the self-check, mypy, coverage);
 - ``python3 dev.py compliance``: the kit matrix, then COMPLIANCE.md from its reports;
 - ``python3 dev.py killmatrix``: the whole kit on every broken pool, into docs/kill-matrix.md;
-- ``python3 dev.py mutation``: the kit on a sample of single-change mutants of reference/, into
+- ``python3 dev.py mutation``: the kit on a sample of single-change mutants of poolspec/reference/, into
   docs/mutation.md (``python3 dev.py mutation -- --sample N --seed S`` for another sample);
 - ``python3 dev.py pages``: docs/clauses.md, COMPLIANCE.md, docs/kill-matrix.md and
   docs/mutation.md rendered again from the clause registry, the catalogue and the stored data,

@@ -20,7 +20,7 @@ import queue
 import threading
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
-import reference
+import poolspec.reference
 
 Func = Callable[[Any], Any]
 
@@ -159,7 +159,7 @@ class Minimal(Contender):
 
 
 CONTENDERS: Dict[str, Callable[[int], Contender]] = {
-    "reference": lambda workers: PoolAPI(workers, reference.ThreadPool),
+    "reference": lambda workers: PoolAPI(workers, poolspec.reference.ThreadPool),
     "stdlib": lambda workers: PoolAPI(workers, multiprocessing.pool.ThreadPool),
     "futures": Futures,
     "minimal": Minimal,

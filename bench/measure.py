@@ -227,7 +227,7 @@ def imap_memory(sizes: Sequence[int]) -> List[Dict[str, Any]]:
     """Peak memory growth (MiB) of imap over a generator, chunksize 100: a row per pool, buffersize and items."""
     found = []
     for pool, buffersize in (("reference", "none"), ("reference", "1000"), ("stdlib", "none")):
-        pool_import = "from reference import ThreadPool" if pool == "reference" else "from multiprocessing.pool import ThreadPool"
+        pool_import = "from poolspec.reference import ThreadPool" if pool == "reference" else "from multiprocessing.pool import ThreadPool"
         for n in sizes:
             code = MEMORY_PROBE.format(pool_import=pool_import)
             output = subprocess.run([sys.executable, "-c", code, str(n), buffersize], capture_output=True, text=True, check=True).stdout

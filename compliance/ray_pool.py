@@ -25,7 +25,7 @@ import ray.util.multiprocessing  # type: ignore[import-not-found, unused-ignore]
 
 CLUSTER_CPUS = 6
 """The largest pool the kit builds: a workload's ``processes`` is one per blocked item (up to 3)
-plus one to three more (``conformance/workloads.py``)."""
+plus one to three more (``poolspec/conformance/workloads.py``)."""
 
 _STARTING = threading.Lock()
 

@@ -9,8 +9,8 @@ from typing import Any, Callable, Iterator, List
 import pytest
 from hypothesis import settings
 
-from conformance.pools import THREAD_END_GRACE
-from reference import ThreadPool
+from poolspec.conformance.pools import THREAD_END_GRACE
+from poolspec.reference import ThreadPool
 
 from .helpers import Gates, finishes
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import Callable, List, TypeVar
 
-from conformance.pools import Gate
-from conformance.watchdog import run_bounded
+from poolspec.conformance.pools import Gate
+from poolspec.conformance.watchdog import run_bounded
 
 T = TypeVar("T")
 

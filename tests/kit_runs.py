@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Dict, Optional, Sequence
 
-from conformance.journal import path_beside
+from poolspec.conformance.journal import path_beside
 
 ROOT = Path(__file__).resolve().parent.parent
 KIT_INI = ROOT / "compliance" / "kit.ini"

@@ -17,7 +17,7 @@ from typing import Any, Dict
 
 import pytest
 
-from conformance.clauses import CLAUSES, Clause
+from poolspec.conformance.clauses import CLAUSES, Clause
 from tools import kill_matrix
 
 from .broken_pools import ROOT, RUN_LIMIT, catalogue, kit_options, run_kit, uncatchable_here

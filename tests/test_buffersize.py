@@ -8,7 +8,7 @@ from typing import Any, Callable, Iterator, List
 
 import pytest
 
-from reference import ThreadPool
+from poolspec.reference import ThreadPool
 
 from .helpers import finishes
 

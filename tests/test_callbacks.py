@@ -7,7 +7,7 @@ from typing import Any, Callable, List
 
 import pytest
 
-from reference import ThreadPool
+from poolspec.reference import ThreadPool
 
 from .helpers import Gates, finishes
 

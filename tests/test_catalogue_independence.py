@@ -4,7 +4,7 @@ A broken pool that reached into the reference's private code would break, or sil
 proving its clause, whenever the reference is refactored. This test reads the catalogue's source
 (``tests/broken_pools/``) and fails, naming file and line, for:
 
-* an import of a private module or name of ``reference`` (``reference._engine``, ``_NO_KEYWORDS``);
+* an import of a private module or name of ``poolspec.reference`` (``poolspec.reference._engine``, ``_NO_KEYWORDS``);
 * an attribute ``x._name`` where the reference defines ``_name`` (a module-level name, a method,
   a class attribute or an attribute assigned on an object) and the catalogue module does not; and,
   inside a class built on a reference class, any ``self._name`` or definition of ``_name`` that the
@@ -23,7 +23,12 @@ from typing import Any, Dict, List, Optional, Set
 from .broken_pools import CATALOGUE
 from .kit_runs import ROOT
 
-REFERENCE = ROOT / "reference"
+REFERENCE = ROOT / "poolspec" / "reference"
+
+
+def in_the_reference(module: str) -> bool:
+    """Whether ``module`` is the reference package or one of its modules."""
+    return module == "poolspec.reference" or module.startswith("poolspec.reference.")
 
 
 def private(name: str) -> bool:
@@ -51,7 +56,7 @@ def reference_private_names() -> Set[str]:
 
 
 def built_on_the_reference(value: Any) -> bool:
-    return inspect.isclass(value) and any(base.__module__.split(".")[0] == "reference" for base in value.__mro__)
+    return inspect.isclass(value) and any(in_the_reference(base.__module__) for base in value.__mro__)
 
 
 class Scan(ast.NodeVisitor):
@@ -73,11 +78,11 @@ class Scan(ast.NodeVisitor):
 
     def visit_Import(self, node: ast.Import) -> None:
         for alias in node.names:
-            if alias.name.split(".")[0] == "reference" and any(private(part) for part in alias.name.split(".")):
+            if in_the_reference(alias.name) and any(private(part) for part in alias.name.split(".")):
                 self.report(node, f"imports the private module {alias.name}")
 
     def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
-        if node.level == 0 and node.module is not None and node.module.split(".")[0] == "reference":
+        if node.level == 0 and node.module is not None and in_the_reference(node.module):
             if any(private(part) for part in node.module.split(".")):
                 self.report(node, f"imports from the private module {node.module}")
             for alias in node.names:
@@ -140,9 +145,9 @@ def test_the_scan_knows_the_reference_private_names() -> None:
 
 
 EXAMPLE = """\
-from reference import ThreadPool, _arguments
-from reference._results import MapResult
-import reference._engine
+from poolspec.reference import ThreadPool, _arguments
+from poolspec.reference._results import MapResult
+import poolspec.reference._engine
 class Pool(ThreadPool):
     def _map_async(self):
         return self._engine

@@ -11,8 +11,8 @@ import os
 from pathlib import Path
 from typing import Any, Dict
 
-from conformance import compliance
-from conformance.clauses import CLAUSES, Clause
+from poolspec.conformance import compliance
+from poolspec.conformance.clauses import CLAUSES, Clause
 
 ROOT = Path(__file__).resolve().parent.parent
 RERUN = "run python3 dev.py compliance"
@@ -34,14 +34,14 @@ def test_the_runs_of_the_matrix_are_well_formed() -> None:
 
 def test_the_expected_runs_are_read_from_the_tox_matrix() -> None:
     expected = compliance.expected_runs(ROOT / "tox.ini")
-    assert {"multiprocessing.pool:ThreadPool on 3.8", "reference on 3.14t", "multiprocessing.pool:ThreadPool (PyPy) on any Python"} <= set(expected)
+    assert {"multiprocessing.pool:ThreadPool on 3.8", "poolspec.reference on 3.14t", "multiprocessing.pool:ThreadPool (PyPy) on any Python"} <= set(expected)
 
 
 def test_a_run_of_the_tox_matrix_the_data_lacks_is_named_as_not_run_yet() -> None:
-    run = {"implementation": "reference", "version": "1", "python": "3.14.7t", "profile": "ci", "outcomes": {}, "notes": {}}
+    run = {"implementation": "poolspec.reference", "version": "1", "python": "3.14.7t", "profile": "ci", "outcomes": {}, "notes": {}}
     data = {"generated": "2026-01-01", "poolspec": "0.1.0", "runs": [run]}
-    page = compliance.render(data, CLAUSES, ["reference on 3.14t", "reference on 3.16"])
-    assert "No run on this version of the kit yet (added to the tox matrix since): `reference on 3.16`." in page
+    page = compliance.render(data, CLAUSES, ["poolspec.reference on 3.14t", "poolspec.reference on 3.16"])
+    assert "No run on this version of the kit yet (added to the tox matrix since): `poolspec.reference on 3.16`." in page
 
 
 def test_the_table_is_collected_from_kit_reports(tmp_path: Path) -> None:

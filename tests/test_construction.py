@@ -10,8 +10,8 @@ from typing import Any, Callable, Iterator, List
 
 import pytest
 
-import reference
-from reference import ThreadPool
+import poolspec.reference
+from poolspec.reference import ThreadPool
 
 from .helpers import Gates
 
@@ -148,12 +148,12 @@ def test_initargs_without_initializer_are_ignored(make_pool: Callable[..., Threa
 
 
 def test_timeout_error_is_the_stdlibs_class() -> None:
-    assert reference.TimeoutError is multiprocessing.TimeoutError
+    assert poolspec.reference.TimeoutError is multiprocessing.TimeoutError
 
 
 def test_repr_shows_state_and_size(make_pool: Callable[..., ThreadPool]) -> None:
     pool = make_pool(2)
-    assert repr(pool) == "<reference.pool.ThreadPool state=RUN pool_size=2>"
+    assert repr(pool) == "<poolspec.reference.pool.ThreadPool state=RUN pool_size=2>"
     pool.close()
     assert "state=CLOSE" in repr(pool)
     pool.terminate()
@@ -166,6 +166,6 @@ def test_a_pool_cannot_be_pickled(make_pool: Callable[..., ThreadPool]) -> None:
 
 
 def test_results_are_generic() -> None:
-    assert reference.AsyncResult[int] is not None
-    assert reference.MapResult[int] is not None
-    assert reference.IMapIterator[int] is not None
+    assert poolspec.reference.AsyncResult[int] is not None
+    assert poolspec.reference.MapResult[int] is not None
+    assert poolspec.reference.IMapIterator[int] is not None

@@ -17,8 +17,8 @@ from typing import Callable
 
 import pytest
 
-from conformance.clauses import CLAUSES
-from conformance.report import CLAUSE_OUTCOMES
+from poolspec.conformance.clauses import CLAUSES
+from poolspec.conformance.report import CLAUSE_OUTCOMES
 
 from .foreign_pools import POOLS, RUN_LIMIT, ForeignPool, differences, read_expected, run
 

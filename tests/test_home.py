@@ -1,4 +1,4 @@
-"""The kit's home thread (conformance/home.py): calls bounded at their own limits, and a retired thread."""
+"""The kit's home thread (poolspec/conformance/home.py): calls bounded at their own limits, and a retired thread."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ import time
 
 import pytest
 
-from conformance.home import HOME
-from conformance.watchdog import Hang
+from poolspec.conformance.home import HOME
+from poolspec.conformance.watchdog import Hang
 
 
 def test_a_nested_call_is_reported_at_its_own_limit_by_name() -> None:

@@ -1,7 +1,7 @@
 """An exception raised in one thread waiting on a result or an imap iterator never keeps another waiting.
 
 Two threads wait on the same result (or iterator); once both are inside the pool's wait, an
-exception is raised in the first (:func:`conformance.interruption.interrupt`, as KeyboardInterrupt
+exception is raised in the first (:func:`poolspec.conformance.interruption.interrupt`, as KeyboardInterrupt
 or a signal handler's exception would land), and the result is then completed. The exception is
 raised in that thread as it wakes; the other thread must return all the same. When every waiter
 passed one lock on to the next, the interrupted one kept it, and the other waited for ever.
@@ -18,8 +18,8 @@ from typing import Any, Callable, Dict
 
 import pytest
 
-from conformance.interruption import Waiter, interrupt, why_not_interruptible
-from reference import ThreadPool
+from poolspec.conformance.interruption import Waiter, interrupt, why_not_interruptible
+from poolspec.reference import ThreadPool
 
 from .helpers import HANG_LIMIT, Gates
 

@@ -46,7 +46,7 @@ EXPECTED = {
 
 def mutants_by_change(source: str) -> Dict[str, List[mutation.Mutant]]:
     found: Dict[str, List[mutation.Mutant]] = {}
-    for mutant in mutation.mutants_of(source, "reference/example.py"):
+    for mutant in mutation.mutants_of(source, "poolspec/reference/example.py"):
         found.setdefault(mutant.operator, []).append(mutant)
     return found
 
@@ -84,20 +84,20 @@ def test_every_mutant_of_the_reference_is_valid_python_and_differs_from_it() -> 
 
 
 def test_a_sample_is_reproducible_from_its_seed_and_keeps_the_order() -> None:
-    mutants = mutation.mutants_of(SOURCE, "reference/example.py")
+    mutants = mutation.mutants_of(SOURCE, "poolspec/reference/example.py")
     first = mutation.chosen_sample(mutants, 4, 7)
     assert first == mutation.chosen_sample(mutants, 4, 7) and len(first) == 4
     assert first == [mutant for mutant in mutants if mutant in first]
     assert mutation.chosen_sample(mutants, None, None) == mutants
 
 
-def run(mutant_id: str, outcome: str, module: str = "reference/pool.py") -> Dict[str, Any]:
+def run(mutant_id: str, outcome: str, module: str = "poolspec/reference/pool.py") -> Dict[str, Any]:
     return {"id": mutant_id, "module": module, "line": 1, "operator": "remove", "change": "`x | y` removed", "outcome": outcome, "clauses": [], "seconds": 3.5}
 
 
 def sample_data() -> Dict[str, Any]:
     runs = [run("pool.py:1:remove:1", "killed"), run("pool.py:2:remove:1", "hang"), run("pool.py:3:remove:1", "survived"), run("pool.py:4:remove:1", "survived")]
-    return {"seed": 3, "sample": 4, "total": 10, "totals": {"reference/pool.py": 10}, "seconds": 120, "mutants": runs}
+    return {"seed": 3, "sample": 4, "total": 10, "totals": {"poolspec/reference/pool.py": 10}, "seconds": 120, "mutants": runs}
 
 
 def test_the_page_is_a_pure_function_of_the_data_and_the_verdicts() -> None:
@@ -107,7 +107,7 @@ def test_the_page_is_a_pure_function_of_the_data_and_the_verdicts() -> None:
     assert page == mutation.render(json.loads(json.dumps(data)), dict(verdicts))
     assert "**Score: 2/3 (67 %)**" in page, "killed and hangs over mutants less the equivalent"
     assert "seed 3" in page and "10 in all" in page
-    assert "| `reference/pool.py` | 10 | 4 | 2 | 1 | 2 | 1 |" in page
+    assert "| `poolspec/reference/pool.py` | 10 | 4 | 2 | 1 | 2 | 1 |" in page
     assert "| `pool.py:3:remove:1` | `x \\| y` removed | equivalent: nothing reads it |" in page
     assert "| `pool.py:4:remove:1` | `x \\| y` removed | **no verdict yet** |" in page
 
@@ -119,7 +119,7 @@ def test_the_page_is_a_pure_function_of_the_data_and_the_verdicts() -> None:
         (lambda data: data["mutants"][0].update(outcome="maybe"), "an unknown outcome"),
         (lambda data: data["mutants"][1].pop("change"), "mutant 1: missing or mistyped change"),
         (lambda data: data.update(total=11), "the totals do not add up"),
-        (lambda data: data["mutants"][0].update(module="reference/other.py"), "a module the totals do not count"),
+        (lambda data: data["mutants"][0].update(module="poolspec/reference/other.py"), "a module the totals do not count"),
     ],
 )
 def test_malformed_data_is_reported(change: Any, problem: str) -> None:

@@ -13,7 +13,7 @@ from typing import Dict
 
 import pytest
 
-from conformance.plugin import SUITE
+from poolspec.conformance.plugin import SUITE
 
 BROKEN_POOLS = '''
 import itertools
@@ -23,7 +23,7 @@ import sys
 import threading
 from multiprocessing.pool import ThreadPool as StdlibPool
 
-from reference import ThreadPool as Reference
+from poolspec.reference import ThreadPool as Reference
 
 
 class Hangs(StdlibPool):
@@ -278,27 +278,27 @@ def test_without_an_implementation_and_tests_the_plugin_says_how_to_give_one(pyt
     result = run(pytester)
     assert result.ret == pytest.ExitCode.NO_TESTS_COLLECTED
     result.stdout.fnmatch_lines(["poolspec: no implementation to check: run pytest --impl=module*"])
-    suite = run(pytester, "--pyargs", "conformance")  # the suite collected, and skipped for want of one
+    suite = run(pytester, "--pyargs", "poolspec.conformance")  # the suite collected, and skipped for want of one
     assert suite.ret == pytest.ExitCode.OK and suite.parseoutcomes()["skipped"] > 100
     suite.stdout.fnmatch_lines(["poolspec: no implementation to check: run pytest --impl=module*"])
 
 
 def test_impl_collects_the_installed_suite_from_any_directory(pytester: pytest.Pytester) -> None:
-    result = run(pytester, "--impl=reference", "--poolspec-profile=smoke", "--clause=shutdown")
+    result = run(pytester, "--impl=poolspec.reference", "--poolspec-profile=smoke", "--clause=shutdown")
     assert result.ret == 0
     result.stdout.fnmatch_lines(
         [
-            "poolspec: implementation reference (from --impl), version *",
+            "poolspec: implementation poolspec.reference (from --impl), version *",
             "poolspec: file */reference/__init__.py",
             "poolspec: Python *, profile smoke, hypothesis seed derandomized, hang limit 10 s, strict clauses off, stress mode off",
-            "poolspec: timeout class multiprocessing.context.TimeoutError (from reference.TimeoutError)",
+            "poolspec: timeout class multiprocessing.context.TimeoutError (from poolspec.reference.TimeoutError)",
             "*passed*",
         ]
     )
 
 
 def test_the_stdlib_passes_through_pyargs(pytester: pytest.Pytester) -> None:
-    result = run(pytester, "--pyargs", "conformance", "--impl=multiprocessing.pool", "--poolspec-profile=smoke", "--clause=map")
+    result = run(pytester, "--pyargs", "poolspec.conformance", "--impl=multiprocessing.pool", "--poolspec-profile=smoke", "--clause=map")
     assert result.ret == 0
     result.stdout.fnmatch_lines(["poolspec: implementation multiprocessing.pool (from --impl), version stdlib of Python *"])
 
@@ -307,8 +307,8 @@ def test_impl_can_come_from_the_environment_or_the_ini_file(pytester: pytest.Pyt
     monkeypatch.setenv("POOLSPEC_IMPL", "multiprocessing.dummy:Pool")
     run(pytester, "-k", "[map.order]").stdout.fnmatch_lines(["*implementation multiprocessing.dummy:Pool (from $POOLSPEC_IMPL)*", "*1 passed*"])
     monkeypatch.delenv("POOLSPEC_IMPL")
-    pytester.makeini("[pytest]\npoolspec_impl = reference\n")
-    run(pytester, "-k", "[map.order]").stdout.fnmatch_lines(["*implementation reference (from poolspec_impl in the ini file)*"])
+    pytester.makeini("[pytest]\npoolspec_impl = poolspec.reference\n")
+    run(pytester, "-k", "[map.order]").stdout.fnmatch_lines(["*implementation poolspec.reference (from poolspec_impl in the ini file)*"])
 
 
 def test_a_factory_function_can_be_the_implementation(broken: pytest.Pytester) -> None:
@@ -320,8 +320,8 @@ def test_a_factory_function_can_be_the_implementation(broken: pytest.Pytester) -
     ("spec", "message"),
     [
         ("no_such_module", "ERROR: --impl=no_such_module: cannot import 'no_such_module': ModuleNotFoundError: *"),
-        ("reference:Nope", "ERROR: --impl=reference:Nope: reference has no attribute 'Nope'"),
-        ("reference:__version__", "ERROR: --impl=reference:__version__: __version__ is a str, not a class or factory"),
+        ("poolspec.reference:Nope", "ERROR: --impl=poolspec.reference:Nope: poolspec.reference has no attribute 'Nope'"),
+        ("poolspec:__version__", "ERROR: --impl=poolspec:__version__: __version__ is a str, not a class or factory"),
     ],
 )
 def test_a_bad_impl_is_one_clear_error(pytester: pytest.Pytester, spec: str, message: str) -> None:
@@ -386,7 +386,7 @@ def test_a_deadlocking_pool_fails_as_hang_and_the_run_goes_on_and_is_reported(br
         ]
     )
     assert result.duration < 30
-    for plumbing in ("conformance/home.py", "conformance/pools.py", "conformance/watchdog.py", "in _bootstrap"):
+    for plumbing in ("poolspec/conformance/home.py", "poolspec/conformance/pools.py", "poolspec/conformance/watchdog.py", "in _bootstrap"):
         result.stdout.no_fnmatch_line(f"*{plumbing}*")  # the kit's own frames, and those that start a thread, are left out
     document = json.loads(report.read_text())
     assert document["implementation"]["spec"] == "broken_pools:Hangs"
@@ -471,7 +471,7 @@ def test_a_baseline_entry_may_name_one_test(broken: pytest.Pytester) -> None:
 
 def test_a_baselined_clause_whose_every_test_passes_fails_the_run(pytester: pytest.Pytester) -> None:
     path = baseline_file(pytester, "map.order  # thought broken\n")
-    result = run(pytester, "--impl=reference", f"--xfails-file={path}", "-k", "[map.order]")
+    result = run(pytester, "--impl=poolspec.reference", f"--xfails-file={path}", "-k", "[map.order]")
     result.assert_outcomes(xpassed=2, deselected=result.parseoutcomes()["deselected"])
     assert result.ret == pytest.ExitCode.TESTS_FAILED
     result.stdout.fnmatch_lines(["expected to fail by the baseline, but every test passed (remove the entry): map.order"])
@@ -479,7 +479,7 @@ def test_a_baselined_clause_whose_every_test_passes_fails_the_run(pytester: pyte
 
 def test_a_baselined_test_that_passes_is_an_error(pytester: pytest.Pytester) -> None:
     path = baseline_file(pytester, "test_map_returns_every_result_in_input_order  # thought broken\n")
-    result = run(pytester, "--impl=reference", f"--xfails-file={path}", "-k", "[map.order]")
+    result = run(pytester, "--impl=poolspec.reference", f"--xfails-file={path}", "-k", "[map.order]")
     result.assert_outcomes(failed=1, passed=1, deselected=result.parseoutcomes()["deselected"])
     result.stdout.fnmatch_lines(
         [
@@ -500,7 +500,7 @@ def test_a_baselined_clause_that_fails_in_some_tests_is_an_expected_failure(brok
 
 def test_stale_baseline_entries_are_reported_and_markers_select_entries(pytester: pytest.Pytester) -> None:
     path = baseline_file(pytester, 'no.such-clause\nmap.order ; python_version < "3"  # never applies\n')
-    result = run(pytester, "--impl=reference", f"--xfails-file={path}", "-k", "[map.order]")
+    result = run(pytester, "--impl=poolspec.reference", f"--xfails-file={path}", "-k", "[map.order]")
     result.assert_outcomes(passed=2, deselected=result.parseoutcomes()["deselected"], warnings=1)
     result.stdout.fnmatch_lines(["*BaselineWarning: 1 baseline entries match no collected test: no.such-clause (*baseline.txt:1)"])
 
@@ -509,7 +509,7 @@ def test_stale_baseline_entries_are_reported_and_markers_select_entries(pytester
     ("text", "message"), [("map.order ; python_version <", "*baseline.txt:1: bad environment marker*"), ("map.order imap.order", "*expected one clause or test id*")]
 )
 def test_a_malformed_baseline_is_one_clear_error(pytester: pytest.Pytester, text: str, message: str) -> None:
-    result = run(pytester, "--impl=reference", f"--xfails-file={baseline_file(pytester, text)}")
+    result = run(pytester, "--impl=poolspec.reference", f"--xfails-file={baseline_file(pytester, text)}")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines([f"ERROR: {message}"])
 
@@ -550,8 +550,8 @@ def test_an_implementation_that_monkey_patches_threading_with_gevent_is_refused_
 
 
 def test_strict_clauses_are_opt_in(pytester: pytest.Pytester) -> None:
-    run(pytester, "--impl=reference", "-k", "[shutdown.repr]", "-rs").stdout.fnmatch_lines(["*strict clause: opt in with --poolspec-strict*"])
-    result = run(pytester, "--impl=reference", "-k", "[shutdown.repr]", "--poolspec-strict")
+    run(pytester, "--impl=poolspec.reference", "-k", "[shutdown.repr]", "-rs").stdout.fnmatch_lines(["*strict clause: opt in with --poolspec-strict*"])
+    result = run(pytester, "--impl=poolspec.reference", "-k", "[shutdown.repr]", "--poolspec-strict")
     result.assert_outcomes(passed=1, deselected=result.parseoutcomes()["deselected"])
 
 
@@ -567,11 +567,11 @@ def test_clauses_a_process_pool_cannot_meet_are_skipped_with_the_reason(pytester
 
 
 def test_clause_selects_clauses_and_families(pytester: pytest.Pytester) -> None:
-    result = run(pytester, "--impl=reference", "--clause=shutdown.close-rejects-submit", "--clause=chunksize")
+    result = run(pytester, "--impl=poolspec.reference", "--clause=shutdown.close-rejects-submit", "--clause=chunksize")
     outcomes = result.parseoutcomes()
     assert outcomes["passed"] >= 16 + 12 and outcomes["deselected"] > 0
     result.stdout.no_fnmatch_line("*shutdown.join*")
-    bad = run(pytester, "--impl=reference", "--clause=no.such-clause")
+    bad = run(pytester, "--impl=poolspec.reference", "--clause=no.such-clause")
     assert bad.ret == pytest.ExitCode.USAGE_ERROR
     bad.stderr.fnmatch_lines(["ERROR: --clause: no clause or family named no.such-clause (see the clause page)"])
 
@@ -663,7 +663,7 @@ def test_a_run_that_dies_leaves_its_outcomes_and_names_the_test_that_ended_it(br
     result = run(broken, "--impl=broken_pools:KillsTheProcess", "--clause=apply.returns-value", "--clause=map.order", f"--poolspec-report={report}")
     assert result.ret == -signal.SIGKILL and not report.exists()
     journal = broken.path / "report.jsonl"
-    summed_up = broken.run(sys.executable, "-m", "conformance.report", str(journal), "--output", str(report))
+    summed_up = broken.run(sys.executable, "-m", "poolspec.conformance.report", str(journal), "--output", str(report))
     assert summed_up.ret == 1
     summed_up.stdout.fnmatch_lines(
         [
@@ -686,7 +686,7 @@ def test_a_run_that_dies_in_the_capability_probe_leaves_a_journal_that_says_so(b
     report = broken.path / "report.json"
     result = run(broken, "--impl=broken_pools:KillsTheProcessOnApply", "--clause=map.order", f"--poolspec-report={report}")
     assert result.ret == -signal.SIGKILL and not report.exists()
-    summed_up = broken.run(sys.executable, "-m", "conformance.report", str(broken.path / "report.jsonl"), "--output", str(report))
+    summed_up = broken.run(sys.executable, "-m", "poolspec.conformance.report", str(broken.path / "report.jsonl"), "--output", str(report))
     assert summed_up.ret == 1
     summed_up.stdout.fnmatch_lines(["the run ended while this test was running: the capability probe, before any test *", "the run did not finish: this is what it had found"])
     assert json.loads(report.read_text())["implementation"]["spec"] == "broken_pools:KillsTheProcessOnApply"
@@ -708,7 +708,7 @@ def test_the_next_run_says_which_test_the_last_run_died_in(broken: pytest.Pytest
 
 def test_a_flaky_baseline_entry_is_met_whether_its_tests_pass_or_fail(pytester: pytest.Pytester) -> None:
     path = baseline_file(pytester, "flaky: map.order  # fails in some runs only\n")
-    result = run(pytester, "--impl=reference", f"--xfails-file={path}", "--clause=map.order")
+    result = run(pytester, "--impl=poolspec.reference", f"--xfails-file={path}", "--clause=map.order")
     assert result.ret == pytest.ExitCode.OK
     result.assert_outcomes(xpassed=2, deselected=result.parseoutcomes()["deselected"])
     result.stdout.fnmatch_lines(["map * 1 clause : 1 passed"])
@@ -755,7 +755,7 @@ def test_a_wrong_default_worker_count_is_stated_as_observed_against_what_the_cla
 def test_clauses_deselected_by_k_or_test_ids_are_not_selected_not_not_run(broken: pytest.Pytester) -> None:
     report = broken.path / "report.json"
     test = f"{SUITE / 'test_ordering.py'}::test_map_returns_every_result_in_input_order"
-    result = run(broken, "--impl=reference", test, f"--poolspec-report={report}")
+    result = run(broken, "--impl=poolspec.reference", test, f"--poolspec-report={report}")
     result.stdout.fnmatch_lines(["map * 1 clause : 1 passed", "not selected: * of the kit's * clauses (--clause, -k or test ids)"])
     result.stdout.no_fnmatch_line("*not-run*")
     document = json.loads(report.read_text())
@@ -764,7 +764,7 @@ def test_clauses_deselected_by_k_or_test_ids_are_not_selected_not_not_run(broken
     # A run that dies: its journal knows the selection, so the clauses it had not reached are not run.
     died = run(broken, "--impl=broken_pools:KillsTheProcess", "-k", "apply.returns-value or [map.order] or map.starmap-order", f"--poolspec-report={report}")
     assert died.ret == -signal.SIGKILL
-    summed_up = broken.run(sys.executable, "-m", "conformance.report", str(broken.path / "report.jsonl"))
+    summed_up = broken.run(sys.executable, "-m", "poolspec.conformance.report", str(broken.path / "report.jsonl"))
     summed_up.stdout.fnmatch_lines(["apply * 1 clause : 1 passed", "map * 2 clauses: 1 failed, 1 not-run", "not selected: * of the kit's * clauses (--clause, -k or test ids)"])
 
 
@@ -772,7 +772,7 @@ def test_an_exception_out_of_a_call_into_the_pool_names_the_call_and_the_line_th
     report = broken.path / "report.json"
     result = run(broken, "--impl=broken_pools:MapIteratesItsChunksize", "-k", "test_map_returns_every_result_in_input_order", f"--poolspec-report={report}")
     # the qualified name of the pool's frame from Python 3.11 (co_qualname), its bare name before
-    headline = "the pool's *map() raised TypeError: *object is not iterable (called at conformance/suite/test_ordering.py:*)"
+    headline = "the pool's *map() raised TypeError: *object is not iterable (called at poolspec/conformance/suite/test_ordering.py:*)"
     result.stdout.fnmatch_lines(["rerun: pytest --impl=broken_pools:MapIteratesItsChunksize *", headline, "*def _zipped*"])  # then the traceback, with the pool's frames
     (test,) = json.loads(report.read_text())["clauses"]["map.order"]["tests"]
     assert test["kind"] == "assertion" and fnmatch.fnmatch(test["message"], headline)

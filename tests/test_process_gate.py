@@ -1,4 +1,4 @@
-"""The named-pipe gate that holds tasks of a process pool (conformance/process_gate.py)."""
+"""The named-pipe gate that holds tasks of a process pool (poolspec/conformance/process_gate.py)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Iterator
 
 import pytest
 
-from conformance.process_gate import GateNeverOpened, ProcessGate, wait_at
+from poolspec.conformance.process_gate import GateNeverOpened, ProcessGate, wait_at
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs os.mkfifo")
 

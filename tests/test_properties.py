@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from reference import ThreadPool
+from poolspec.reference import ThreadPool
 
 
 class Boom(Exception):

@@ -9,9 +9,9 @@ from typing import Dict, List
 
 import pytest
 
-from conformance import baseline, docs
-from conformance.clauses import CAPABILITIES, CLAUSES, LEVELS, SOURCES, Clause
-from conformance.plugin import SUITE
+from poolspec.conformance import baseline, docs
+from poolspec.conformance.clauses import CAPABILITIES, CLAUSES, LEVELS, SOURCES, Clause
+from poolspec.conformance.plugin import SUITE
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -20,7 +20,7 @@ def suite_marks() -> Dict[str, List[pytest.Mark]]:
     """Every test function of the installed suite, with its clause marks."""
     tests = {}
     for path in sorted(SUITE.glob("test_*.py")):
-        module = importlib.import_module(f"conformance.suite.{path.stem}")
+        module = importlib.import_module(f"poolspec.conformance.suite.{path.stem}")
         for name, function in vars(module).items():
             if name.startswith("test_") and callable(function):
                 tests[f"{path.name}::{name}"] = [mark for mark in getattr(function, "pytestmark", []) if mark.name == "clause"]
@@ -102,7 +102,7 @@ def test_the_readme_gives_the_counts_of_the_registry() -> None:
 
 
 def test_the_readme_documents_every_option_of_the_plugin() -> None:
-    from conformance.plugin import pytest_addoption
+    from poolspec.conformance.plugin import pytest_addoption
 
     class Recorder:
         def __init__(self) -> None:

@@ -2,7 +2,7 @@
 
 A worker, or the callback thread, may still be returning from the call that completed a result
 when the caller wakes, so each check waits (bounded, collecting garbage) for the objects to go:
-:func:`conformance.collection.uncollected`.
+:func:`poolspec.conformance.collection.uncollected`.
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from typing import Any, Callable, Dict, List
 
 import pytest
 
-from conformance.collection import uncollected
-from reference import ThreadPool
+from poolspec.conformance.collection import uncollected
+from poolspec.reference import ThreadPool
 
 from .helpers import HANG_LIMIT, finishes
 

@@ -11,8 +11,8 @@ from typing import Any, Callable, Iterator, List, Tuple
 
 import pytest
 
-from reference import ThreadPool, TimeoutError
-from reference._arguments import default_chunksize
+from poolspec.reference import ThreadPool, TimeoutError
+from poolspec.reference._arguments import default_chunksize
 
 from .helpers import Gates, finishes
 

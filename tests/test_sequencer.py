@@ -7,8 +7,8 @@ from typing import List
 
 import pytest
 
-from conformance.sequencer import Sequencer
-from conformance.watchdog import Hang
+from poolspec.conformance.sequencer import Sequencer
+from poolspec.conformance.watchdog import Hang
 
 from .helpers import finishes
 

@@ -13,7 +13,7 @@ from typing import Any, Callable, Dict, Iterator, List
 
 import pytest
 
-from reference import PoolTerminatedError, ThreadPool
+from poolspec.reference import PoolTerminatedError, ThreadPool
 
 from .helpers import HANG_LIMIT, Gates, finishes
 
@@ -247,7 +247,7 @@ def test_collecting_a_running_pool_warns_and_terminates_it() -> None:
         warnings.simplefilter("always")
         del pool
         gc.collect()
-    assert [str(w.message) for w in caught] == ["unclosed running reference.ThreadPool"]
+    assert [str(w.message) for w in caught] == ["unclosed running poolspec.reference.ThreadPool"]
     for thread in started:
         thread.join(10)
         assert not thread.is_alive(), "a collected pool was not terminated"
@@ -316,7 +316,7 @@ def test_join_after_terminate_does_not_wait_for_a_blocked_imap_input(make_pool: 
     read: List[int] = []
     iterator = pool.imap(abs, blocked_input(gate, read))
     assert finishes(lambda: next(iterator), "the first item") == 0
-    feeders = [thread for thread in threading.enumerate() if thread.name == "reference.ThreadPool feeder"]
+    feeders = [thread for thread in threading.enumerate() if thread.name == "poolspec.reference.ThreadPool feeder"]
     if join_first:
         pool.close()
         joining = threading.Thread(target=pool.join, daemon=True)

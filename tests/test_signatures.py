@@ -7,8 +7,8 @@ from typing import Any, Iterator, List
 
 import pytest
 
-from conformance.capabilities import API
-from conformance.signatures import deviations, refused_by, unreadable
+from poolspec.conformance.capabilities import API
+from poolspec.conformance.signatures import deviations, refused_by, unreadable
 
 
 class KeywordOnly(ThreadPool):

@@ -11,7 +11,7 @@ from typing import Any, Callable, Iterator, List
 
 import pytest
 
-from reference import InitializerError, ThreadPool
+from poolspec.reference import InitializerError, ThreadPool
 
 from .helpers import Gates, finishes
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from typing import Any, Callable, Dict, List, Tuple
 
-from reference import ThreadPool
+from poolspec.reference import ThreadPool
 
 Make = Callable[..., ThreadPool]
 

@@ -1,4 +1,4 @@
-"""The stacks a HANG shows (conformance/watchdog.py): each thread once, from its first frame that is not the kit's plumbing."""
+"""The stacks a HANG shows (poolspec/conformance/watchdog.py): each thread once, from its first frame that is not the kit's plumbing."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Iterator, List
 
 import pytest
 
-from conformance.watchdog import run_bounded, thread_stacks
+from poolspec.conformance.watchdog import run_bounded, thread_stacks
 
 
 def wait_in_a_function_of_this_test(release: threading.Event) -> None:

@@ -1,4 +1,4 @@
-"""CPython's own thread-pool tests, run on ``reference.ThreadPool``.
+"""CPython's own thread-pool tests, run on ``poolspec.reference.ThreadPool``.
 
 ``python tools/cpython_pool_tests.py --expected compliance/cpython-pool-tests.txt`` (the tox
 environments ``cpythontests-py38`` … ``cpythontests-py316``) imports the running interpreter's
@@ -9,7 +9,7 @@ with :mod:`unittest` and compares each test's outcome with the expected-failure 
 The substitution is one attribute: ``ThreadsMixin.Pool``, which CPython sets to
 ``staticmethod(multiprocessing.dummy.Pool)`` and every pool of ``_TestPool`` comes from
 (``cls.Pool(4)`` in ``setUpClass``, ``self.Pool(n)`` in the tests). It becomes a factory of
-``reference.ThreadPool`` that counts the pools it made; the rest of ``multiprocessing.dummy``
+``poolspec.reference.ThreadPool`` that counts the pools it made; the rest of ``multiprocessing.dummy``
 stays as it is. To prove that a green run is the reference's, the run also counts the stdlib
 pools built meanwhile (``multiprocessing.pool.Pool.__init__`` is wrapped, calling through, while
 the tests run): it fails unless the reference made at least one pool and the stdlib none. The
@@ -54,7 +54,7 @@ from typing import Any, Callable, Dict, Iterator, List, NamedTuple, Optional, Se
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import reference
+import poolspec.reference
 
 TEST_MODULE = "test._test_multiprocessing"
 TEST_CLASS = "WithThreadsTestPool"
@@ -209,15 +209,15 @@ class PoolCounts:
         self.reference = 0
         self.stdlib = 0
 
-    def make_reference_pool(self, *args: Any, **kwargs: Any) -> reference.ThreadPool:
-        """``reference.ThreadPool(*args, **kwargs)``, counted once it is built."""
-        pool = reference.ThreadPool(*args, **kwargs)
+    def make_reference_pool(self, *args: Any, **kwargs: Any) -> poolspec.reference.ThreadPool:
+        """``poolspec.reference.ThreadPool(*args, **kwargs)``, counted once it is built."""
+        pool = poolspec.reference.ThreadPool(*args, **kwargs)
         self.reference += 1
         return pool
 
 
 def substitute_reference(module: ModuleType, counts: PoolCounts) -> None:
-    """Make ``module.ThreadsMixin.Pool`` build ``reference.ThreadPool`` (counted in ``counts``)."""
+    """Make ``module.ThreadsMixin.Pool`` build ``poolspec.reference.ThreadPool`` (counted in ``counts``)."""
     module.ThreadsMixin.Pool = staticmethod(counts.make_reference_pool)
 
 
@@ -317,7 +317,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     args = parser.parse_args(argv)
     entries = parse_expected(args.expected.read_text(encoding="utf-8"))
     module = importlib.import_module(TEST_MODULE)
-    print(f"Python {sys.version} ({sys.executable})\n{TEST_MODULE}: {module.__file__}\nreference {reference.__version__}: {reference.__file__}\n")
+    print(f"Python {sys.version} ({sys.executable})\n{TEST_MODULE}: {module.__file__}\npoolspec {poolspec.__version__}: {poolspec.reference.__file__}\n")
     faulthandler.dump_traceback_later(args.time_limit, exit=True)
     try:
         problems = check(module, entries, (sys.version_info.major, sys.version_info.minor), sys.stdout)

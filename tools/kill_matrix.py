@@ -34,12 +34,12 @@ from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import reference
-from conformance.clauses import CLAUSES, Clause
+import poolspec.reference
+from poolspec.conformance.clauses import CLAUSES, Clause
 from tests.broken_pools import catalogue, kit_options, run_kit
 
 OPTIONS = ["--hang-limit=3"]
-BASES = {"reference": "reference", "stdlib": "multiprocessing.pool:ThreadPool"}
+BASES = {"reference": "poolspec.reference", "stdlib": "multiprocessing.pool:ThreadPool"}
 NOT_RUN = "○"
 """The cell mark for a pool or clause family the stored runs did not cover."""
 POOL_FIELDS = {"base": str, "hang": bool, "named": bool, "families": list}
@@ -51,7 +51,7 @@ def kill(spec: str, directory: Path, options: Sequence[str] = ()) -> Optional[Di
 
 
 def base_of(pool: Any) -> str:
-    return "reference" if isinstance(pool, type) and issubclass(pool, reference.ThreadPool) else "stdlib"
+    return "reference" if isinstance(pool, type) and issubclass(pool, poolspec.reference.ThreadPool) else "stdlib"
 
 
 def short_name(spec: str) -> str:

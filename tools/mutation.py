@@ -1,8 +1,8 @@
-"""Mutation testing of ``reference/``: how many single-change mutants the kit rejects.
+"""Mutation testing of ``poolspec/reference/``: how many single-change mutants the kit rejects.
 
 ``python tools/mutation.py --output docs/mutation.md --data docs/mutation.json --verdicts
 docs/mutation-verdicts.txt --sample 80 --seed 1`` (``python3 dev.py mutation``) makes every
-single-change mutant of ``reference/*.py``, picks ``--sample`` of them uniformly at random with
+single-change mutant of ``poolspec/reference/*.py``, picks ``--sample`` of them uniformly at random with
 ``--seed`` (all of them without ``--sample``), runs the installed kit on each, one at a time by
 default (``--jobs``), keeps what it measured in the data file and renders the page from it.
 
@@ -16,11 +16,12 @@ block without ``as`` unwrapped (``with lock:`` gone), ``and`` and ``or`` swapped
 applied to the parsed module, which is written back with :func:`ast.unparse` (comments and layout
 are lost, behaviour is not), so the tool needs Python 3.9 or later.
 
-Each mutant runs in a temporary directory holding a copy of ``reference/`` with the one module
-changed and the kit's ``compliance/kit.ini``; pytest runs there with that directory first on
-``PYTHONPATH``, so the kit (the installed plugin) imports the mutated reference::
+Each mutant runs in a temporary directory holding a copy of ``poolspec/reference/`` with the one module
+changed, as the top-level package ``reference_under_test``, and the kit's ``compliance/kit.ini``;
+pytest runs there with that directory first on ``PYTHONPATH``, so the kit (the installed plugin)
+imports the mutated reference::
 
-    pytest -c compliance/kit.ini -p no:cacheprovider --impl=reference --hang-limit=2 --poolspec-strict --xfails-file=deliberate.txt -x
+    pytest -c compliance/kit.ini -p no:cacheprovider --impl=reference_under_test --hang-limit=2 --poolspec-strict --xfails-file=deliberate.txt -x
 
 with ``HYPOTHESIS_PROFILE=ci``: strict clauses too, with a baseline of the one the reference fails
 on purpose (:data:`DELIBERATE_ENTRIES`). ``-x``: the first failing clause kills the mutant. A run that
@@ -55,7 +56,11 @@ from pathlib import Path
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGE = "reference"
+SOURCE = Path("poolspec/reference")
+"""The package the mutants are made of (module paths are relative to the checkout)."""
+COPY = "reference_under_test"
+"""The name its copy is imported by in a mutant's directory: a top-level package of its own (the reference imports its
+modules relatively), so that the installed ``poolspec``, whose kit runs the mutant, is not shadowed."""
 KIT_INI = Path("compliance") / "kit.ini"
 HANG_LIMIT = 2.0
 DELIBERATE = Path("deliberate.txt")
@@ -69,7 +74,7 @@ KIT_COMMAND = [
     "-p",
     "no:cacheprovider",
     "-q",
-    f"--impl={PACKAGE}",
+    f"--impl={COPY}",
     f"--hang-limit={HANG_LIMIT:g}",
     "--poolspec-strict",
     f"--xfails-file={DELIBERATE}",
@@ -215,7 +220,7 @@ def _place(nodes: Sequence[ast.AST], statement: ast.AST) -> Tuple[List[ast.AST],
 
 def all_mutants(root: Path) -> List[Mutant]:
     """Every mutant of every module of ``root``'s package, module by module."""
-    return [mutant for path in sorted((root / PACKAGE).glob("*.py")) for mutant in mutants_of(path.read_text(encoding="utf-8"), path.relative_to(root).as_posix())]
+    return [mutant for path in sorted((root / SOURCE).glob("*.py")) for mutant in mutants_of(path.read_text(encoding="utf-8"), path.relative_to(root).as_posix())]
 
 
 def run_kit(root: Path, changed: Mapping[str, str], limit: float) -> Dict[str, Any]:
@@ -226,12 +231,12 @@ def run_kit(root: Path, changed: Mapping[str, str], limit: float) -> Dict[str, A
     """
     with tempfile.TemporaryDirectory(prefix="poolspec-mutant-") as directory:
         copy_root = Path(directory)
-        shutil.copytree(root / PACKAGE, copy_root / PACKAGE)
+        shutil.copytree(root / SOURCE, copy_root / COPY)
         (copy_root / KIT_INI).parent.mkdir()
         shutil.copy(root / KIT_INI, copy_root / KIT_INI)
         (copy_root / DELIBERATE).write_text(DELIBERATE_ENTRIES, encoding="utf-8")
         for module, text in changed.items():
-            (copy_root / module).write_text(text, encoding="utf-8")
+            (copy_root / COPY / Path(module).relative_to(SOURCE)).write_text(text, encoding="utf-8")
         report = copy_root / "report.json"
         env = dict(os.environ, PYTHONPATH=str(copy_root), HYPOTHESIS_PROFILE="ci")
         command = [sys.executable, *KIT_COMMAND, f"--poolspec-report={report}"]
@@ -255,14 +260,14 @@ def check_setup(root: Path, limit: float) -> None:
 
     The unmodified copy is the package as the mutants are written, each module through :func:`ast.unparse`.
     """
-    modules = [path.relative_to(root).as_posix() for path in (root / PACKAGE).glob("*.py")]
+    modules = [path.relative_to(root).as_posix() for path in (root / SOURCE).glob("*.py")]
     unchanged = run_kit(root, {module: ast.unparse(ast.parse((root / module).read_text(encoding="utf-8"))) + "\n" for module in modules}, limit)
     if unchanged["outcome"] != "survived":
-        raise SystemExit(f"mutation: the kit does not pass on the unmodified {PACKAGE}/ ({unchanged['outcome']}); fix that first:\n{unchanged['output']}")
-    init = f"{PACKAGE}/__init__.py"
+        raise SystemExit(f"mutation: the kit does not pass on the unmodified {SOURCE}/ ({unchanged['outcome']}); fix that first:\n{unchanged['output']}")
+    init = f"{SOURCE.as_posix()}/__init__.py"
     broken = run_kit(root, {init: (root / init).read_text(encoding="utf-8") + "\nraise RuntimeError('mutation: this copy is under test')\n"}, limit)
     if broken["outcome"] != "killed":
-        raise SystemExit(f"mutation: a copy of {PACKAGE}/ that cannot be imported passed: the kit does not run the copy\n{broken['output']}")
+        raise SystemExit(f"mutation: a copy of {SOURCE}/ that cannot be imported passed: the kit does not run the copy\n{broken['output']}")
 
 
 def measure(root: Path, chosen: Sequence[Mutant], jobs: int, limit: float) -> List[Dict[str, Any]]:
@@ -338,7 +343,7 @@ def render(data: Mapping[str, Any], verdicts: Mapping[str, str]) -> str:
         "<!-- Generated by `python3 dev.py mutation` (tools/mutation.py), rendered again from docs/mutation.json "
         "and docs/mutation-verdicts.txt by `python3 dev.py pages`: do not edit. -->",
         "",
-        f"Single-change mutants of `reference/` ({', '.join(OPERATORS)}; see tools/mutation.py): {data['total']} in all, "
+        f"Single-change mutants of `poolspec/reference/` ({', '.join(OPERATORS)}; see tools/mutation.py): {data['total']} in all, "
         f"{sampled}. The installed kit ran on each (`{' '.join(['pytest', *KIT_COMMAND[2:]])}`, `ci` profile), "
         f"in {data['seconds'] / 60:.0f} minutes. A mutant is killed when the run fails, killed by a hang when it "
         "outlived its time limit, and survives when the kit passes it.",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Callable, Iterable, List, Optional
 
-from reference import ThreadPool
+from poolspec.reference import ThreadPool
 
 
 class KeywordOnlyChunksize(ThreadPool):

@@ -14,7 +14,7 @@ import threading
 import time
 from typing import Any, Callable, Iterable, Optional
 
-from reference import ThreadPool
+from poolspec.reference import ThreadPool
 
 from .wrappers import IteratorProxy, Proxied, ResultProxy
 

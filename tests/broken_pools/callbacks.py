@@ -9,7 +9,7 @@ import time
 from multiprocessing.pool import ThreadPool as StdlibThreadPool
 from typing import Any, Callable, Iterable, List, Mapping, Optional, Tuple
 
-from reference import ThreadPool
+from poolspec.reference import ThreadPool
 
 from .wrappers import ResultProxy
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from typing import Any, Callable, Iterable, List, Optional
 
-from reference import ThreadPool
+from poolspec.reference import ThreadPool
 
 from .wrappers import NeverReady, Sized, Slice, SlicedMaps
 

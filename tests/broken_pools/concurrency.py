@@ -8,7 +8,7 @@ import weakref
 from contextlib import contextmanager
 from typing import Any, Callable, Iterable, Iterator, List, Mapping, Optional
 
-from reference import ThreadPool
+from poolspec.reference import ThreadPool
 
 from .wrappers import IteratorProxy, Proxied, ResultProxy
 

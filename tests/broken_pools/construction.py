@@ -7,7 +7,7 @@ import os
 import warnings
 from typing import Any, Callable, ClassVar, Dict, Iterable, Optional
 
-from reference import InitializerError, ThreadPool
+from poolspec.reference import InitializerError, ThreadPool
 
 from .wrappers import IteratorProxy
 

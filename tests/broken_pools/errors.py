@@ -6,7 +6,7 @@ import functools
 import threading
 from typing import Any, Callable, Iterable, Iterator, List, Mapping, Optional
 
-from reference import ThreadPool, TimeoutError
+from poolspec.reference import ThreadPool, TimeoutError
 
 from .wrappers import IteratorProxy, ResultProxy, WrappingTasks
 

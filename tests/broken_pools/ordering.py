@@ -9,7 +9,7 @@ import itertools
 import threading
 from typing import Any, Callable, Deque, Iterable, Iterator, List, Mapping, Optional, Tuple
 
-from reference import ThreadPool, TimeoutError
+from poolspec.reference import ThreadPool, TimeoutError
 
 from .wrappers import IteratorProxy, NeverReady, Sized, Slice, SlicedMaps, default_chunksize
 

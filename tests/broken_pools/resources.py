@@ -13,7 +13,7 @@ import collections
 import threading
 from typing import Any, Callable, Counter, Deque, List, Optional
 
-from reference import ThreadPool
+from poolspec.reference import ThreadPool
 
 from .wrappers import Proxied, ResultProxy, WrappingTasks
 

@@ -9,7 +9,7 @@ import threading
 import weakref
 from typing import Any, Callable, Iterable, Iterator, List, Mapping, Optional, Tuple
 
-from reference import PoolTerminatedError, ThreadPool, TimeoutError
+from poolspec.reference import PoolTerminatedError, ThreadPool, TimeoutError
 
 from .wrappers import IteratorProxy, Proxied, ResultProxy, Sized, Tracked
 

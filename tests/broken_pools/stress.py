@@ -17,7 +17,7 @@ import time
 from multiprocessing.pool import ThreadPool as StdlibThreadPool
 from typing import Any, Callable, Dict, Iterable, Mapping, Optional, Tuple
 
-from reference import ThreadPool
+from poolspec.reference import ThreadPool
 
 Callback = Optional[Callable[[Any], object]]
 

@@ -11,7 +11,7 @@ import os
 import threading
 from typing import Any, Callable, Iterable, List, Optional, Tuple, Type
 
-from reference import ThreadPool, TimeoutError
+from poolspec.reference import ThreadPool, TimeoutError
 
 
 class ResultProxy:

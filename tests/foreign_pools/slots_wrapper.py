@@ -7,7 +7,7 @@ weakly referenced (``weakref.ref(pool)`` raises ``TypeError``), as many wrappers
 memory or speed do.
 
 What a user of the kit should see: with the stdlib's baseline (``--xfails-file`` naming
-``conformance/baselines/stdlib.txt``), the stdlib's own bugs as expected failures and nothing
+``poolspec/conformance/baselines/stdlib.txt``), the stdlib's own bugs as expected failures and nothing
 else; a clause the kit cannot check without a weak reference is the kit's limit, not the pool's
 failure.
 """

@@ -1,0 +1,457 @@
+"""Clauses of the callbacks family: callback and error_callback of apply_async, map_async and starmap_async.
+
+Callbacks run in the process that submitted the job, whatever the pool, so they may share objects
+with the test; only the tasks must be module-level functions unless the clause needs threads. The
+tests wait for the callbacks with ``close(); join()`` where the clause is not about when they run.
+"""
+
+from __future__ import annotations
+
+import functools
+import threading
+import time
+from typing import Any, Callable, Dict, List, Optional, Set, Tuple, Type
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from poolspec.conformance import checks
+from poolspec.conformance.pools import Pools
+
+SHORT = 0.1
+"""Seconds given to a pool to do something it must not do: a wrong pool is caught, a right one waits."""
+
+LATE = 2.0
+"""Seconds within which a result must complete once nothing holds it back (a loaded 2-core machine)."""
+
+
+class TaskError(Exception):
+    """Raised by the failing tasks of a scenario."""
+
+
+class CallbackError(Exception):
+    """Raised by the failing callbacks of a scenario."""
+
+
+def negate(x: int) -> int:
+    return -x
+
+
+def fail(*args: Any) -> None:
+    raise TaskError(*args)
+
+
+def negated(i: int, n: int) -> int:
+    """Item i of n gives -i (module level, so that a process pool can run it too)."""
+    return -i
+
+
+def negated_pair(pair: Tuple[int, int]) -> int:
+    return negated(*pair)
+
+
+def submit(pool: Any, form: str, func: Callable[..., Any], items: List[Any], chunksize: Optional[int], **callbacks: Any) -> Any:
+    """``form`` of ``func`` over ``items`` (apply_async takes the first item only)."""
+    if form == "apply_async":
+        return pool.apply_async(func, (items[0],), **callbacks)
+    if form == "map_async":
+        return pool.map_async(func, items, chunksize, **callbacks)
+    return pool.starmap_async(func, [(x,) for x in items], chunksize, **callbacks)
+
+
+FORMS = ["apply_async", "map_async", "starmap_async"]
+
+
+def raise_from_callback(error: CallbackError, reached: threading.Event, received: Optional[List[Any]] = None) -> Callable[[Any], None]:
+    """A callback that raises ``error``, once it has set ``reached`` (and appended its argument to ``received``).
+
+    It raises it while handling another exception, so ``error`` arrives with a ``__context__``
+    chain of its own, as an error raised in an ``except`` block does: a pool that chains anything
+    onto it must walk that chain.
+    """
+
+    def callback(value: Any) -> None:
+        if received is not None:
+            received.append(value)
+        reached.set()
+        try:
+            raise LookupError("an error the callback handled")
+        except LookupError:
+            raise error  # noqa: B904 - chained implicitly: the handled error becomes its __context__
+
+    return callback
+
+
+def raise_while_handling(error: CallbackError, received: List[Any]) -> Callable[[BaseException], None]:
+    """An error_callback that raises ``error`` while it handles the task's exception (appended to
+    ``received``), so that ``error.__context__`` already is the task's exception."""
+
+    def error_callback(exc: BaseException) -> None:
+        received.append(exc)
+        try:
+            raise exc
+        except BaseException:  # noqa: BLE001 - re-raised as ``error``, with the task's exception as its __context__
+            raise error  # noqa: B904 - chained implicitly, as the docstring says
+
+    return error_callback
+
+
+def join(make_pool: Pools, pool: Any) -> None:
+    """close() and join() the pool: every callback of it has run once join() has returned."""
+    pool.close()
+    make_pool.bounded(pool.join, "join() after close()")
+
+
+@checks("callbacks.called-once-with-value")
+@given(form=st.sampled_from(FORMS), items=st.lists(st.integers(-50, 50), min_size=1, max_size=12), chunksize=st.none() | st.integers(1, 4))
+def test_callback_is_called_once_with_the_value(make_pool: Pools, form: str, items: List[int], chunksize: Optional[int]) -> None:
+    pool = make_pool(3)
+    calls: List[Any] = []
+    errors: List[BaseException] = []
+    result = submit(pool, form, negate, items, chunksize, callback=calls.append, error_callback=errors.append)
+    value = make_pool.bounded(result.get, f"get() of {form}")
+    join(make_pool, pool)
+    expected = -items[0] if form == "apply_async" else [-x for x in items]
+    assert errors == [], f"{form} called error_callback with {errors!r} though every call returned"
+    assert len(calls) == 1, f"{form}'s callback was called {len(calls)} times: {calls!r}"
+    assert calls[0] == expected, f"{form}'s callback got {calls[0]!r}, not {expected!r} (get() returned {value!r})"
+    if form != "apply_async":
+        assert type(calls[0]) is list, f"{form}'s callback got a {type(calls[0]).__name__}, not a list: {calls[0]!r}"
+
+
+@checks("callbacks.called-once-with-value")
+@pytest.mark.parametrize("form", ["map_async", "starmap_async"])
+def test_map_callback_gets_the_values_in_input_order(make_pool: Pools, form: str) -> None:
+    n = 4
+    pool = make_pool(n)
+    calls: List[Any] = []
+    items = [(i, n) for i in range(n)]
+    if form == "map_async":
+        result = pool.map_async(negated_pair, items, 1, callback=calls.append)
+    else:
+        result = pool.starmap_async(negated, items, 1, callback=calls.append)
+    value = make_pool.bounded(result.get, f"get() of {form}")
+    join(make_pool, pool)
+    expected = [-i for i in range(n)]
+    assert value == expected, f"{form}'s get() returned {value!r}, not {expected!r}"
+    # Whatever order the tasks finish in: the next test holds them to each order, where tasks share the test's objects.
+    assert calls == [expected], f"{form}'s callback got {calls!r}, not [{expected!r}]"
+
+
+@checks("callbacks.called-once-with-value", needs=("threads",))
+@given(form=st.sampled_from(["map_async", "starmap_async"]), order=st.integers(2, 6).flatmap(lambda n: st.permutations(range(n))))
+def test_map_callback_gets_the_values_in_input_order_whatever_order_tasks_finish_in(make_pool: Pools, form: str, order: List[int]) -> None:
+    finishing = make_pool.sequencer(order)
+
+    def task(i: int) -> int:
+        with finishing.turn(i):
+            return -i
+
+    pool = make_pool(len(order))  # a worker per task, so that every task can wait for its turn
+    calls: List[Any] = []
+    result = submit(pool, form, task, list(range(len(order))), 1, callback=calls.append)
+    value = make_pool.bounded(result.get, f"get() of {form}")
+    join(make_pool, pool)
+    expected = [-i for i in range(len(order))]
+    assert value == expected, f"{form}'s get() returned {value!r}, not {expected!r}"
+    assert calls == [expected], f"{form}'s callback got {calls!r}, not [{expected!r}] (the tasks finished in the order {order})"
+
+
+@st.composite
+def failing_maps(draw: st.DrawFn) -> Tuple[str, int, List[int], int]:
+    """A form, how many items, which of them fail (at least one), and a chunksize."""
+    form = draw(st.sampled_from(FORMS))
+    n = 1 if form == "apply_async" else draw(st.integers(1, 10))
+    failing = draw(st.lists(st.integers(0, n - 1), min_size=1, max_size=n, unique=True))
+    return form, n, sorted(failing), draw(st.integers(1, 3))
+
+
+def fail_listed(failing: Tuple[int, ...], i: int) -> int:
+    """Raise TaskError(i) if ``i`` is listed in ``failing``, else return it (a module-level task: any pool can run it)."""
+    if i in failing:
+        raise TaskError(i)
+    return i
+
+
+@checks("callbacks.error-callback-once")
+@given(scenario=failing_maps())
+def test_error_callback_is_called_once_with_the_exception_get_raises(make_pool: Pools, scenario: Tuple[str, int, List[int], int]) -> None:
+    form, n, failing, chunksize = scenario
+    pool = make_pool(3)
+    calls: List[Any] = []
+    error_calls: List[BaseException] = []
+    task = functools.partial(fail_listed, tuple(failing))
+    result = submit(pool, form, task, list(range(n)), chunksize, callback=calls.append, error_callback=error_calls.append)
+    with pytest.raises(TaskError) as caught:
+        value = make_pool.bounded(result.get, f"get() of {form}")
+        pytest.fail(f"{form} with failing items {failing} returned {value!r}")
+    join(make_pool, pool)
+    assert caught.value.args[0] in failing, f"get() raised {caught.value!r}, not the error of a failing item {failing}"
+    assert calls == [], f"{form} with failing items {failing} called callback with {calls!r}"
+    assert len(error_calls) == 1, f"{form} with failing items {failing} (chunksize {chunksize}) called error_callback {len(error_calls)} times: {error_calls!r}"
+    assert error_calls[0] is caught.value, f"error_callback got {error_calls[0]!r}, but get() raised {caught.value!r}, another object"
+
+
+Job = Tuple[str, int, str, str]
+"""A job of a scenario: its form, how many items, whether its tasks return or raise, which callbacks it has."""
+
+
+def describe(job: Job) -> str:
+    form, size, outcome, kinds = job
+    return f"{form} of {size} item{'s' if size > 1 else ''} whose tasks would {outcome}, with {'callback and error_callback' if kinds == 'both' else kinds}"
+
+
+@checks("callbacks.none-for-discarded-tasks")
+@given(
+    jobs=st.lists(
+        st.tuples(st.sampled_from(FORMS), st.integers(1, 3), st.sampled_from(["return", "raise"]), st.sampled_from(["callback", "error_callback", "both"])),
+        min_size=1,
+        max_size=4,
+    ),
+    stop=st.sampled_from(["terminate()", "the end of a with block"]),
+)
+def test_no_callback_is_called_for_a_job_terminate_discarded(make_pool: Pools, jobs: List[Job], stop: str) -> None:
+    # The only worker is held at a gate while the jobs queue behind it; terminate() discards them,
+    # then the gate opens and join() waits for the pool's threads, the one that calls back
+    # included. A job counts as discarded only if none of its tasks started.
+    pool = make_pool(1)
+    gate = make_pool.gate()
+    holding = threading.Event()
+    started: Set[int] = set()
+    calls: List[Tuple[int, str, Any]] = []
+
+    def hold() -> None:
+        holding.set()
+        gate.wait()
+
+    def task(job: int, outcome: str, x: int) -> int:
+        started.add(job)
+        if outcome == "raise":
+            raise TaskError(x)
+        return -x
+
+    def record(job: int, kind: str) -> Callable[[Any], None]:
+        return lambda value: calls.append((job, kind, value))
+
+    def submit_jobs() -> None:
+        pool.apply_async(hold)
+        assert holding.wait(make_pool.hang_limit), f"the task holding the only worker did not start within {make_pool.hang_limit:g} s"
+        for job, (form, size, outcome, kinds) in enumerate(jobs):
+            callbacks = {kind: record(job, kind) for kind in ("callback", "error_callback") if kinds in (kind, "both")}
+            submit(pool, form, functools.partial(task, job, outcome), list(range(size)), 1, **callbacks)
+
+    if stop == "terminate()":
+        submit_jobs()
+        make_pool.bounded(pool.terminate, "terminate()")
+    else:
+        with pool:
+            submit_jobs()
+    gate.open()
+    make_pool.bounded(pool.join, f"join() after {stop}")
+    wrong = [f"{kind} of job {job} ({describe(jobs[job])}) called with {value!r}" for job, kind, value in calls if job not in started]
+    assert not wrong, f"jobs queued behind a held worker were discarded by {stop}, none of their tasks started, yet: {'; '.join(wrong)}"
+
+
+@checks("callbacks.done-before-ready", needs=("any-thread",))
+@pytest.mark.parametrize("outcome", ["returns", "raises"])
+@pytest.mark.parametrize("observer", ["ready", "get", "wait"])
+@pytest.mark.parametrize("form", ["apply_async", "map_async"])
+def test_the_callback_has_returned_before_the_result_is_ready(make_pool: Pools, form: str, observer: str, outcome: str) -> None:
+    pool = make_pool(2)
+    gate = make_pool.gate()
+    called = threading.Event()
+    returned: List[bool] = []
+
+    def callback(value: Any) -> None:
+        called.set()
+        gate.wait()
+        returned.append(True)
+
+    kind = "callback" if outcome == "returns" else "error_callback"
+    result = submit(pool, form, negate if outcome == "returns" else fail, [1, 2], 1, **{kind: callback})
+    assert called.wait(make_pool.patience), f"the {kind} of {form} was never called"
+    if observer == "ready":
+        # The callback waits for the gate: the result must not be ready yet.
+        result.wait(SHORT)
+        assert not result.ready(), f"ready() of {form} was True while its {kind} was still running"
+        gate.open()
+        return
+    seen: List[List[bool]] = []
+
+    def observe() -> None:
+        try:
+            result.wait() if observer == "wait" else result.get()
+        except BaseException:  # noqa: BLE001, S110 - the task's error, or anything: when it comes is what counts
+            pass
+        seen.append(list(returned))
+
+    waiter = threading.Thread(target=observe, name=f"{observer}() of the result")
+    waiter.start()
+    waiter.join(SHORT)  # time for a wrong pool to let the waiter go
+    gate.open()
+    waiter.join(make_pool.patience)
+    assert not waiter.is_alive(), f"{observer}() of {form} did not return after its {kind} had returned"
+    assert seen and seen[0], f"{observer}() of {form} returned while its {kind} was still running"
+
+
+@checks("callbacks.serialised")
+def test_callbacks_never_run_at_the_same_time(make_pool: Pools) -> None:
+    # The tasks finish at once; every callback waits a moment for another one to start. None may.
+    pool = make_pool(4)
+    lock = threading.Lock()
+    running = [0]
+    overlaps: List[int] = []
+    other_started = threading.Event()
+
+    def callback(value: Any) -> None:
+        with lock:
+            running[0] += 1
+            if running[0] > 1:
+                overlaps.append(running[0])
+                other_started.set()
+        other_started.wait(SHORT / 2)
+        with lock:
+            running[0] -= 1
+
+    pool.apply_async(negate, (1,), callback=callback)
+    pool.apply_async(fail, (2,), error_callback=callback)
+    pool.map_async(negate, [3, 4], 1, callback=callback)
+    pool.starmap_async(fail, [(5,), (6,)], 1, error_callback=callback)
+    join(make_pool, pool)
+    assert not overlaps, f"{max(overlaps)} callbacks of the pool ran at the same time"
+
+
+@checks("callbacks.not-on-submitting-thread")
+@pytest.mark.parametrize("waits_with", ["get", "wait", "join"])
+@pytest.mark.parametrize("form", FORMS)
+def test_callbacks_do_not_run_on_the_submitting_thread(make_pool: Pools, form: str, waits_with: str) -> None:
+    pool = make_pool(2)
+    threads: Dict[str, int] = {}
+
+    def record(kind: str) -> Callable[[Any], None]:
+        return lambda value: threads.__setitem__(kind, threading.get_ident())
+
+    ok = submit(pool, form, negate, [1, 2], 1, callback=record("callback"))
+    failed = submit(pool, form, fail, [1, 2], 1, error_callback=record("error_callback"))
+    if waits_with == "get":
+        ok.get()
+        with pytest.raises(TaskError):
+            failed.get()
+    elif waits_with == "wait":
+        ok.wait()
+        failed.wait()
+    join(make_pool, pool)
+    assert sorted(threads) == ["callback", "error_callback"], f"only {sorted(threads)} of {form} were called"
+    here = threading.get_ident()
+    on_caller = [kind for kind, ident in threads.items() if ident == here]
+    assert not on_caller, f"the {' and '.join(on_caller)} of {form} ran on the thread that submitted it (which then waited with {waits_with}())"
+
+
+@checks("callbacks.empty-map-no-callback")
+@pytest.mark.parametrize("form", ["map_async", "starmap_async"])
+def test_an_empty_map_calls_no_callback(make_pool: Pools, form: str) -> None:
+    pool = make_pool(2)
+    calls: List[Tuple[str, Any]] = []
+    method = getattr(pool, form)
+    result = method(negate, [], callback=lambda value: calls.append(("callback", value)), error_callback=lambda exc: calls.append(("error_callback", exc)))
+    assert make_pool.bounded(result.get, f"get() of {form} of an empty input") == []
+    join(make_pool, pool)
+    assert calls == [], f"{form} of an empty input called {calls!r}"
+
+
+KINDS = ["callback", "error_callback"]
+
+
+def outcomes_by(deadline: float, results: Dict[str, Any], check: Callable[[str, Any], str], timeout_error: Type[BaseException]) -> Dict[str, str]:
+    """What went wrong with each result: ``check(name, value)`` or a description ("" if nothing).
+
+    Every result is waited for until one shared deadline, so that a pool whose results never
+    complete fails once, in LATE seconds, not once per result.
+    """
+    wrong = {}
+    for name, result in results.items():
+        try:
+            value = result.get(max(0.0, deadline - time.monotonic()))
+        except timeout_error:
+            wrong[name] = "never completed"
+            continue
+        except BaseException as exc:  # noqa: BLE001 - the outcome is what the test looks at
+            value = exc
+        problem = check(name, value)
+        if problem:
+            wrong[name] = problem
+    return wrong
+
+
+@checks("callbacks.raising-callback-fails-result")
+def test_get_raises_the_exception_of_a_raising_callback(make_pool: Pools) -> None:
+    # A job of each form and kind of callback, each with a callback that raises its own error.
+    # An error_callback's error must keep the task's exception at the end of its __context__ chain.
+    pool = make_pool(3)
+    errors = {f"{form} with a raising {kind}": CallbackError(form, kind) for form in FORMS for kind in KINDS}
+    received: Dict[str, List[Any]] = {name: [] for name in errors}
+    results = {
+        f"{form} with a raising {kind}": submit(
+            pool,
+            form,
+            negate if kind == "callback" else fail,
+            [1, 2],
+            1,
+            **{kind: raise_from_callback(errors[f"{form} with a raising {kind}"], threading.Event(), received[f"{form} with a raising {kind}"])},
+        )
+        for form in FORMS
+        for kind in KINDS
+    }
+    for form in FORMS:  # the task's exception already in the chain: nothing to add, and no cycle to make
+        name = f"{form} with an error_callback raising while it handles the task's exception"
+        errors[name], received[name] = CallbackError(form, "error_callback"), []
+        results[name] = submit(pool, form, fail, [1, 2], 1, error_callback=raise_while_handling(errors[name], received[name]))
+
+    def check(name: str, outcome: Any) -> str:
+        if outcome is not errors[name]:
+            return f"get() raised {outcome!r}" if isinstance(outcome, BaseException) else f"get() returned {outcome!r}"
+        if "error_callback" in name:
+            chain = context_chain(outcome)
+            if not received[name] or chain[-1] is not received[name][0] or chain[-1].__context__ is not None:
+                ending = "" if chain[-1].__context__ is None else f" and then loops back to {chain[-1].__context__!r}"
+                return f"the __context__ chain of the error_callback's exception is {chain!r}{ending}, which does not end with the task's exception {received[name]!r}"
+        return ""
+
+    wrong = outcomes_by(time.monotonic() + LATE, results, check, make_pool.impl.timeout_error)
+    assert not wrong, f"get() should raise the callback's CallbackError within {LATE:g} s (an error_callback's chained to the task's exception), but: {wrong}"
+
+
+def context_chain(error: BaseException) -> List[BaseException]:
+    """``error`` and the exceptions of its ``__context__`` chain, in order, each once."""
+    chain = [error]
+    while chain[-1].__context__ is not None and not any(chain[-1].__context__ is seen for seen in chain):
+        chain.append(chain[-1].__context__)
+    return chain
+
+
+@checks("callbacks.raising-callback-keeps-pool")
+def test_results_after_a_raising_callback_still_complete(make_pool: Pools) -> None:
+    # One pool: a callback raises; then a job whose error_callback raises; then more jobs. (One
+    # pool, because the stdlib's terminate() raises AssertionError once its results are wedged.)
+    pool = make_pool(2)
+    reached = {kind: threading.Event() for kind in KINDS}
+    pool.apply_async(negate, (1,), callback=raise_from_callback(CallbackError("callback"), reached["callback"]))
+    assert reached["callback"].wait(make_pool.patience), "the callback was never called"
+    pool.apply_async(fail, (2,), error_callback=raise_from_callback(CallbackError("error_callback"), reached["error_callback"]))
+    assert reached["error_callback"].wait(LATE), f"after a callback raised, the error_callback of a later job was not called within {LATE:g} s"
+    later_calls: List[Any] = []
+    later = {
+        "apply_async": pool.apply_async(negate, (3,)),
+        "apply_async with a callback": pool.apply_async(negate, (4,), callback=later_calls.append),
+        "map_async": pool.map_async(negate, [5, 6], 1),
+    }
+    expected = {"apply_async": -3, "apply_async with a callback": -4, "map_async": [-5, -6]}
+
+    def check(name: str, outcome: Any) -> str:
+        return "" if outcome == expected[name] else f"get() gave {outcome!r}, not {expected[name]!r}"
+
+    wrong = outcomes_by(time.monotonic() + LATE, later, check, make_pool.impl.timeout_error)
+    assert not wrong, f"results submitted after a callback and an error_callback raised should complete within {LATE:g} s, but: {wrong}"
+    join(make_pool, pool)
+    assert later_calls == [-4], f"after raising callbacks, the callback of a later result got {later_calls!r}, not [-4]"

@@ -1,0 +1,312 @@
+"""Clauses of the errors family: how a task's or an input's exception reaches the caller."""
+
+from __future__ import annotations
+
+import time
+from typing import Any, Callable, Dict, Iterator, List, Optional, Set, Tuple
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from poolspec.conformance import checks
+from poolspec.conformance.pools import Pools
+from poolspec.conformance.workloads import PROMPTLY, Background, soon
+
+
+class TaskError(Exception):
+    """What the tasks of these tests raise: ``TaskError("item", x)``."""
+
+
+class TaskAbort(BaseException):
+    """A BaseException that is not an Exception, as a task may raise (like KeyboardInterrupt)."""
+
+
+class InputError(Exception):
+    """What the instrumented inputs raise part-way."""
+
+
+def triple(x: int) -> int:
+    return 3 * x
+
+
+def fail_on_negative(x: int) -> int:
+    """``3 * x``; a negative item raises ``TaskError("item", x)``."""
+    if x < 0:
+        raise TaskError("item", x)
+    return triple(x)
+
+
+def abort(x: int) -> int:
+    raise TaskAbort("abort", x)
+
+
+Raiser = Callable[[], Any]
+
+
+def raise_points(pool: Any, form: str, func: Callable[[int], int]) -> List[Tuple[str, Raiser]]:
+    """Each place where ``form`` must raise the exception of the item -2: (what, call)."""
+    if form == "apply":
+        return [("apply(f, (-2,))", lambda: pool.apply(func, (-2,)))]
+    if form in ("map", "starmap"):
+        items: List[Any] = [(1,), (-2,), (3,)] if form == "starmap" else [1, -2, 3]
+        method = getattr(pool, form)  # here, not in the call: a missing method is MISSING, not a wrong exception
+        return [(f"{form}(f, {items!r})", lambda: method(func, items))]
+    if form in ("imap", "imap_unordered"):
+        iterator = getattr(pool, form)(func, [-2])
+        return [(f"next({form}(f, [-2]))", lambda: next(iterator))]
+    if form == "apply_async":
+        result, call = pool.apply_async(func, (-2,)), "apply_async(f, (-2,))"
+    else:
+        items = [(1,), (-2,), (3,)] if form == "starmap_async" else [1, -2, 3]
+        result, call = getattr(pool, form)(func, items), f"{form}(f, {items!r})"
+    return [(f"the first get() of {call}", result.get), (f"the second get() of {call}", result.get)]
+
+
+def raised_by(make_pool: Pools, call: Raiser, what: str, expected: str) -> Exception:
+    """The exception ``call()`` raises; a failure saying so if it returns instead."""
+    try:
+        value = soon(make_pool, call, what)
+    except Exception as exc:  # noqa: BLE001 - the caller checks which
+        return exc
+    pytest.fail(f"{what} returned {value!r} instead of raising {expected}")
+
+
+FORMS = ["apply", "apply_async", "map", "map_async", "starmap", "starmap_async", "imap", "imap_unordered"]
+
+
+@checks("errors.reraised-as-is")
+@pytest.mark.parametrize("form", FORMS)
+def test_a_tasks_exception_is_raised_with_its_type_and_args(make_pool: Pools, form: str) -> None:
+    pool = make_pool(2)
+    for what, call in raise_points(pool, form, fail_on_negative):
+        try:
+            value = soon(make_pool, call, what)
+        except TaskError as exc:
+            assert type(exc) is TaskError and exc.args == ("item", -2), f"{what} raised {exc!r}, expected the task's own TaskError('item', -2)"
+        except Exception as exc:  # noqa: BLE001 - the failure names it
+            pytest.fail(f"{what} raised {type(exc).__qualname__}{exc.args!r}, expected the task's own TaskError('item', -2)")
+        else:
+            pytest.fail(f"{what} returned {value!r} instead of raising the task's TaskError('item', -2)")
+
+
+@checks("errors.reraised-same-object")
+@pytest.mark.parametrize("form", FORMS)
+def test_a_tasks_exception_is_raised_as_the_very_same_object(make_pool: Pools, form: str) -> None:
+    error = TaskError("item", -2)
+
+    def task(x: int) -> int:
+        if x < 0:
+            raise error
+        return triple(x)
+
+    pool = make_pool(2)
+    for what, call in raise_points(pool, form, task):
+        raised = raised_by(make_pool, call, what, "the task's exception")
+        assert raised is error, f"{what} raised {raised!r} (id {id(raised):#x}), not the object the task raised (id {id(error):#x})"
+
+
+@st.composite
+def several_failures(draw: st.DrawFn, processes: st.SearchStrategy[int] = st.integers(1, 3)) -> Tuple[str, List[int], Optional[int], int]:  # noqa: B008 - a strategy is immutable
+    """(form, items, chunksize, processes): at least two items are negative, so they fail."""
+    n = draw(st.integers(2, 12))
+    failing = draw(st.sets(st.integers(0, n - 1), min_size=2))
+    items = [-(x + 1) if x in failing else x for x in range(n)]
+    form = draw(st.sampled_from(("map", "map_async", "starmap", "starmap_async")))
+    return form, items, draw(st.none() | st.integers(1, 3)), draw(processes)
+
+
+def failing_map(pool: Any, scenario: Tuple[str, List[int], Optional[int], int]) -> Tuple[str, Raiser]:
+    """The call of a :func:`several_failures` scenario on ``pool`` (``get()`` for an async form), and how it reads."""
+    form, items, chunksize, processes = scenario
+    arguments: List[Any] = [(x,) for x in items] if form.startswith("starmap") else items
+    args: Tuple[Any, ...] = (fail_on_negative, arguments) if chunksize is None else (fail_on_negative, arguments, chunksize)
+    what = f"ThreadPool({processes}).{form}(fail_on_negative, {arguments!r}{'' if chunksize is None else f', {chunksize}'})"
+    method = getattr(pool, form)  # here, not in the call: a missing method is MISSING, not a wrong exception
+
+    def call() -> Any:
+        result = method(*args)
+        return result.get() if form.endswith("_async") else result
+
+    return what, call
+
+
+@checks("errors.map-raises-a-failure")
+@given(scenario=several_failures())
+def test_map_with_several_failures_raises_one_of_them_and_the_pool_goes_on(make_pool: Pools, scenario: Tuple[str, List[int], Optional[int], int]) -> None:
+    pool = make_pool(scenario[3])
+    what, call = failing_map(pool, scenario)
+    failing = [x for x in scenario[1] if x < 0]
+    raised = raised_by(make_pool, call, what, f"the exception of one of the failing items {failing}")
+    assert type(raised) is TaskError and raised.args[0] == "item" and raised.args[1] in failing, (
+        f"{what} raised {raised!r}, expected TaskError('item', x) for one of the failing items {failing}"
+    )
+    after = soon(make_pool, lambda: pool.map(triple, range(5)), "map(triple, range(5)) after the failed map")
+    assert after == [0, 3, 6, 9, 12], f"after {what} raised, map(triple, range(5)) gave {after!r}"
+
+
+@checks("errors.map-raises-first-failure")
+@given(scenario=several_failures(processes=st.just(1)))
+def test_map_on_one_worker_raises_the_first_failure(make_pool: Pools, scenario: Tuple[str, List[int], Optional[int], int]) -> None:
+    what, call = failing_map(make_pool(scenario[3]), scenario)
+    first = next(x for x in scenario[1] if x < 0)
+    raised = raised_by(make_pool, call, what, f"the exception of the first failing item, {first}")
+    assert type(raised) is TaskError and raised.args == ("item", first), (
+        f"{what} raised {raised!r}, expected TaskError('item', {first}) of the first failing item: one worker runs the items in input order"
+    )
+
+
+@st.composite
+def failing_imaps(draw: st.DrawFn) -> Tuple[str, List[int], int]:
+    """(form, items, processes): some items negative (they fail), chunksize 1."""
+    n = draw(st.integers(1, 10))
+    failing = draw(st.sets(st.integers(0, n - 1), min_size=1))
+    items = [-(x + 1) if x in failing else x for x in range(n)]
+    return draw(st.sampled_from(("imap", "imap_unordered"))), items, draw(st.integers(1, 3))
+
+
+def pull_all(make_pool: Pools, iterator: Iterator[Any], limit: int, what: str) -> List[Tuple[str, Any]]:
+    """Every outcome of ``iterator`` up to StopIteration: ("value", v) or ("error", exception)."""
+    outcomes: List[Tuple[str, Any]] = []
+    while len(outcomes) <= limit:
+        try:
+            outcomes.append(("value", soon(make_pool, lambda: next(iterator), f"next() #{len(outcomes) + 1} of {what}")))
+        except StopIteration:
+            return outcomes
+        except Exception as exc:  # noqa: BLE001 - an outcome like any other
+            outcomes.append(("error", exc))
+    pytest.fail(f"{what} yielded more than {limit} outcomes: {outcomes!r}")
+
+
+def shown(outcomes: List[Tuple[str, Any]]) -> str:
+    return "[" + ", ".join(repr(value) if kind == "value" else f"raise {value!r}" for kind, value in outcomes) + "]"
+
+
+@checks("errors.imap-continues-after-failure")
+@given(scenario=failing_imaps())
+def test_imap_raises_each_failure_and_goes_on(make_pool: Pools, scenario: Tuple[str, List[int], int]) -> None:
+    form, items, processes = scenario
+    what = f"ThreadPool({processes}).{form}(fail_on_negative, {items!r})"
+    iterator = soon(make_pool, lambda: getattr(make_pool(processes), form)(fail_on_negative, items), what)
+    seen = pull_all(make_pool, iterator, len(items), what)
+    described = [(kind, value if kind == "value" else (type(value).__name__, value.args)) for kind, value in seen]
+    expected = [("error", ("TaskError", ("item", x))) if x < 0 else ("value", triple(x)) for x in items]
+    wanted = "in input order" if form == "imap" else "exactly once each, in any order"
+    ordered = described if form == "imap" else sorted(described, key=repr)
+    assert ordered == (expected if form == "imap" else sorted(expected, key=repr)), (
+        f"{what} yielded {shown(seen)}; expected every value and every failing item's TaskError, {wanted}: {expected}"
+    )
+
+
+def failing_input(m: int, error: InputError) -> Iterator[int]:
+    """Yields 0 .. m-1, then raises ``error``."""
+    yield from range(m)
+    raise error
+
+
+@checks("errors.input-error-map")
+@pytest.mark.parametrize("m", [0, 3])
+@pytest.mark.parametrize("form", ["map", "map_async", "starmap", "starmap_async"])
+def test_map_forms_raise_the_inputs_exception(make_pool: Pools, form: str, m: int) -> None:
+    pool = make_pool(2)
+    error = InputError("input", m)
+    star = form.startswith("starmap")
+    what = f"{form}(f, an input that raises {error!r} after {m} items)"
+    method = getattr(pool, form)  # here, not in the call: a missing method is MISSING, not a wrong exception
+
+    def call() -> Any:
+        source = failing_input(m, error)
+        result = method(fail_on_negative, ((x,) for x in source) if star else source, 2)
+        return result.get() if form.endswith("_async") else result
+
+    raised = raised_by(make_pool, call, what, f"the input's {error!r}")
+    assert raised is error, f"{what} raised {raised!r}, not the input's own exception object {error!r}"
+
+
+IMAP_INPUT_CASES = [("imap", 1, 0), ("imap", 1, 4), ("imap", 2, 1), ("imap", 3, 4), ("imap", 3, 6), ("imap_unordered", 1, 0), ("imap_unordered", 1, 4)]
+"""(form, chunksize, items before the input raises)."""
+
+
+@checks("errors.input-error-imap")
+@pytest.mark.parametrize(("form", "chunksize", "m"), IMAP_INPUT_CASES)
+def test_imap_yields_the_results_before_the_inputs_exception_then_raises_it(make_pool: Pools, form: str, chunksize: int, m: int) -> None:
+    error = InputError("input", m)
+    what = f"{form}(triple, an input that raises {error!r} after {m} items, {chunksize})"
+    iterator = soon(make_pool, lambda: getattr(make_pool(2), form)(triple, failing_input(m, error), chunksize), what)
+    seen = pull_all(make_pool, iterator, m + 1, what)
+    errors = [value for kind, value in seen if kind == "error"]
+    values = [value for kind, value in seen if kind == "value"]
+    # The same type and args, not necessarily the same object: a process pool hands it through a worker.
+    assert len(errors) == 1 and type(errors[0]) is InputError and errors[0].args == error.args, f"{what} yielded {shown(seen)}: expected it to raise the input's {error!r} once"
+    if form == "imap":
+        complete = (m // chunksize) * chunksize
+        assert seen[-1][0] == "error" and complete <= len(values) <= m and values == [triple(x) for x in range(len(values))], (
+            f"{what} yielded {shown(seen)}: expected the results of at least items 0..{complete - 1} in order, then the input's exception, then the end"
+        )
+    else:
+        assert sorted(values) == [triple(x) for x in range(m)], f"{what} yielded {shown(seen)}: expected every result of items 0..{m - 1} and the input's exception once"
+
+
+class ArgsThatFail:
+    """An iterable that yields ``items`` items, then raises ``error_type("reading args", items)``.
+
+    Module-level and made of plain values, so that it pickles (a process pool reads it in a worker).
+    """
+
+    def __init__(self, items: int, error_type: type) -> None:
+        self.items = items
+        self.error_type = error_type
+
+    def __iter__(self) -> Iterator[int]:
+        yield from range(self.items)
+        raise self.error_type("reading args", self.items)
+
+    def __repr__(self) -> str:
+        return f"ArgsThatFail({self.items}, {self.error_type.__name__})"
+
+
+def call_with(*args: Any) -> Tuple[Any, ...]:
+    return args
+
+
+@checks("apply.args-error-raised")
+@pytest.mark.parametrize("error_type", [TypeError, LookupError], ids=["TypeError", "LookupError"])
+@pytest.mark.parametrize("items", [0, 2])
+@pytest.mark.parametrize("form", ["apply", "apply_async"])
+def test_an_error_reading_args_is_raised_as_it_is(make_pool: Pools, form: str, items: int, error_type: type) -> None:
+    pool = make_pool(2)
+    args = ArgsThatFail(items, error_type)
+    what = f"{form}(call_with, {args!r}){'.get()' if form == 'apply_async' else ''}"
+    call = (lambda: pool.apply(call_with, args)) if form == "apply" else (lambda: pool.apply_async(call_with, args).get())
+    raised = raised_by(make_pool, call, what, f"{error_type.__name__}('reading args', {items})")
+    assert type(raised) is error_type and raised.args == ("reading args", items), (
+        f"{what} raised {raised!r}, not the {error_type.__name__}('reading args', {items}) that reading args raised"
+    )
+
+
+@checks("errors.base-exception-fails-result", needs=("any-thread",))
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnhandledThreadExceptionWarning")  # where a worker dies of it
+def test_a_base_exception_in_a_task_fails_its_result(make_pool: Pools) -> None:
+    pool = make_pool(3)
+    waits: Dict[str, Background[Any]] = {}
+    result = pool.apply_async(abort, (1,))
+    waits["apply_async(abort, (1,)).get()"] = Background(result.get, "get() of apply_async(abort, (1,))")
+    mapped = pool.map_async(abort, [2])
+    waits["map_async(abort, [2]).get()"] = Background(mapped.get, "get() of map_async(abort, [2])")
+    iterator = pool.imap(abort, [3])
+    waits["next(imap(abort, [3]))"] = Background(lambda: next(iterator), "next() of imap(abort, [3])")
+    deadline = time.monotonic() + PROMPTLY
+    problems: Set[str] = set()
+    for what, wait in waits.items():
+        if not wait.done(max(0.0, deadline - time.monotonic())):
+            problems.add(f"{what} never returned (within {PROMPTLY:g} s)")
+            continue
+        try:
+            value = wait.result(0)
+        except TaskAbort:
+            continue
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            problems.add(f"{what} raised {exc!r}")
+        else:
+            problems.add(f"{what} returned {value!r}")
+    assert not problems, f"expected each to raise the task's TaskAbort: {'; '.join(sorted(problems))}"

@@ -1,0 +1,287 @@
+"""Clauses of the apply, map, imap and imap-unordered families: every result, in the promised order."""
+
+from __future__ import annotations
+
+import collections
+from typing import Any, Callable, Dict, Iterable, List, Sequence, Tuple
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from poolspec.conformance import checks
+from poolspec.conformance.pools import Pools
+from poolspec.conformance.workloads import INPUT_KINDS, PROMPTLY, make_input
+
+
+def triple(x: int) -> int:
+    return 3 * x
+
+
+def describe(*args: Any, **kwds: Any) -> Tuple[Tuple[Any, ...], List[Tuple[str, Any]]]:
+    """The arguments a call received, as a value: shows a lost, added or reordered argument."""
+    return args, sorted(kwds.items())
+
+
+items = st.lists(st.integers(-1000, 1000), max_size=40)
+chunksizes = st.integers(1, 6)
+map_chunksizes = st.none() | st.integers(1, 6)
+
+MAP_FORMS = ("map", "map_async")
+STARMAP_FORMS = ("starmap", "starmap_async")
+
+
+def call_map(pool: Any, form: str, func: Callable[..., Any], iterable: Iterable[Any], chunksize: Any = None) -> Any:
+    """``pool.<form>(func, iterable[, chunksize])``; for an ``_async`` form, its ``get()``."""
+    args: Tuple[Any, ...] = (func, iterable) if chunksize is None else (func, iterable, chunksize)
+    result = getattr(pool, form)(*args)
+    return result.get() if form.endswith("_async") else result
+
+
+def call_text(form: str, func: str, iterable: Any, chunksize: Any = None) -> str:
+    chunks = "" if chunksize is None else f", {chunksize}"
+    return f"{form}({func}, {iterable!r}{chunks}){'.get()' if form.endswith('_async') else ''}"
+
+
+# -- apply ---------------------------------------------------------------------------------
+
+
+class KeysAndItems:
+    """A mapping by protocol only, as ``func(**kwds)`` takes it: ``keys()`` and ``__getitem__``, not a ``Mapping`` (like ``sqlite3.Row``)."""
+
+    def __init__(self, items: Dict[str, Any]) -> None:
+        self._items = dict(items)
+
+    def keys(self) -> List[str]:
+        return list(self._items)
+
+    def __getitem__(self, key: str) -> Any:
+        return self._items[key]
+
+    def __repr__(self) -> str:
+        return f"KeysAndItems({self._items!r})"
+
+
+KWDS_KINDS: Dict[str, Callable[[Dict[str, int]], Any]] = {
+    "dict": dict,
+    "OrderedDict": collections.OrderedDict,
+    "defaultdict": lambda items: collections.defaultdict(int, items),
+    "ChainMap": lambda items: collections.ChainMap(dict(list(items.items())[:1]), dict(list(items.items())[1:])),
+    "keys and __getitem__": KeysAndItems,
+}
+"""Each kind of ``kwds`` that ``func(**kwds)`` takes, made from a dict of the keyword arguments."""
+
+
+@checks("apply.returns-value")
+@pytest.mark.parametrize("form", ["apply", "apply_async"])
+@given(
+    args=st.lists(st.integers(-5, 5), max_size=4),
+    as_list=st.booleans(),
+    kwds=st.dictionaries(st.sampled_from("abcd"), st.integers(-5, 5), max_size=3),
+    kwds_kind=st.sampled_from(sorted(KWDS_KINDS)),
+)
+def test_apply_returns_the_calls_value(make_pool: Pools, form: str, args: List[int], as_list: bool, kwds: Dict[str, int], kwds_kind: str) -> None:
+    call_args: Sequence[int] = list(args) if as_list else tuple(args)
+    call_kwds = KWDS_KINDS[kwds_kind](kwds)
+    pool = make_pool(2)
+    result = pool.apply(describe, call_args, call_kwds) if form == "apply" else pool.apply_async(describe, call_args, call_kwds).get()
+    expected = describe(*args, **kwds)
+    assert result == expected, f"{form}(describe, {call_args!r}, {call_kwds!r}) gave {result!r}, expected describe(*args, **kwds) == {expected!r}"
+
+
+# -- map -----------------------------------------------------------------------------------
+
+
+@checks("map.order")
+@given(items=items, chunksize=chunksizes)
+def test_map_returns_every_result_in_input_order(make_pool: Pools, items: List[int], chunksize: int) -> None:
+    result = make_pool(3).map(triple, items, chunksize)
+    expected = [triple(x) for x in items]
+    assert result == expected, f"map(triple, {items!r}, {chunksize}) gave {result!r}, expected {expected!r}"
+
+
+@st.composite
+def completion_orders(draw: st.DrawFn) -> List[int]:
+    """A permutation of range(n): the order in which the tasks of a scenario must finish."""
+    return draw(st.permutations(range(draw(st.integers(1, 8)))))
+
+
+@checks("map.order", needs=("threads",))
+@given(order=completion_orders())
+def test_map_order_holds_whatever_order_tasks_finish_in(make_pool: Pools, order: List[int]) -> None:
+    finishing = make_pool.sequencer(order)
+
+    def task(i: int) -> int:
+        with finishing.turn(i):
+            return triple(i)
+
+    # A worker per task, so that every task can wait for its turn at once.
+    result = make_pool(len(order)).map(task, range(len(order)), 1)
+    expected = [triple(i) for i in range(len(order))]
+    assert result == expected, f"map(triple, range({len(order)}), 1) with tasks finishing in the order {order} gave {result!r}"
+
+
+@checks("map.async-order")
+@given(items=items, chunksize=map_chunksizes)
+def test_map_async_gives_every_result_in_input_order(make_pool: Pools, items: List[int], chunksize: Any) -> None:
+    result = call_map(make_pool(3), "map_async", triple, items, chunksize)
+    expected = [triple(x) for x in items]
+    assert result == expected, f"{call_text('map_async', 'triple', items, chunksize)} gave {result!r}, expected {expected!r}"
+
+
+@checks("map.async-order", needs=("threads",))
+@given(order=completion_orders())
+def test_map_async_order_holds_whatever_order_tasks_finish_in(make_pool: Pools, order: List[int]) -> None:
+    finishing = make_pool.sequencer(order)
+
+    def task(i: int) -> int:
+        with finishing.turn(i):
+            return triple(i)
+
+    result = call_map(make_pool(len(order)), "map_async", task, range(len(order)), 1)
+    expected = [triple(i) for i in range(len(order))]
+    assert result == expected, f"map_async(triple, range({len(order)}), 1).get() with tasks finishing in the order {order} gave {result!r}"
+
+
+argument_sequences = st.lists(
+    st.one_of(
+        st.lists(st.integers(-9, 9), max_size=3).map(tuple),
+        st.lists(st.integers(-9, 9), max_size=3),
+        st.text("xyz", max_size=3),
+    ),
+    max_size=20,
+)
+
+
+@checks("map.starmap-order")
+@pytest.mark.parametrize("form", STARMAP_FORMS)
+@given(arguments=argument_sequences, chunksize=map_chunksizes)
+def test_starmap_unpacks_every_argument_sequence_in_input_order(make_pool: Pools, form: str, arguments: List[Any], chunksize: Any) -> None:
+    result = call_map(make_pool(3), form, describe, arguments, chunksize)
+    expected = [describe(*args) for args in arguments]
+    assert result == expected, f"{call_text(form, 'describe', arguments, chunksize)} gave {result!r}, expected {expected!r}"
+
+
+@checks("map.starmap-order", needs=("threads",))
+@pytest.mark.parametrize("form", STARMAP_FORMS)
+@given(order=completion_orders())
+def test_starmap_order_holds_whatever_order_tasks_finish_in(make_pool: Pools, form: str, order: List[int]) -> None:
+    finishing = make_pool.sequencer(order)
+
+    def task(i: int, j: int) -> int:
+        with finishing.turn(i):
+            return i * 10 + j
+
+    arguments = [(i, i + 1) for i in range(len(order))]
+    result = call_map(make_pool(len(order)), form, task, arguments, 1)
+    expected = [i * 10 + j for i, j in arguments]
+    assert result == expected, f"{form}(task, {arguments!r}, 1) with tasks finishing in the order {order} gave {result!r}"
+
+
+ITERABLE_KINDS = ("generator", "iterator", "getitem", "set", "dict", "tuple")
+
+
+def any_iterable(kind: str, values: List[Any]) -> Any:
+    if kind == "set":
+        return set(values)
+    if kind == "dict":
+        return dict.fromkeys(values)
+    return make_input(kind, values)
+
+
+@checks("map.any-iterable")
+@pytest.mark.parametrize("form", MAP_FORMS + STARMAP_FORMS)
+@given(kind=st.sampled_from(ITERABLE_KINDS), values=st.lists(st.integers(-50, 50), max_size=20), chunksize=map_chunksizes)
+def test_map_forms_take_any_finite_iterable(make_pool: Pools, form: str, kind: str, values: List[int], chunksize: Any) -> None:
+    star = form.startswith("starmap")
+    elements: List[Any] = [(x, x % 3) for x in values] if star else values
+    iterable = any_iterable(kind, elements)
+    # A set or dict has its own order: the expected results follow that same object's iteration.
+    order = list(iterable) if kind in ("set", "dict") else elements
+    func = describe if star else triple
+    expected = [describe(*args) for args in order] if star else [triple(x) for x in order]
+    shown = f"{kind} of {order!r}"
+    result = call_map(make_pool(3), form, func, iterable, chunksize)
+    assert result == expected, f"{call_text(form, func.__name__, shown, chunksize)} gave {result!r}, expected {expected!r}"
+
+
+@checks("map.empty-input")
+@pytest.mark.parametrize(("kind", "chunksize"), [("list", None), ("generator", 3)])
+@pytest.mark.parametrize("form", MAP_FORMS + STARMAP_FORMS)
+def test_map_forms_over_an_empty_input_return_an_empty_list_at_once(make_pool: Pools, form: str, chunksize: Any, kind: str) -> None:
+    pool = make_pool(2)
+    what = call_text(form, "triple", make_input(kind, []), chunksize)
+    result = make_pool.bounded(lambda: call_map(pool, form, triple, make_input(kind, []), chunksize), what, limit=PROMPTLY)
+    assert result == [], f"{what} gave {result!r}, expected []"
+
+
+@checks("map.returns-list")
+@pytest.mark.parametrize("kind", ["list", "tuple", "generator", "empty"])
+@pytest.mark.parametrize("form", MAP_FORMS + STARMAP_FORMS)
+def test_map_forms_return_a_list(make_pool: Pools, form: str, kind: str) -> None:
+    elements: List[Any] = [] if kind == "empty" else [(1,), (2,), (3,)] if form.startswith("starmap") else [1, 2, 3]
+    iterable = make_input("list" if kind == "empty" else kind, elements)
+    result = call_map(make_pool(2), form, abs, iterable)
+    assert isinstance(result, list), f"{call_text(form, 'abs', iterable)} returned a {type(result).__name__} ({result!r}), not a list"
+
+
+# -- imap ----------------------------------------------------------------------------------
+
+
+@checks("imap.order")
+@given(items=items, chunksize=chunksizes)
+def test_imap_yields_every_result_in_input_order(make_pool: Pools, items: List[int], chunksize: int) -> None:
+    result = list(make_pool(3).imap(triple, items, chunksize))
+    expected = [triple(x) for x in items]
+    assert result == expected, f"imap(triple, {items!r}, {chunksize}) yielded {result!r}, expected {expected!r}"
+
+
+@checks("imap.order", needs=("threads",))
+@given(order=completion_orders())
+def test_imap_order_holds_whatever_order_tasks_finish_in(make_pool: Pools, order: List[int]) -> None:
+    finishing = make_pool.sequencer(order)
+
+    def task(i: int) -> int:
+        with finishing.turn(i):
+            return triple(i)
+
+    result = list(make_pool(len(order)).imap(task, range(len(order))))
+    expected = [triple(i) for i in range(len(order))]
+    assert result == expected, f"imap(triple, range({len(order)})) with tasks finishing in the order {order} yielded {result!r}"
+
+
+@checks("imap.empty-input")
+@pytest.mark.parametrize(("kind", "chunksize"), [("list", 1), ("generator", 3)])
+@pytest.mark.parametrize("form", ["imap", "imap_unordered"])
+def test_imap_over_an_empty_input_is_exhausted_at_once(make_pool: Pools, form: str, chunksize: int, kind: str) -> None:
+    pool = make_pool(2)
+    what = f"list({form}(triple, {make_input(kind, [])!r}, {chunksize}))"
+    result = make_pool.bounded(lambda: list(getattr(pool, form)(triple, make_input(kind, []), chunksize)), what, limit=PROMPTLY)
+    assert result == [], f"{what} gave {result!r}, expected []"
+
+
+# -- imap_unordered ------------------------------------------------------------------------
+
+
+@checks("imap-unordered.permutation")
+@given(items=items, chunksize=chunksizes, kind=st.sampled_from(INPUT_KINDS))
+def test_imap_unordered_yields_every_result_once(make_pool: Pools, items: List[int], chunksize: int, kind: str) -> None:
+    result = list(make_pool(3).imap_unordered(triple, make_input(kind, items), chunksize))
+    expected = sorted(triple(x) for x in items)
+    assert sorted(result) == expected, f"imap_unordered(triple, {kind} of {items!r}, {chunksize}) yielded {result!r}, expected a permutation of {expected!r}"
+
+
+@checks("imap-unordered.one-worker-in-order")
+@pytest.mark.parametrize("read", ["as-they-come", "after-join"])
+@given(items=items, chunksize=chunksizes, kind=st.sampled_from(INPUT_KINDS))
+def test_imap_unordered_with_one_worker_keeps_input_order(make_pool: Pools, read: str, items: List[int], chunksize: int, kind: str) -> None:
+    # Read after close() and join() too: every result is then waiting at once, which a pool that
+    # keeps them unordered (a set, a dict of futures) yields in its own order.
+    pool = make_pool(1)
+    iterator = pool.imap_unordered(triple, make_input(kind, items), chunksize)
+    if read == "after-join":
+        pool.close()
+        make_pool.bounded(pool.join, "join() after close()")
+    result = list(iterator)
+    expected = [triple(x) for x in items]
+    assert result == expected, f"ThreadPool(1).imap_unordered(triple, {kind} of {items!r}, {chunksize}) read {read} yielded {result!r}, expected {expected!r}"

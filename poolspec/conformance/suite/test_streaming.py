@@ -1,0 +1,306 @@
+"""Streaming and laziness: calls return at once, results come as they are ready, inputs are read as tasks run.
+
+Inputs here are instrumented generators that record what was pulled, and tasks wait on gates the
+scenario opens, so "before", "while" and "as soon as" are facts of the scenario, not timings. A
+call that must return at once is given :data:`~poolspec.conformance.workloads.PROMPTLY` seconds; a result
+that must be ready is waited for up to the hang limit.
+"""
+
+from __future__ import annotations
+
+import inspect
+import threading
+from typing import Any, Iterator, List, Optional, Set, Tuple
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from poolspec.conformance import checks
+from poolspec.conformance.pools import Pools
+from poolspec.conformance.workloads import PROMPTLY, outcome_of, soon
+
+
+def triple(x: int) -> int:
+    return 3 * x
+
+
+IMAP_FORMS = ("imap", "imap_unordered")
+
+
+# -- calls that return at once -------------------------------------------------------------
+
+
+@checks("apply.async-returns-at-once")
+def test_apply_async_returns_while_its_task_runs_and_while_workers_are_busy(make_pool: Pools) -> None:
+    pool = make_pool(1)
+    gate = make_pool.gate()
+    started = threading.Event()
+
+    def task(x: int) -> int:
+        started.set()
+        gate.wait()
+        return triple(x)
+
+    first = make_pool.bounded(lambda: pool.apply_async(task, (1,)), "apply_async(task, (1,)) whose task waits for a gate", limit=PROMPTLY)
+    assert started.wait(make_pool.patience), "the task of apply_async(task, (1,)) never started on the free worker"
+    second = make_pool.bounded(lambda: pool.apply_async(task, (2,)), "apply_async(task, (2,)) while the only worker is busy", limit=PROMPTLY)
+    gate.open()
+    assert soon(make_pool, first.get, "get() of the first result") == 3
+    assert soon(make_pool, second.get, "get() of the second result") == 6
+
+
+@checks("map.async-returns-at-once")
+@pytest.mark.parametrize("form", ["map_async", "starmap_async"])
+def test_map_async_returns_while_its_tasks_run(make_pool: Pools, form: str) -> None:
+    pool = make_pool(3)
+    gate = make_pool.gate()
+
+    def task(x: int) -> int:
+        gate.wait()
+        return triple(x)
+
+    items: List[Any] = [(x,) for x in range(3)] if form == "starmap_async" else list(range(3))
+    result = make_pool.bounded(lambda: getattr(pool, form)(task, items, 1), f"{form}(task, {items!r}, 1) whose tasks wait for a gate", limit=PROMPTLY)
+    gate.open()
+    values = soon(make_pool, result.get, f"get() of {form}() after the gate opened")
+    assert values == [0, 3, 6], f"{form}(task, {items!r}, 1).get() gave {values!r}, expected [0, 3, 6]"
+
+
+@checks("imap.returns-at-once")
+@pytest.mark.parametrize("chunksize", [1, 2])
+@pytest.mark.parametrize("form", IMAP_FORMS)
+def test_imap_returns_before_reading_its_input_and_before_any_task_finishes(make_pool: Pools, form: str, chunksize: int) -> None:
+    pool = make_pool(2)
+    input_gate, task_gate = make_pool.gate(), make_pool.gate()
+    pulled: List[int] = []
+
+    def source() -> Iterator[int]:
+        for x in range(3 * chunksize):
+            if x == chunksize:
+                input_gate.wait()  # the rest of the input comes only once the scenario opens the gate
+            pulled.append(x)
+            yield x
+
+    def task(x: int) -> int:
+        task_gate.wait()
+        return triple(x)
+
+    what = f"{form}(task, source(), {chunksize}) while source() waits after {chunksize} item(s) and every task waits"
+    iterator = make_pool.bounded(lambda: getattr(pool, form)(task, source(), chunksize), what, limit=PROMPTLY)
+    input_gate.open()
+    task_gate.open()
+    values = soon(make_pool, lambda: list(iterator), f"iterating {form}() after the gates opened")
+    expected = [triple(x) for x in range(3 * chunksize)]
+    assert sorted(values) == expected and (form != "imap" or values == expected), f"{form}() yielded {values!r}, expected {expected!r}"
+
+
+# -- results as soon as they are ready -----------------------------------------------------
+
+
+@st.composite
+def one_blocked_item(draw: st.DrawFn) -> Tuple[int, int, int, int]:
+    """(items, the blocked item, chunksize, processes)."""
+    n = draw(st.integers(1, 8))
+    return n, draw(st.integers(0, n - 1)), draw(st.integers(1, 3)), draw(st.integers(1, 3))
+
+
+@checks("imap.yields-when-ready")
+@given(scenario=one_blocked_item())
+def test_imap_yields_each_result_once_it_and_those_before_it_are_ready(make_pool: Pools, scenario: Tuple[int, int, int, int]) -> None:
+    n, blocked, chunksize, processes = scenario
+    pool = make_pool(processes)
+    gate = make_pool.gate()
+
+    def task(x: int) -> int:
+        if x == blocked:
+            gate.wait()
+        return triple(x)
+
+    iterator = soon(make_pool, lambda: pool.imap(task, range(n), chunksize), "imap()")
+    ready = (blocked // chunksize) * chunksize  # the chunks before the blocked item's chunk
+    values: List[int] = []
+    for i in range(ready):
+        what = f"next() for result {i} of imap(task, range({n}), {chunksize}): results 0..{ready - 1} are ready, item {blocked} is blocked"
+        values.append(soon(make_pool, lambda: next(iterator), what))
+    gate.open()
+    values += soon(make_pool, lambda: list(iterator), "the rest of imap() after the gate opened")
+    expected = [triple(x) for x in range(n)]
+    assert values == expected, f"imap(task, range({n}), {chunksize}) yielded {values!r}, expected {expected!r}"
+
+
+@st.composite
+def some_blocked_items(draw: st.DrawFn) -> Tuple[int, Set[int], int]:
+    """(items, the blocked items, processes): a worker for each blocked item and one or two more."""
+    n = draw(st.integers(1, 8))
+    blocked = draw(st.sets(st.integers(0, n - 1), max_size=2))
+    return n, blocked, len(blocked) + draw(st.integers(1, 2))
+
+
+@checks("imap-unordered.yields-when-ready")
+@given(scenario=some_blocked_items())
+def test_imap_unordered_yields_each_result_once_it_is_ready(make_pool: Pools, scenario: Tuple[int, Set[int], int]) -> None:
+    n, blocked, processes = scenario
+    pool = make_pool(processes)
+    gate = make_pool.gate()
+
+    def task(x: int) -> int:
+        if x in blocked:
+            gate.wait()
+        return triple(x)
+
+    iterator = soon(make_pool, lambda: pool.imap_unordered(task, range(n)), "imap_unordered()")
+    ready = sorted(triple(x) for x in range(n) if x not in blocked)
+    values: List[int] = []
+    for _ in ready:
+        what = f"next() of imap_unordered(task, range({n})) with items {sorted(blocked)} blocked: got {values} of the ready {ready}"
+        values.append(soon(make_pool, lambda: next(iterator), what))
+    assert sorted(values) == ready, f"while items {sorted(blocked)} were blocked, imap_unordered(task, range({n})) yielded {values!r}, expected {ready!r} in any order"
+    gate.open()
+    rest = soon(make_pool, lambda: list(iterator), "the rest of imap_unordered() after the gate opened")
+    expected = sorted(triple(x) for x in blocked)
+    assert sorted(rest) == expected, f"after the gate opened, imap_unordered() yielded {rest!r}, expected {expected!r} in any order"
+
+
+# -- reading the input while tasks run -----------------------------------------------------
+
+
+class InputStarved(Exception):
+    """The instrumented input waited in vain for a task to run before producing more items."""
+
+
+@checks("imap.runs-tasks-while-reading")
+@pytest.mark.parametrize("chunksize", [1, 3])
+@pytest.mark.parametrize("form", IMAP_FORMS)
+def test_imap_runs_the_first_chunk_while_the_input_is_still_produced(make_pool: Pools, form: str, chunksize: int) -> None:
+    pool = make_pool(2)
+    ran = threading.Event()
+    starved: List[str] = []
+    patience = make_pool.patience
+
+    def task(x: int) -> int:
+        ran.set()
+        return triple(x)
+
+    def source() -> Iterator[int]:
+        for x in range(2 * chunksize + 1):
+            if x == chunksize and not ran.wait(patience):
+                starved.append(f"after {chunksize} item(s) the input waited {patience:g} s and no task had run")
+                raise InputStarved(starved[0])
+            yield x
+
+    values: Optional[List[int]] = None
+    try:
+        iterator = soon(make_pool, lambda: getattr(pool, form)(task, source(), chunksize), f"{form}(task, source(), {chunksize})")
+        values = soon(make_pool, lambda: list(iterator), f"iterating {form}(task, source(), {chunksize})")
+    except InputStarved:
+        pass  # reported below
+    assert not starved, f"{form}(task, source(), {chunksize}): {starved[0]}: the pool reads the input to the end before running tasks"
+    expected = [triple(x) for x in range(2 * chunksize + 1)]
+    assert values is not None and sorted(values) == expected, f"{form}() yielded {values!r}, expected {expected!r}"
+
+
+# -- buffersize ----------------------------------------------------------------------------
+
+
+def accepts_buffersize(method: Any) -> bool:
+    try:
+        parameters = inspect.signature(method).parameters
+    except (TypeError, ValueError):
+        return True  # no signature to read: let the call say
+    return "buffersize" in parameters or any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters.values())
+
+
+OVER_READ_WAIT = 0.2
+"""Seconds the scenario gives a pool to read past the bound while every task is blocked."""
+
+
+@checks("imap.buffersize-bounds-read-ahead")
+@pytest.mark.parametrize(("processes", "buffersize"), [(1, 2), (3, 1)])
+@pytest.mark.parametrize("form", IMAP_FORMS)
+def test_buffersize_bounds_how_far_the_input_is_read_ahead(make_pool: Pools, form: str, processes: int, buffersize: int) -> None:
+    pool = make_pool(processes)
+    method = getattr(pool, form)
+    if not accepts_buffersize(method):
+        pytest.skip(f"{form}() takes no buffersize here (it is new in Python 3.16)")
+    bound = buffersize  # the number of workers adds nothing (CPython 3.16)
+    n = bound + 6
+    gate = make_pool.gate()
+    lock = threading.Lock()
+    counts = {"pulled": 0, "yielded": 0}
+    over: List[str] = []
+    over_read = threading.Event()
+    slack = 0  # while nothing is yielded; 1 once the consumer iterates (next() frees room before it returns)
+
+    def source() -> Iterator[int]:
+        for x in range(n):
+            with lock:
+                counts["pulled"] += 1
+                if counts["pulled"] > counts["yielded"] + bound + slack:
+                    over.append(f"item {x} was read when {counts['yielded']} result(s) had been yielded")
+                    over_read.set()
+            yield x
+
+    def task(x: int) -> int:
+        gate.wait()
+        return triple(x)
+
+    try:
+        iterator = soon(make_pool, lambda: method(task, source(), 1, buffersize=buffersize), f"{form}(task, source(), 1, buffersize={buffersize})")
+    except TypeError as exc:  # a method taking **kwds that it hands to one without buffersize
+        if "buffersize" not in str(exc):
+            raise
+        pytest.skip(f"{form}() takes no buffersize here: {exc}")
+    over_read.wait(OVER_READ_WAIT)  # only a pool that reads too far sets it
+    assert not over, f"ThreadPool({processes}).{form}(..., buffersize={buffersize}) read more than {bound} item(s) ahead while every task was blocked: {over[0]}"
+    slack = 1
+    gate.open()
+    values = []
+    for _ in range(n):
+        value = soon(make_pool, lambda: next(iterator), f"next() of {form}() after the gate opened")
+        with lock:
+            counts["yielded"] += 1
+        values.append(value)
+    assert not over, f"ThreadPool({processes}).{form}(..., buffersize={buffersize}) read more than {bound} item(s) beyond those yielded: {over[0]}"
+    expected = [triple(x) for x in range(n)]
+    assert sorted(values) == expected and (form != "imap" or values == expected), f"{form}() yielded {values!r}, expected {expected!r}"
+
+
+@checks("imap.buffersize-close-and-terminate")
+@pytest.mark.parametrize("stop", ["close", "terminate"])
+@pytest.mark.parametrize("form", IMAP_FORMS)
+def test_close_or_terminate_while_buffersize_holds_the_input_back(make_pool: Pools, form: str, stop: str) -> None:
+    # With buffersize=1 and nothing yielded, the pool may read no item past the first: its input
+    # is still being read, held back by the buffer, when close() or terminate() comes, and join()
+    # follows before anything is yielded. After close() the pool may read the rest of the input (the reference) or stop reading it (CPython
+    # 3.16, gh-155477): either way the results are those of a prefix of the input, every item read
+    # before close() included.
+    pool = make_pool(1)
+    method = getattr(pool, form)
+    if not accepts_buffersize(method):
+        pytest.skip(f"{form}() takes no buffersize here (it is new in Python 3.16)")
+    first_ran = threading.Event()
+    read: List[int] = []
+
+    def task(x: int) -> int:
+        first_ran.set()
+        return triple(x)
+
+    def source() -> Iterator[int]:
+        for x in range(4):
+            read.append(x)
+            yield x
+
+    call = f"{form}(task, <generator of 4 items>, 1, buffersize=1)"
+    iterator = soon(make_pool, lambda: method(task, source(), 1, buffersize=1), call)
+    assert first_ran.wait(make_pool.patience), f"the first task of {call} did not run within {make_pool.patience:g} s"
+    read_before = len(read)
+    outcome = make_pool.bounded(lambda: outcome_of(getattr(pool, stop)), f"{stop}() while {call} waits for room", limit=PROMPTLY)
+    assert outcome is None, f"{stop}() while {call} waited for room to read more of its input gave {outcome!r}; expected None"
+    make_pool.bounded(pool.join, f"join() after {stop}() while {call} waited for room, none of its results yielded")
+    if stop == "close":
+        values = soon(make_pool, lambda: list(iterator), f"iterating {call} after close(); join()")
+        prefix = [triple(x) for x in range(len(values))]
+        assert len(values) >= read_before and (sorted(values) if form == "imap_unordered" else values) == prefix, (
+            f"after close(); join(), {call} yielded {values!r}; expected the results of a prefix of the input including the {read_before} item(s) read before close()"
+        )
