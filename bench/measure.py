@@ -2,7 +2,7 @@
 
 ``python bench/measure.py [--quick] [PART ...]`` prints one JSON object (see :func:`measure`) on stdout
 and its progress on stderr; :mod:`poolbench` runs it under each interpreter it is given, in a
-process of its own, with this checkout's root on ``PYTHONPATH`` (so ``reference`` is importable).
+process of its own, with this checkout's root on ``PYTHONPATH`` (so ``poolspec.reference`` is importable).
 
 Each figure is the median of several runs, and the contenders take turns within each run so that
 drift of the machine hits them alike; ratios are only ever taken between figures of one run.

@@ -71,7 +71,7 @@ def render(runs: Sequence[Dict[str, Any]], conditions: Dict[str, Any]) -> str:
         f"One run on {conditions['date']}: {conditions['cpus']} CPUs ({conditions['platform']}), {conditions['seconds']:.0f} s in all"
         f"{', reduced grid (--quick)' if conditions['quick'] else ''}. Load average (1 / 5 / 15 min) when it began: "
         f"{_loads(conditions['load_before'])}; when it ended: {_loads(conditions['load_after'])} (its own threads "
-        "included). Each interpreter ran in processes of its own, on `reference` from this checkout: first the CPU-bound "
+        "included). Each interpreter ran in processes of its own, on `poolspec.reference` from this checkout: first the CPU-bound "
         "scaling on every interpreter, back to back, then the rest on each in turn:",
         "",
         "| interpreter | build | GIL at the end of its run | its run | CPUs other processes kept busy meanwhile (mean) |",
