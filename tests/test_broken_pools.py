@@ -45,9 +45,9 @@ def test_every_clause_is_broken_by_some_pool_of_the_catalogue() -> None:
     assert not sorted(set(CLAUSES) - broken), "clauses no broken pool names in BREAKS (untested sensitivity)"
 
 
-def test_the_readme_gives_the_size_of_the_catalogue() -> None:
-    stated = set(re.findall(r"(\d+) (?:deliberately )?broken pools", (ROOT / "README.md").read_text(encoding="utf-8")))
-    assert stated == {str(len(catalogue()))}, f"the README says {sorted(stated)} broken pools; the catalogue has {len(catalogue())}"
+def test_the_readme_leaves_the_size_of_the_catalogue_to_the_kill_matrix_page() -> None:
+    stated = re.findall(r"\d+ (?:deliberately )?broken pools", (ROOT / "README.md").read_text(encoding="utf-8"))
+    assert not stated, f"the README counts broken pools ({stated}): a new one would have to change it; docs/kill-matrix.md counts them"
 
 
 def kill_matrix_data() -> Dict[str, Any]:

@@ -353,7 +353,7 @@ def test_a_failure_names_the_clause_it_breaks(broken: pytest.Pytester) -> None:
         [
             "*test_map_returns_every_result_in_input_order[[]map.order[]]*",
             "[[]map.order[]] map() returns a list of func(x) for every item, in input order. (documented: *)",
-            "rerun: pytest --impl=broken_pools:Reversed '*/conformance/suite/test_ordering.py::test_map_returns_every_result_in_input_order[[]map.order[]]'",
+            "rerun: pytest --impl=broken_pools:Reversed '*/conformance/suite/test_results_ordering.py::test_map_returns_every_result_in_input_order[[]map.order[]]'",
             "*items=[[]0, 1[]],*",  # the smallest failing input, shrunk by hypothesis
         ]
     )
@@ -375,7 +375,7 @@ def test_a_deadlocking_pool_fails_as_hang_and_the_run_goes_on_and_is_reported(br
             "*map.order*SKIPPED*",
             "*HANG: the scenario did not return within 1 s*",
             "*Thread 'poolspec: home':*",
-            '*File "*/conformance/suite/test_ordering.py", line *, in test_map_returns_every_result_in_input_order',  # the suite's line first
+            '*File "*/conformance/suite/test_results_ordering.py", line *, in test_map_returns_every_result_in_input_order',  # the suite's line first
             "*result = make_pool(3).map(triple, items, chunksize)",
             "*in map*",
             "*= poolspec compliance of broken_pools:Hangs =*",
@@ -464,7 +464,7 @@ def test_a_baseline_turns_its_clauses_into_expected_failures(broken: pytest.Pyte
 
 
 def test_a_baseline_entry_may_name_one_test(broken: pytest.Pytester) -> None:
-    path = baseline_file(broken, "test_ordering.py::test_map_returns_every_result_in_input_order  # only this one\n")
+    path = baseline_file(broken, "test_results_ordering.py::test_map_returns_every_result_in_input_order  # only this one\n")
     result = run(broken, "--impl=broken_pools:Reversed", f"--xfails-file={path}", "-k", "[map.order]")
     result.assert_outcomes(xfailed=1, failed=1, deselected=result.parseoutcomes()["deselected"])
 
@@ -670,7 +670,7 @@ def test_a_run_that_dies_leaves_its_outcomes_and_names_the_test_that_ended_it(br
             "apply * 1 clause : 1 passed",
             "map * 1 clause : 1 failed",
             "failed clauses: map.order (died)",
-            "the run ended while this test was running: *test_ordering.py::test_map_returns_every_result_in_input_order?map.order?",
+            "the run ended while this test was running: *test_results_ordering.py::test_map_returns_every_result_in_input_order?map.order?",
             "the run did not finish: this is what it had found",
         ]
     )
@@ -754,7 +754,7 @@ def test_a_wrong_default_worker_count_is_stated_as_observed_against_what_the_cla
 
 def test_clauses_deselected_by_k_or_test_ids_are_not_selected_not_not_run(broken: pytest.Pytester) -> None:
     report = broken.path / "report.json"
-    test = f"{SUITE / 'test_ordering.py'}::test_map_returns_every_result_in_input_order"
+    test = f"{SUITE / 'test_results_ordering.py'}::test_map_returns_every_result_in_input_order"
     result = run(broken, "--impl=poolspec.reference", test, f"--poolspec-report={report}")
     result.stdout.fnmatch_lines(["map * 1 clause : 1 passed", "not selected: * of the kit's * clauses (--clause, -k or test ids)"])
     result.stdout.no_fnmatch_line("*not-run*")
@@ -772,7 +772,7 @@ def test_an_exception_out_of_a_call_into_the_pool_names_the_call_and_the_line_th
     report = broken.path / "report.json"
     result = run(broken, "--impl=broken_pools:MapIteratesItsChunksize", "-k", "test_map_returns_every_result_in_input_order", f"--poolspec-report={report}")
     # the qualified name of the pool's frame from Python 3.11 (co_qualname), its bare name before
-    headline = "the pool's *map() raised TypeError: *object is not iterable (called at poolspec/conformance/suite/test_ordering.py:*)"
+    headline = "the pool's *map() raised TypeError: *object is not iterable (called at poolspec/conformance/suite/test_results_ordering.py:*)"
     result.stdout.fnmatch_lines(["rerun: pytest --impl=broken_pools:MapIteratesItsChunksize *", headline, "*def _zipped*"])  # then the traceback, with the pool's frames
     (test,) = json.loads(report.read_text())["clauses"]["map.order"]["tests"]
     assert test["kind"] == "assertion" and fnmatch.fnmatch(test["message"], headline)

@@ -91,14 +91,12 @@ def test_the_clause_page_is_current() -> None:
     assert page.read_text(encoding="utf-8") == docs.render(), f"docs/clauses.md is out of date: run {docs.COMMAND}"
 
 
-def test_the_readme_gives_the_counts_of_the_registry() -> None:
+def test_the_readme_leaves_the_counts_that_a_new_clause_changes_to_the_generated_pages() -> None:
+    # A new clause touches its area's files and the generated pages only: the README counts families, not clauses.
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     families = {clause.family for clause in CLAUSES.values()}
-    levels = [clause.level for clause in CLAUSES.values()]
-    assert set(re.findall(r"(\d+) clauses", readme)) == {str(len(CLAUSES))}, f"the README's clause counts: the registry has {len(CLAUSES)}"
+    assert not re.findall(r"\d+ (?:required |strict )?clauses|\d+ are (?:required|strict)", readme), "the README counts clauses: leave that to docs/clauses.md"
     assert set(re.findall(r"(\d+) families", readme)) == {str(len(families))}, f"the README's family counts: the registry has {len(families)}"
-    stated = re.findall(r"(\d+) are required; (\d+) are strict", readme)
-    assert stated == [(str(levels.count("required")), str(levels.count("strict")))], f"the README's level counts: {stated}"
 
 
 def test_the_readme_documents_every_option_of_the_plugin() -> None:

@@ -12,7 +12,7 @@ The task functions (:func:`perform`, :func:`perform_star`) are module-level func
 item, so they pickle; only a workload with blocked items wraps them in a closure over its gate.
 
 The module also holds what several suite modules share: the input kinds (:func:`make_input`,
-:class:`GetItemOnly`), :func:`soon` (a call bounded well within the scenario's own bound),
+:class:`GetItemOnly`), :func:`soon` (a call bounded well within the scenario's own bound), :func:`raised_by` (the exception such a call raises),
 :func:`outcome_of` (a call's value or exception), :func:`outcome_within` (a result's or an iterator's outcome, waited for with its own timeout) and
 :class:`Background` (a call into the pool running on a kit thread while the scenario goes on).
 """
@@ -23,6 +23,7 @@ import threading
 from dataclasses import dataclass
 from typing import Any, Callable, Generic, Iterator, List, NamedTuple, Optional, Sequence, Tuple, Type, TypeVar
 
+import pytest
 from hypothesis import strategies as st
 
 from .pools import Gate, Pools
@@ -240,6 +241,15 @@ def soon(pools: Pools, call: Callable[[], T], what: str) -> T:
     Shorter than the scenario's own bound, so a failure names this call, not the whole scenario.
     """
     return pools.bounded(call, what, limit=pools.patience)
+
+
+def raised_by(pools: Pools, call: Callable[[], Any], what: str, expected: str) -> Exception:
+    """The exception ``call()`` raises (bounded as by :func:`soon`); a failure saying what it returned instead, if it returns."""
+    try:
+        value = soon(pools, call, what)
+    except Exception as exc:  # noqa: BLE001 - the caller checks which
+        return exc
+    pytest.fail(f"{what} returned {value!r} instead of raising {expected}")
 
 
 def outcome_of(call: Callable[[], T]) -> Any:

@@ -15,19 +15,26 @@ Sources: ``documented`` (with the docs sentence), ``cpython-behaviour`` (observe
 ``cpython-bug`` (the clause states the correct behaviour; the stdlib fails it, has it in its
 shipped baseline, and the upstream issue is named).
 
-The clauses of each area are in a module of their own; ``CLAUSES`` joins them, in the order the
-summary and the clause page list them.
+The project is organised by **area**, a module of this package holding one or more clause families
+(``results``: apply, map, imap and imap-unordered). Area ``x`` has its clauses here in ``x.py``,
+its tests in the suite's ``test_x.py`` or ``test_x_<topic>.py``, and its broken pools in
+``tests/broken_pools/x.py``, so that adding a clause touches one area's files (and the pages
+generated from them); ``tests/test_layout.py`` checks it. ``CLAUSES`` joins the areas, in the
+order the summary and the clause page list them.
 """
 
 from __future__ import annotations
 
-from typing import Dict
+from typing import Dict, Tuple
 
 from . import api, asyncresult, callbacks, chunksize, concurrency, construction, errors, resources, results, shutdown, stress
 from ._model import CAPABILITIES, LEVELS, SOURCES, UNOBSERVABLE_WITHOUT, Clause
 
-__all__ = ["CAPABILITIES", "CLAUSES", "LEVELS", "SOURCES", "UNOBSERVABLE_WITHOUT", "Clause"]
+__all__ = ["AREAS", "CAPABILITIES", "CLAUSES", "LEVELS", "SOURCES", "UNOBSERVABLE_WITHOUT", "Clause"]
 
-CLAUSES: Dict[str, Clause] = {
-    clause.id: clause for area in (api, construction, results, chunksize, errors, asyncresult, callbacks, shutdown, concurrency, resources, stress) for clause in area.CLAUSES
+AREAS: Dict[str, Tuple[Clause, ...]] = {
+    area.__name__.rpartition(".")[2]: area.CLAUSES for area in (api, construction, results, chunksize, errors, asyncresult, callbacks, shutdown, concurrency, resources, stress)
 }
+"""Each area's clauses, by the area's name (its module's)."""
+
+CLAUSES: Dict[str, Clause] = {clause.id: clause for clauses in AREAS.values() for clause in clauses}

@@ -17,7 +17,7 @@ from poolspec.conformance import checks
 from poolspec.conformance.pools import Pools
 from poolspec.conformance.workloads import TIMED_OUT, outcome_of, outcome_within, soon
 
-from .test_timeouts import LATE
+from .test_asyncresult_timeouts import LATE
 
 NEVER = 0.1
 """Seconds to wait for something that must not happen (one task too many starting)."""

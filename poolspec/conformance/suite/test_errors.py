@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from poolspec.conformance import checks
 from poolspec.conformance.pools import Pools
-from poolspec.conformance.workloads import PROMPTLY, Background, soon
+from poolspec.conformance.workloads import PROMPTLY, Background, raised_by, soon
 
 
 class TaskError(Exception):
@@ -61,15 +61,6 @@ def raise_points(pool: Any, form: str, func: Callable[[int], int]) -> List[Tuple
         items = [(1,), (-2,), (3,)] if form == "starmap_async" else [1, -2, 3]
         result, call = getattr(pool, form)(func, items), f"{form}(f, {items!r})"
     return [(f"the first get() of {call}", result.get), (f"the second get() of {call}", result.get)]
-
-
-def raised_by(make_pool: Pools, call: Raiser, what: str, expected: str) -> Exception:
-    """The exception ``call()`` raises; a failure saying so if it returns instead."""
-    try:
-        value = soon(make_pool, call, what)
-    except Exception as exc:  # noqa: BLE001 - the caller checks which
-        return exc
-    pytest.fail(f"{what} returned {value!r} instead of raising {expected}")
 
 
 FORMS = ["apply", "apply_async", "map", "map_async", "starmap", "starmap_async", "imap", "imap_unordered"]
@@ -245,43 +236,6 @@ def test_imap_yields_the_results_before_the_inputs_exception_then_raises_it(make
         )
     else:
         assert sorted(values) == [triple(x) for x in range(m)], f"{what} yielded {shown(seen)}: expected every result of items 0..{m - 1} and the input's exception once"
-
-
-class ArgsThatFail:
-    """An iterable that yields ``items`` items, then raises ``error_type("reading args", items)``.
-
-    Module-level and made of plain values, so that it pickles (a process pool reads it in a worker).
-    """
-
-    def __init__(self, items: int, error_type: type) -> None:
-        self.items = items
-        self.error_type = error_type
-
-    def __iter__(self) -> Iterator[int]:
-        yield from range(self.items)
-        raise self.error_type("reading args", self.items)
-
-    def __repr__(self) -> str:
-        return f"ArgsThatFail({self.items}, {self.error_type.__name__})"
-
-
-def call_with(*args: Any) -> Tuple[Any, ...]:
-    return args
-
-
-@checks("apply.args-error-raised")
-@pytest.mark.parametrize("error_type", [TypeError, LookupError], ids=["TypeError", "LookupError"])
-@pytest.mark.parametrize("items", [0, 2])
-@pytest.mark.parametrize("form", ["apply", "apply_async"])
-def test_an_error_reading_args_is_raised_as_it_is(make_pool: Pools, form: str, items: int, error_type: type) -> None:
-    pool = make_pool(2)
-    args = ArgsThatFail(items, error_type)
-    what = f"{form}(call_with, {args!r}){'.get()' if form == 'apply_async' else ''}"
-    call = (lambda: pool.apply(call_with, args)) if form == "apply" else (lambda: pool.apply_async(call_with, args).get())
-    raised = raised_by(make_pool, call, what, f"{error_type.__name__}('reading args', {items})")
-    assert type(raised) is error_type and raised.args == ("reading args", items), (
-        f"{what} raised {raised!r}, not the {error_type.__name__}('reading args', {items}) that reading args raised"
-    )
 
 
 @checks("errors.base-exception-fails-result", needs=("any-thread",))

@@ -18,7 +18,7 @@ from poolspec.conformance.pools import Gate, Pools
 from poolspec.conformance.unobserved import unobserved
 from poolspec.conformance.workloads import PROMPTLY, TIMED_OUT, Background, outcome_of, outcome_within
 
-from .test_streaming import accepts_buffersize
+from .test_results_streaming import accepts_buffersize
 
 NEVER = 0.1
 """Seconds to wait for something that must not happen (join() returning too early)."""

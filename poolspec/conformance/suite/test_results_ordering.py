@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import collections
-from typing import Any, Callable, Dict, Iterable, List, Sequence, Tuple
+from typing import Any, Callable, Dict, Iterable, Iterator, List, Sequence, Tuple
 
 import pytest
 from hypothesis import given
@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from poolspec.conformance import checks
 from poolspec.conformance.pools import Pools
-from poolspec.conformance.workloads import INPUT_KINDS, PROMPTLY, make_input
+from poolspec.conformance.workloads import INPUT_KINDS, PROMPTLY, make_input, raised_by
 
 
 def triple(x: int) -> int:
@@ -90,6 +90,43 @@ def test_apply_returns_the_calls_value(make_pool: Pools, form: str, args: List[i
 
 
 # -- map -----------------------------------------------------------------------------------
+
+
+class ArgsThatFail:
+    """An iterable that yields ``items`` items, then raises ``error_type("reading args", items)``.
+
+    Module-level and made of plain values, so that it pickles (a process pool reads it in a worker).
+    """
+
+    def __init__(self, items: int, error_type: type) -> None:
+        self.items = items
+        self.error_type = error_type
+
+    def __iter__(self) -> Iterator[int]:
+        yield from range(self.items)
+        raise self.error_type("reading args", self.items)
+
+    def __repr__(self) -> str:
+        return f"ArgsThatFail({self.items}, {self.error_type.__name__})"
+
+
+def call_with(*args: Any) -> Tuple[Any, ...]:
+    return args
+
+
+@checks("apply.args-error-raised")
+@pytest.mark.parametrize("error_type", [TypeError, LookupError], ids=["TypeError", "LookupError"])
+@pytest.mark.parametrize("items", [0, 2])
+@pytest.mark.parametrize("form", ["apply", "apply_async"])
+def test_an_error_reading_args_is_raised_as_it_is(make_pool: Pools, form: str, items: int, error_type: type) -> None:
+    pool = make_pool(2)
+    args = ArgsThatFail(items, error_type)
+    what = f"{form}(call_with, {args!r}){'.get()' if form == 'apply_async' else ''}"
+    call = (lambda: pool.apply(call_with, args)) if form == "apply" else (lambda: pool.apply_async(call_with, args).get())
+    raised = raised_by(make_pool, call, what, f"{error_type.__name__}('reading args', {items})")
+    assert type(raised) is error_type and raised.args == ("reading args", items), (
+        f"{what} raised {raised!r}, not the {error_type.__name__}('reading args', {items}) that reading args raised"
+    )
 
 
 @checks("map.order")

@@ -524,3 +524,94 @@ class BuffersizeIgnored(ThreadPool):
 
     def imap_unordered(self, func: Any, iterable: Iterable[Any], chunksize: int = 1, buffersize: Optional[int] = None) -> Any:
         return super().imap_unordered(func, iterable, chunksize)
+
+
+class _Room:
+    """Room for ``size`` chunks read ahead of the consumer; lifted, it bounds nothing any more."""
+
+    def __init__(self, size: int) -> None:
+        self.free = size
+        self.lifted = False
+        self.changed = threading.Condition()
+
+    def take(self) -> None:
+        with self.changed:
+            self.changed.wait_for(lambda: self.free > 0 or self.lifted)
+            self.free -= 1
+
+    def give(self) -> None:
+        with self.changed:
+            self.free += 1
+            self.changed.notify()
+
+    def lift(self) -> None:
+        with self.changed:
+            self.lifted = True
+            self.changed.notify_all()
+
+
+def _read_in_room(items: Iterable[Any], chunksize: int, room: _Room) -> Iterator[Any]:
+    """``items``, taking room before each chunk's first item."""
+    for number, item in enumerate(items):
+        if number % chunksize == 0:
+            room.take()
+        yield item
+
+
+class _GivingRoom(IteratorProxy):
+    """An imap iterator that gives its input a chunk's room back for every ``chunksize`` results yielded."""
+
+    def __init__(self, inner: Any, chunksize: int, room: _Room) -> None:
+        super().__init__(inner)
+        self.chunksize = chunksize
+        self.room = room
+        self.yielded = 0
+
+    def next(self, timeout: Optional[float] = None) -> Any:
+        try:
+            value = self.inner.next(timeout)
+        except (StopIteration, TimeoutError):
+            raise
+        except BaseException:  # a failed item is yielded too
+            self.yielded_one()
+            raise
+        self.yielded_one()
+        return value
+
+    def yielded_one(self) -> None:
+        self.yielded += 1
+        if self.yielded % self.chunksize == 0:
+            self.room.give()
+
+
+class CloseLeavesBufferedImapWaiting(ThreadPool):
+    """close() leaves the feeder of an imap() with buffersize waiting for room that only the
+    consumer can make, as CPython 3.16 did before gh-155477: close(); join() before the results
+    are consumed waits for ever.
+
+    (The buffersize is this pool's own: its input waits for room, and only terminate() lifts that.)"""
+
+    BREAKS = ("imap.buffersize-close-and-terminate",)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._rooms: List[_Room] = []
+
+    def imap(self, func: Any, iterable: Iterable[Any], chunksize: int = 1, buffersize: Optional[int] = None) -> Any:
+        return self._bounded(super().imap, func, iterable, chunksize, buffersize)
+
+    def imap_unordered(self, func: Any, iterable: Iterable[Any], chunksize: int = 1, buffersize: Optional[int] = None) -> Any:
+        return self._bounded(super().imap_unordered, func, iterable, chunksize, buffersize)
+
+    def _bounded(self, method: Callable[..., Any], func: Any, iterable: Iterable[Any], chunksize: int, buffersize: Optional[int]) -> Any:
+        if type(buffersize) is not int or buffersize < 1 or type(chunksize) is not int or chunksize < 1:
+            return method(func, iterable, chunksize, buffersize)
+        room = _Room(buffersize)
+        iterator = _GivingRoom(method(func, _read_in_room(iterable, chunksize, room), chunksize), chunksize, room)
+        self._rooms.append(room)
+        return iterator
+
+    def terminate(self) -> None:
+        super().terminate()
+        for room in self._rooms:
+            room.lift()
