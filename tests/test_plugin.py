@@ -498,6 +498,18 @@ def test_a_baselined_clause_that_fails_in_some_tests_is_an_expected_failure(brok
     result.stdout.fnmatch_lines(["expected failures (baseline): map.order"])
 
 
+def test_a_baselined_family_stands_for_each_of_its_clauses(broken: pytest.Pytester) -> None:
+    path = baseline_file(broken, "map  # the whole family\n")
+    result = run(broken, "--impl=broken_pools:Reversed", f"--xfails-file={path}", "--clause=map.order", "--clause=map.empty-input", "--clause=imap.order")
+    assert result.ret == pytest.ExitCode.TESTS_FAILED, result.stdout.str()
+    result.stdout.fnmatch_lines(
+        ["expected to fail by the baseline, but every test passed (remove the entry): map.empty-input", "expected failures (baseline): map.order"], consecutive=False
+    )
+    assert "BaselineWarning" not in result.stdout.str()
+    unselected = run(broken, "--impl=broken_pools:Reversed", f"--xfails-file={path}", "--clause=imap.order")
+    assert unselected.ret == pytest.ExitCode.OK and "BaselineWarning" not in unselected.stdout.str(), unselected.stdout.str()
+
+
 def test_stale_baseline_entries_are_reported_and_markers_select_entries(pytester: pytest.Pytester) -> None:
     path = baseline_file(pytester, 'no.such-clause\nmap.order ; python_version < "3"  # never applies\n')
     result = run(pytester, "--impl=poolspec.reference", f"--xfails-file={path}", "-k", "[map.order]")

@@ -4,19 +4,21 @@ A baseline file has one entry per line::
 
     # map() with chunksize 0 returns [None] * n instead of raising
     chunksize.below-one-rejected-by-map
+    imap   # a family: each of its clauses (the pool has no imap() at all)
     test_shutdown.py::test_join_before_close_raises   # a test id, with or without its [params]
     callbacks.raising-callback-fails-result ; python_version < "3.16"   # only before 3.16
     flaky: shutdown.join-waits-for-slow-input   # fails in some runs only
 
-An entry is a clause id, or a test: its name, with or without the ``[params]`` part, optionally
-after ``file.py::``. After a ``;`` an entry may carry an environment marker (the syntax of
+An entry is a clause id; a clause family, which stands for each of its clauses (for a pool that
+fails a whole family, so that a clause added to it later is expected to fail too); or a test: its
+name, with or without the ``[params]`` part, optionally after ``file.py::``. After a ``;`` an entry may carry an environment marker (the syntax of
 requirements files: ``python_version``, ``implementation_name``, ``sys_platform`` …); the entry
 applies only where the marker holds. The reason is the entry's own ``#`` comment, else the nearest
 comment line above it with no blank line in between.
 
 Matched tests are expected to fail. A clause entry is judged on the whole clause: it is met when
 some test of the clause fails, and stale (the run fails, "remove the entry") only when every test
-of it passed. A test entry is judged on that test, which fails the run if it passes. Either way a
+of it passed (a family entry is judged so for each of its clauses). A test entry is judged on that test, which fails the run if it passes. Either way a
 test that passes is run twice more first, so a failure that shows only some of the time stays an
 expected failure. An entry written ``flaky: <id>`` is for a failure known to show only some of
 the time: its tests may pass or fail, and neither fails the run. Entries that name no clause and
@@ -37,6 +39,8 @@ from pathlib import Path
 from typing import Any, Dict, Iterable, List, Optional, Sequence, Set
 
 from packaging.markers import InvalidMarker, Marker
+
+from .clauses import CLAUSES, FAMILIES
 
 SHIPPED = Path(__file__).resolve().parent / "baselines"
 """The baselines shipped with the kit, one per pool the project has measured, each ``<name>.txt``."""
@@ -124,10 +128,16 @@ def _holds(marker: str, origin: str) -> bool:
 
 
 def names_of(nodeid: str, name: str, clause_ids: Iterable[str]) -> Set[str]:
-    """Every name a baseline entry may use for a test: its clause ids and test ids."""
+    """Every name a baseline entry may use for a test: its clause ids, their families and its test ids."""
     bare_name = name.partition("[")[0]
     file_name = nodeid.partition("::")[0].rpartition("/")[2]
-    return {*clause_ids, name, bare_name, f"{file_name}::{name}", f"{file_name}::{bare_name}", nodeid}
+    families = {clause_id.partition(".")[0] for clause_id in clause_ids}
+    return {*clause_ids, *families, name, bare_name, f"{file_name}::{name}", f"{file_name}::{bare_name}", nodeid}
+
+
+def names_clauses(entry: Entry) -> bool:
+    """Whether ``entry`` names a clause or a family (judged per clause), not a test (judged on its own)."""
+    return entry.target in CLAUSES or entry.target in FAMILIES
 
 
 def first_match(entries: Iterable[Entry], names: Set[str]) -> Optional[Entry]:

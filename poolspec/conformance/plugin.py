@@ -29,7 +29,7 @@ from typing import Any, Dict, FrozenSet, Generator, List, Optional, Set, Tuple
 import pytest
 
 from . import baseline, capabilities
-from .clauses import CAPABILITIES, CLAUSES, UNOBSERVABLE_WITHOUT, Clause
+from .clauses import CAPABILITIES, CLAUSES, FAMILIES, UNOBSERVABLE_WITHOUT, Clause
 from .exits import GUARD
 from .failures import SIGNATURE_CLAUSE, STATUS_WORDS, THREADS_CLAUSE, classify, ids, refused_call, shown
 from .impl import Implementation, ImplError, package_version, resolve
@@ -170,7 +170,7 @@ def _selected_clauses(wanted: List[str]) -> Optional[FrozenSet[str]]:
     """The clauses that ``--clause`` names, directly or by family; None if it names none."""
     if not wanted:
         return None
-    unknown = set(wanted) - set(CLAUSES) - {clause.family for clause in CLAUSES.values()}
+    unknown = set(wanted) - set(CLAUSES) - FAMILIES
     if unknown:
         raise pytest.UsageError(f"--clause: no clause or family named {', '.join(sorted(unknown))} (see the clause page)")
     return frozenset(clause_id for clause_id, clause in CLAUSES.items() if clause_id in wanted or clause.family in wanted)
@@ -281,17 +281,17 @@ def pytest_collection_modifyitems(config: pytest.Config, items: List[pytest.Item
         if reason:
             item.add_marker(pytest.mark.skip(reason=reason))
         elif entry is not None:
-            # A clause entry is judged on the whole clause, once every test of it has run (the
-            # Recorder); a test entry on that test alone.
+            # A clause entry (or a family's, for each of its clauses) is judged on the whole clause,
+            # once every test of it has run (the Recorder); a test entry on that test alone.
             item.stash[EXPECTED] = entry
-            strict = entry.target not in CLAUSES and not entry.flaky
+            strict = not baseline.names_clauses(entry) and not entry.flaky
             item.add_marker(pytest.mark.xfail(reason=f"{entry.reason or 'no reason given'} ({entry.origin})", strict=strict))
             if entry.flaky:
                 item.user_properties.append(("poolspec_flaky", entry.origin))
             # The pool's known bug may kill one of its threads: that is the expected failure, not news.
             item.add_marker(pytest.mark.filterwarnings("ignore::pytest.PytestUnhandledThreadExceptionWarning"))
-    # A clause id that matched nothing was just not selected; an unknown name is stale.
-    stale = [entry for entry in kit.baseline if entry not in matched and entry.target not in CLAUSES]
+    # A clause or family that matched nothing was just not selected; an unknown name is stale.
+    stale = [entry for entry in kit.baseline if entry not in matched and not baseline.names_clauses(entry)]
     if stale:
         listed = "; ".join(f"{entry.target} ({entry.origin})" for entry in stale)
         warnings.warn(BaselineWarning(f"{len(stale)} baseline entries match no collected test: {listed}"), stacklevel=1)

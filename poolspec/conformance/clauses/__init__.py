@@ -25,12 +25,12 @@ order the summary and the clause page list them.
 
 from __future__ import annotations
 
-from typing import Dict, Tuple
+from typing import Dict, FrozenSet, Tuple
 
 from . import api, asyncresult, callbacks, chunksize, concurrency, construction, errors, resources, results, shutdown, stress
 from ._model import CAPABILITIES, LEVELS, SOURCES, UNOBSERVABLE_WITHOUT, Clause
 
-__all__ = ["AREAS", "CAPABILITIES", "CLAUSES", "LEVELS", "SOURCES", "UNOBSERVABLE_WITHOUT", "Clause"]
+__all__ = ["AREAS", "CAPABILITIES", "CLAUSES", "FAMILIES", "LEVELS", "SOURCES", "UNOBSERVABLE_WITHOUT", "Clause"]
 
 AREAS: Dict[str, Tuple[Clause, ...]] = {
     area.__name__.rpartition(".")[2]: area.CLAUSES for area in (api, construction, results, chunksize, errors, asyncresult, callbacks, shutdown, concurrency, resources, stress)
@@ -38,3 +38,6 @@ AREAS: Dict[str, Tuple[Clause, ...]] = {
 """Each area's clauses, by the area's name (its module's)."""
 
 CLAUSES: Dict[str, Clause] = {clause.id: clause for clauses in AREAS.values() for clause in clauses}
+
+FAMILIES: FrozenSet[str] = frozenset(clause.family for clause in CLAUSES.values())
+"""The families' names (a clause id's part before the dot)."""
