@@ -615,3 +615,44 @@ class CloseLeavesBufferedImapWaiting(ThreadPool):
         super().terminate()
         for room in self._rooms:
             room.lift()
+
+
+class _WaitsWhenExhausted(IteratorProxy):
+    """An imap iterator whose next(), once it has raised StopIteration, waits for an item until ``released``."""
+
+    def __init__(self, inner: Any, released: threading.Event) -> None:
+        super().__init__(inner)
+        self.released = released
+        self.exhausted = False
+
+    def next(self, timeout: Optional[float] = None) -> Any:
+        if self.exhausted:
+            self.released.wait(timeout)
+            raise StopIteration
+        try:
+            return self.inner.next(timeout)
+        except StopIteration:
+            self.exhausted = True
+            raise
+
+
+class ExhaustedImapWaits(ThreadPool):
+    """Once an imap() or imap_unordered() iterator has raised StopIteration, its next() waits for
+    another item (until terminate()), as an iterator does that looks for its end only while it
+    still has items to take: list(it) works, a second loop over the same iterator hangs."""
+
+    BREAKS = ("imap.iterator-protocol",)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._terminated = threading.Event()
+
+    def imap(self, *args: Any, **kwargs: Any) -> Any:
+        return _WaitsWhenExhausted(super().imap(*args, **kwargs), self._terminated)
+
+    def imap_unordered(self, *args: Any, **kwargs: Any) -> Any:
+        return _WaitsWhenExhausted(super().imap_unordered(*args, **kwargs), self._terminated)
+
+    def terminate(self) -> None:
+        super().terminate()
+        self._terminated.set()

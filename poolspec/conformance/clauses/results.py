@@ -102,6 +102,14 @@ CLAUSES = (
         "IMapIterator: the length of an empty input is set when the task generator ends, and next() raises StopIteration.",
     ),
     Clause(
+        "imap.iterator-protocol",
+        "imap() and imap_unordered() return an iterator: iter(it) is it, and once next(it) has raised StopIteration, every later next(it) raises StopIteration at once.",
+        "documented",
+        "imap(): A lazier version of map(). Glossary, iterator: Iterators are required to have an __iter__() method that returns "
+        "the iterator object itself ... Once no more data are available a StopIteration exception is raised instead. At this "
+        "point, the iterator object is exhausted and any further calls to its __next__() method just raise StopIteration again.",
+    ),
+    Clause(
         "imap.returns-at-once",
         "imap() and imap_unordered() return before their input has been read to the end and before any task has finished.",
         "cpython-behaviour",

@@ -28,6 +28,26 @@ def triple(x: int) -> int:
 IMAP_FORMS = ("imap", "imap_unordered")
 
 
+END = object()
+"""What ``next(iterator, END)`` returns where ``next(iterator)`` raises StopIteration."""
+
+
+@checks("imap.iterator-protocol")
+@pytest.mark.parametrize("items", [0, 3])
+@pytest.mark.parametrize("form", IMAP_FORMS)
+def test_imap_returns_an_iterator_that_stays_exhausted(make_pool: Pools, form: str, items: int) -> None:
+    pool = make_pool(2)
+    call = f"{form}(triple, range({items}))"
+    iterator = make_pool.bounded(lambda: getattr(pool, form)(triple, range(items)), call, limit=PROMPTLY)
+    again = iter(iterator)
+    assert again is iterator, f"iter() of the iterator {call} returned gave {again!r}, not that iterator"
+    values = soon(make_pool, lambda: list(iterator), f"iterating {call}")
+    assert sorted(values) == [triple(x) for x in range(items)], f"{call} yielded {values!r}, expected {[triple(x) for x in range(items)]!r} in some order"
+    for later in (1, 2):
+        after = make_pool.bounded(lambda: next(iterator, END), f"next() of the iterator of {call}, {later} call(s) after it was exhausted", limit=PROMPTLY)
+        assert after is END, f"next() of the iterator of {call}, {later} call(s) after it raised StopIteration, returned {after!r} instead of raising StopIteration"
+
+
 # -- calls that return at once -------------------------------------------------------------
 
 
