@@ -40,6 +40,7 @@ import pytest
 from .exits import GUARD, ExitWarning, exit_failure
 from .home import HOME, abandoned_here
 from .impl import Implementation
+from .limits import Limits
 from .process_gate import ProcessGate
 from .sequencer import Sequencer
 from .unobserved import unobserved
@@ -106,21 +107,14 @@ class Pools:
     def __init__(self, impl: Implementation, hang_limit: float) -> None:
         self.impl = impl
         self.hang_limit = hang_limit
+        self.limits = Limits(hang_limit)
+        """The suite's time limits, derived from the hang limit (:mod:`poolspec.conformance.limits`)."""
         self._made: List[Any] = []
         self._to_open: List[Union[Gate, ProcessGate, Sequencer]] = []
         self._threads_before: Set[threading.Thread] = set()
         self.notes: List[str] = []
         """What the kit noticed that is no clause's verdict, one line each: a pool it could not
         stop; a scenario that passed, then failed when run again."""
-
-    @property
-    def patience(self) -> float:
-        """Seconds a scenario waits for what must happen soon (a task to start, a call to return).
-
-        Half the hang limit: such a failure is reported as what it is, before the scenario's own
-        bound (the hang limit) would make it a HANG; a wait as long as that bound would race it.
-        """
-        return self.hang_limit / 2
 
     def __call__(self, processes: int = 2, initializer: Any = None, initargs: Any = ()) -> Any:
         """A new pool; a constructor that raises fails the test in one line."""

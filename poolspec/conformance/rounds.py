@@ -6,7 +6,7 @@ each on the kit's home thread bounded by the hang limit (the whole test would no
 bound: it uses the ``example_pools`` fixture, not ``make_pool``), and cleans up after the last.
 
 In a round (:func:`together`) every thread starts at one barrier, so they submit, wait and consume
-at the same moment, and each is given the round's deadline, ``make_pool.patience`` after the
+at the same moment, and each is given the round's deadline, ``make_pool.limits.patience`` after the
 round began, by which every wait it makes must end. A thread still running a little after that
 deadline is stuck in a call into the pool; the test reports where, from what the thread said it
 was doing (:attr:`Member.doing`).

@@ -39,9 +39,6 @@ ALL_FORMS = MAP_FORMS + IMAP_FORMS + APPLY_FORMS
 INPUT_KINDS = ("list", "tuple", "generator", "iterator", "getitem")
 """The kinds of iterable a workload's items come in; see :func:`make_input`."""
 
-PROMPTLY = 2.0
-"""Seconds within which a call that must return at once does return, even on a loaded 2-core machine."""
-
 OK, FAIL, BLOCKED = "ok", "fail", "blocked"
 
 
@@ -240,7 +237,7 @@ def soon(pools: Pools, call: Callable[[], T], what: str) -> T:
 
     Shorter than the scenario's own bound, so a failure names this call, not the whole scenario.
     """
-    return pools.bounded(call, what, limit=pools.patience)
+    return pools.bounded(call, what, limit=pools.limits.patience)
 
 
 def raised_by(pools: Pools, call: Callable[[], Any], what: str, expected: str) -> Exception:

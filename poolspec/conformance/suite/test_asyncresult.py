@@ -12,9 +12,6 @@ from poolspec.conformance import checks
 from poolspec.conformance.pools import Pools
 from poolspec.conformance.process_gate import wait_at
 
-SHORT = 0.2
-"""Seconds given to a pool to do something it must not do (become ready too early): a wrong pool is caught, a right one waits."""
-
 
 class TaskError(Exception):
     """Raised by the failing tasks of a scenario."""
@@ -45,8 +42,8 @@ def test_ready_is_false_until_the_last_task_has_finished(make_pool: Pools, form:
     else:
         result, expected, first_ones = pool.starmap_async(task, [(i,) for i in range(last + 1)], 1), [-i for i in range(last + 1)], last
     for _ in range(first_ones):
-        assert finished.acquire(timeout=make_pool.patience), f"the tasks of {form} that need no gate did not all finish"
-    result.wait(SHORT)  # time for a wrong pool to mark the result ready
+        assert finished.acquire(timeout=make_pool.limits.patience), f"the tasks of {form} that need no gate did not all finish"
+    result.wait(make_pool.limits.glimpse)  # time for a wrong pool to mark the result ready
     assert not result.ready(), f"ready() of {form} was True while its last task still waited (the other {first_ones} had finished)"
     gate.open()
     assert make_pool.bounded(result.get, f"get() of {form}") == expected
@@ -131,7 +128,7 @@ def test_a_failed_map_is_ready_only_once_every_chunk_has_finished(make_pool: Poo
         result = pool.map_async(task, range(items), chunksize)
     else:
         result = pool.starmap_async(task, [(i,) for i in range(items)], chunksize)
-    assert failed.wait(make_pool.patience), f"the failing task of {form} never ran"
+    assert failed.wait(make_pool.limits.patience), f"the failing task of {form} never ran"
     # get() on another thread: it must not return while the chunks without a failure still run.
     seen: List[Tuple[str, List[int]]] = []
 
@@ -146,10 +143,10 @@ def test_a_failed_map_is_ready_only_once_every_chunk_has_finished(make_pool: Poo
 
     waiter = threading.Thread(target=observe, name=f"get() of {form}")
     waiter.start()
-    waiter.join(SHORT)  # time for a wrong pool to let get() return
+    waiter.join(make_pool.limits.glimpse)  # time for a wrong pool to let get() return
     gate.open()
-    waiter.join(make_pool.patience)
-    assert seen, f"get() of {form} did not return within {make_pool.patience:g} s after every task was let go"
+    waiter.join(make_pool.limits.patience)
+    assert seen, f"get() of {form} did not return within {make_pool.limits.patience:g} s after every task was let go"
     others = sorted(set(range(items)) - {i for i in range(items) if i // chunksize == bad_chunk and i >= bad})
     outcome, done = seen[0]
     assert outcome == "raised", f"get() of {form} (chunksize {chunksize}) with item {bad} failing {outcome}"

@@ -19,12 +19,6 @@ from hypothesis import strategies as st
 from poolspec.conformance import checks
 from poolspec.conformance.pools import Pools
 
-SHORT = 0.1
-"""Seconds given to a pool to do something it must not do: a wrong pool is caught, a right one waits."""
-
-LATE = 2.0
-"""Seconds within which a result must complete once nothing holds it back (a loaded 2-core machine)."""
-
 
 class TaskError(Exception):
     """Raised by the failing tasks of a scenario."""
@@ -270,10 +264,10 @@ def test_the_callback_has_returned_before_the_result_is_ready(make_pool: Pools, 
 
     kind = "callback" if outcome == "returns" else "error_callback"
     result = submit(pool, form, negate if outcome == "returns" else fail, [1, 2], 1, **{kind: callback})
-    assert called.wait(make_pool.patience), f"the {kind} of {form} was never called"
+    assert called.wait(make_pool.limits.patience), f"the {kind} of {form} was never called"
     if observer == "ready":
         # The callback waits for the gate: the result must not be ready yet.
-        result.wait(SHORT)
+        result.wait(make_pool.limits.glimpse)
         assert not result.ready(), f"ready() of {form} was True while its {kind} was still running"
         gate.open()
         return
@@ -288,9 +282,9 @@ def test_the_callback_has_returned_before_the_result_is_ready(make_pool: Pools, 
 
     waiter = threading.Thread(target=observe, name=f"{observer}() of the result")
     waiter.start()
-    waiter.join(SHORT)  # time for a wrong pool to let the waiter go
+    waiter.join(make_pool.limits.glimpse)  # time for a wrong pool to let the waiter go
     gate.open()
-    waiter.join(make_pool.patience)
+    waiter.join(make_pool.limits.patience)
     assert not waiter.is_alive(), f"{observer}() of {form} did not return after its {kind} had returned"
     assert seen and seen[0], f"{observer}() of {form} returned while its {kind} was still running"
 
@@ -310,7 +304,7 @@ def test_callbacks_never_run_at_the_same_time(make_pool: Pools) -> None:
             if running[0] > 1:
                 overlaps.append(running[0])
                 other_started.set()
-        other_started.wait(SHORT / 2)
+        other_started.wait(make_pool.limits.glimpse / 2)
         with lock:
             running[0] -= 1
 
@@ -367,7 +361,7 @@ def outcomes_by(deadline: float, results: Dict[str, Any], check: Callable[[str, 
     """What went wrong with each result: ``check(name, value)`` or a description ("" if nothing).
 
     Every result is waited for until one shared deadline, so that a pool whose results never
-    complete fails once, in LATE seconds, not once per result.
+    complete fails once, in make_pool.limits.promptly seconds, not once per result.
     """
     wrong = {}
     for name, result in results.items():
@@ -418,8 +412,8 @@ def test_get_raises_the_exception_of_a_raising_callback(make_pool: Pools) -> Non
                 return f"the __context__ chain of the error_callback's exception is {chain!r}{ending}, which does not end with the task's exception {received[name]!r}"
         return ""
 
-    wrong = outcomes_by(time.monotonic() + LATE, results, check, make_pool.impl.timeout_error)
-    assert not wrong, f"get() should raise the callback's CallbackError within {LATE:g} s (an error_callback's chained to the task's exception), but: {wrong}"
+    wrong = outcomes_by(time.monotonic() + make_pool.limits.promptly, results, check, make_pool.impl.timeout_error)
+    assert not wrong, f"get() should raise the callback's CallbackError within {make_pool.limits.promptly:g} s (an error_callback's chained to the task's exception), but: {wrong}"
 
 
 def context_chain(error: BaseException) -> List[BaseException]:
@@ -437,9 +431,11 @@ def test_results_after_a_raising_callback_still_complete(make_pool: Pools) -> No
     pool = make_pool(2)
     reached = {kind: threading.Event() for kind in KINDS}
     pool.apply_async(negate, (1,), callback=raise_from_callback(CallbackError("callback"), reached["callback"]))
-    assert reached["callback"].wait(make_pool.patience), "the callback was never called"
+    assert reached["callback"].wait(make_pool.limits.patience), "the callback was never called"
     pool.apply_async(fail, (2,), error_callback=raise_from_callback(CallbackError("error_callback"), reached["error_callback"]))
-    assert reached["error_callback"].wait(LATE), f"after a callback raised, the error_callback of a later job was not called within {LATE:g} s"
+    assert reached["error_callback"].wait(make_pool.limits.promptly), (
+        f"after a callback raised, the error_callback of a later job was not called within {make_pool.limits.promptly:g} s"
+    )
     later_calls: List[Any] = []
     later = {
         "apply_async": pool.apply_async(negate, (3,)),
@@ -451,7 +447,7 @@ def test_results_after_a_raising_callback_still_complete(make_pool: Pools) -> No
     def check(name: str, outcome: Any) -> str:
         return "" if outcome == expected[name] else f"get() gave {outcome!r}, not {expected[name]!r}"
 
-    wrong = outcomes_by(time.monotonic() + LATE, later, check, make_pool.impl.timeout_error)
-    assert not wrong, f"results submitted after a callback and an error_callback raised should complete within {LATE:g} s, but: {wrong}"
+    wrong = outcomes_by(time.monotonic() + make_pool.limits.promptly, later, check, make_pool.impl.timeout_error)
+    assert not wrong, f"results submitted after a callback and an error_callback raised should complete within {make_pool.limits.promptly:g} s, but: {wrong}"
     join(make_pool, pool)
     assert later_calls == [-4], f"after raising callbacks, the callback of a later result got {later_calls!r}, not [-4]"

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from poolspec.conformance import checks
 from poolspec.conformance.pools import Pools
-from poolspec.conformance.workloads import PROMPTLY, Background
+from poolspec.conformance.workloads import Background
 
 MAP_FORMS: Dict[str, Callable[[Any, int], Any]] = {
     "map": lambda pool, chunksize: pool.map(abs, [1, 2, 3], chunksize),
@@ -132,7 +132,7 @@ def test_the_items_of_a_chunk_run_in_order_on_one_thread(make_pool: Pools, scena
         if x == held_items[0]:
             # Waiting longer only gives a pool that splits the chunk more time to show it; a pool
             # that keeps the chunk together passes however long this takes.
-            others_done.wait(PROMPTLY / 2)
+            others_done.wait(make_pool.limits.promptly / 2)
         elif x not in held_items:
             with lock:
                 done_outside[0] += 1
@@ -185,11 +185,11 @@ def test_the_default_chunksize_of_map_is_a_quarter_per_worker(make_pool: Pools, 
 
     what = f"ThreadPool({processes}).{call_text(form, n, None)}"
     call = Background(lambda: run_form(pool, form, task, n, None), what)
-    assert all_busy.wait(make_pool.patience), f"{what}: only items {started} started, expected {processes} to start at once"
+    assert all_busy.wait(make_pool.limits.patience), f"{what}: only items {started} started, expected {processes} to start at once"
     with lock:
         first_items = sorted(started[:processes])
     gate.open()
-    results = call.result(make_pool.patience)
+    results = call.result(make_pool.limits.patience)
     assert sorted(results) == [triple(x) for x in range(n)], f"{what} gave {results!r}"
     firsts = [expected * i for i in range(processes)]
     assert first_items == firsts, (
@@ -216,7 +216,7 @@ def test_a_chunksize_beyond_maxsize_works(make_pool: Pools, form: str, kind: str
         return result.get() if form.endswith("_async") else result
 
     try:
-        value = make_pool.bounded(call, what, limit=make_pool.patience)
+        value = make_pool.bounded(call, what, limit=make_pool.limits.patience)
     except Exception as exc:  # noqa: BLE001 - the failure names it
         pytest.fail(f"{what} raised {exc!r}; expected [0, 1, 2, 3, 4], as with a chunksize of 5")
     assert value == [0, 1, 2, 3, 4], f"{what} gave {value!r}, not [0, 1, 2, 3, 4]"
@@ -230,7 +230,7 @@ def test_a_float_chunksize_never_blocks_a_map_form(make_pool: Pools) -> None:
         for chunksize in (2.0, 1.5):
             what = f"{form}(abs, [1, 2, 3], chunksize={chunksize!r})"
             calls[what] = Background(lambda form=form, chunksize=chunksize: MAP_FORMS[form](pool, chunksize), what)  # type: ignore[misc]
-    deadline = time.monotonic() + PROMPTLY
+    deadline = time.monotonic() + make_pool.limits.promptly
     hung, wrong = [], []
     for what, call in calls.items():
         if not call.done(max(0.0, deadline - time.monotonic())):
@@ -245,5 +245,5 @@ def test_a_float_chunksize_never_blocks_a_map_form(make_pool: Pools) -> None:
         else:
             if value != [1, 2, 3]:
                 wrong.append(f"{what} returned {value!r}")
-    assert not hung, f"never returned within {PROMPTLY:g} s (a float chunksize must raise TypeError or ValueError, or work): {', '.join(hung)}"
+    assert not hung, f"never returned within {make_pool.limits.promptly:g} s (a float chunksize must raise TypeError or ValueError, or work): {', '.join(hung)}"
     assert not wrong, f"expected TypeError, ValueError or [1, 2, 3]: {'; '.join(wrong)}"

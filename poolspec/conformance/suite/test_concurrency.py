@@ -74,7 +74,7 @@ jobs = st.tuples(st.sampled_from(sorted(RUNS)), st.sampled_from(sorted(FUNCS)), 
 @given(workloads=st.lists(st.lists(jobs, min_size=1, max_size=3), min_size=2, max_size=4), processes=st.integers(1, 3))
 def test_jobs_submitted_from_several_threads_get_their_own_results(make_pool: Pools, workloads: List[List[Job]], processes: int) -> None:
     pool = make_pool(processes)
-    start = threading.Barrier(len(workloads), timeout=make_pool.patience)
+    start = threading.Barrier(len(workloads), timeout=make_pool.limits.patience)
     outcomes: Dict[Tuple[int, int], Any] = {}
     calls: Dict[Tuple[int, int], List[Any]] = {(i, job): [] for i, workload in enumerate(workloads) for job in range(len(workload))}
 
@@ -91,9 +91,9 @@ def test_jobs_submitted_from_several_threads_get_their_own_results(make_pool: Po
     for thread in threads:
         thread.start()
     for thread in threads:
-        thread.join(make_pool.patience)
+        thread.join(make_pool.limits.patience)
     stuck = [thread.name for thread in threads if thread.is_alive()]
-    assert not stuck, f"{stuck} did not finish their jobs within {make_pool.patience:g} s"
+    assert not stuck, f"{stuck} did not finish their jobs within {make_pool.limits.patience:g} s"
     pool.close()
     make_pool.bounded(pool.join, "join() after close()")  # every callback has run
     wrong = []
@@ -181,7 +181,7 @@ def test_tasks_of_separate_jobs_run_at_the_same_time(make_pool: Pools, form: str
     # takes a task while another is queued.)
     pool = make_pool(PROCESSES)
     submit, collect = SEPARATE[form]
-    within = make_pool.patience
+    within = make_pool.limits.patience
     started = threading.Semaphore(0)
     task = meet(PROCESSES, within, started)
 
@@ -228,7 +228,7 @@ def interrupt_a_waiter(make_pool: Pools, wait: Wait, form: str) -> None:
     if cannot is not None:
         unobserved(cannot)
     pool = make_pool(2)
-    within = make_pool.patience
+    within = make_pool.limits.patience
     for round_number in range(1, ROUNDS + 1):
         gate = make_pool.gate()
         call = wait(pool, gate.task)

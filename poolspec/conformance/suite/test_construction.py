@@ -17,11 +17,6 @@ from poolspec.conformance import checks
 from poolspec.conformance.pools import Pools
 from poolspec.conformance.workloads import TIMED_OUT, outcome_of, outcome_within, soon
 
-from .test_asyncresult_timeouts import LATE
-
-NEVER = 0.1
-"""Seconds to wait for something that must not happen (one task too many starting)."""
-
 
 def stdlib_cpu_count() -> Tuple[int, str]:
     """The worker count the stdlib gives ThreadPool(None) on this Python, and where it comes from."""
@@ -48,14 +43,16 @@ def assert_runs_exactly_at_once(make_pool: Pools, pool: Any, expected: int, what
         release.wait()
 
     result = pool.map_async(task, range(submitted), 1)
-    within = make_pool.patience  # so that too few workers fail here, not as a HANG of the scenario
+    within = make_pool.limits.patience  # so that too few workers fail here, not as a HANG of the scenario
     for _ in range(expected):
         assert started.acquire(timeout=within), (
             f"{what}: of {submitted} tasks submitted at once, each blocked until the test lets it go, {len(running)} had started {within:g} s later; {requires}"
         )
-    assert not started.acquire(timeout=NEVER), f"{what}: all {submitted} tasks submitted at once, each blocked until the test lets it go, were running at the same time; {requires}"
+    assert not started.acquire(timeout=make_pool.limits.glimpse), (
+        f"{what}: all {submitted} tasks submitted at once, each blocked until the test lets it go, were running at the same time; {requires}"
+    )
     release.open()
-    result.get(make_pool.patience)
+    result.get(make_pool.limits.patience)
 
 
 @checks("construction.processes-honoured")
@@ -100,7 +97,7 @@ def test_the_initializer_runs_once_on_each_worker_before_its_tasks(make_pool: Po
             calls.append((threading.get_ident(), args))
 
     # Every task waits for all the others, so each worker runs exactly one of them.
-    meeting = threading.Barrier(processes, timeout=make_pool.patience)
+    meeting = threading.Barrier(processes, timeout=make_pool.limits.patience)
 
     def task(i: int) -> int:
         ident = threading.get_ident()
@@ -177,8 +174,8 @@ def test_results_fail_when_the_initializer_raises(make_pool: Pools) -> None:
         except Exception as exc:  # noqa: BLE001 - rejecting the submission is allowed, if it says why
             assert caused_by_the_initializer(exc), f"{method} on a pool whose initializer raised raised {exc!r}, not caused by the initializer's exception"
             continue
-        outcome = outcome_within(result, LATE, make_pool.impl.timeout_error)
-        assert outcome is not TIMED_OUT, f"{method} on a pool whose initializer raised did not complete within {LATE} s; expected it to fail"
+        outcome = outcome_within(result, make_pool.limits.promptly, make_pool.impl.timeout_error)
+        assert outcome is not TIMED_OUT, f"{method} on a pool whose initializer raised did not complete within {make_pool.limits.promptly} s; expected it to fail"
         assert not isinstance(outcome, StopIteration), f"{method} on a pool whose initializer raised ended its iteration without an error; expected it to fail"
         assert isinstance(outcome, BaseException), f"{method} on a pool whose initializer raised gave {outcome!r}; expected it to fail"
         assert caused_by_the_initializer(outcome), f"{method}: expected the initializer's exception (or one caused by it), got {outcome!r}"

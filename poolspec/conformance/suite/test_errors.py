@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from poolspec.conformance import checks
 from poolspec.conformance.pools import Pools
-from poolspec.conformance.workloads import PROMPTLY, Background, raised_by, soon
+from poolspec.conformance.workloads import Background, raised_by, soon
 
 
 class TaskError(Exception):
@@ -249,11 +249,11 @@ def test_a_base_exception_in_a_task_fails_its_result(make_pool: Pools) -> None:
     waits["map_async(abort, [2]).get()"] = Background(mapped.get, "get() of map_async(abort, [2])")
     iterator = pool.imap(abort, [3])
     waits["next(imap(abort, [3]))"] = Background(lambda: next(iterator), "next() of imap(abort, [3])")
-    deadline = time.monotonic() + PROMPTLY
+    deadline = time.monotonic() + make_pool.limits.promptly
     problems: Set[str] = set()
     for what, wait in waits.items():
         if not wait.done(max(0.0, deadline - time.monotonic())):
-            problems.add(f"{what} never returned (within {PROMPTLY:g} s)")
+            problems.add(f"{what} never returned (within {make_pool.limits.promptly:g} s)")
             continue
         try:
             value = wait.result(0)

@@ -4,7 +4,7 @@ A test runs a job of every form, each on a pool of its own (so that no later job
 earlier one's leftovers out of a worker), hands it objects of its own (:class:`Token`s, which can
 be weakly referenced) as arguments, values, exceptions or functions, lets the pool deliver them and
 keeps only weak references. Then, the pools still running, it waits once for all of those objects
-to be collected (:func:`poolspec.conformance.collection.uncollected`, bounded by ``make_pool.patience``: a
+to be collected (:func:`poolspec.conformance.collection.uncollected`, bounded by ``make_pool.limits.patience``: a
 thread that delivered an outcome may legitimately still hold its task for a moment, never until its
 next task), so a pool that keeps them fails after one such wait per test, not one per form. The
 tasks and tokens are module-level, so they pickle and the checks apply to process pools too,
@@ -169,7 +169,7 @@ def every_form(make_pool: Pools, forms: Sequence[str], job: Callable[[Any, str],
 
 def assert_collected(make_pool: Pools, released: Released, what: str, after: str) -> None:
     """Every object of ``released`` is collected within the scenario's patience; else the failure names those left, by form."""
-    within = make_pool.patience
+    within = make_pool.limits.patience
     alive = uncollected([reference for _, reference in released], within)
     if alive:
         left: Dict[str, List[str]] = {}
@@ -312,7 +312,7 @@ def test_a_dropped_pool_is_collected_while_its_finished_results_are_kept(make_po
         expect(delivered == expected, form, delivered)
         pool.close()
         del pool
-    alive = uncollected([reference for _, reference in dropped], make_pool.patience)
+    alive = uncollected([reference for _, reference in dropped], make_pool.limits.patience)
     for position in alive:
         survivor = dropped[position][1]()
         if survivor is not None:
@@ -323,7 +323,7 @@ def test_a_dropped_pool_is_collected_while_its_finished_results_are_kept(make_po
         forms = [dropped[position][0] for position in alive]
         pytest.fail(
             f"closed pools that nothing referenced but a finished result or exhausted iterator of theirs were still alive "
-            f"{make_pool.patience:g} s later, garbage collected again and again: those of {', '.join(forms)} "
+            f"{make_pool.limits.patience:g} s later, garbage collected again and again: those of {', '.join(forms)} "
             f"({', '.join(repr(kept[form]) for form in forms)}); the finished results keep them",
             pytrace=False,
         )
@@ -344,24 +344,24 @@ def test_a_dropped_pool_is_collected_while_iterators_it_abandoned_are_kept(make_
         return x
 
     pool.apply_async(hold, (0,))
-    assert started.wait(make_pool.patience), f"a task did not start on a free worker within {make_pool.patience:g} s"
+    assert started.wait(make_pool.limits.patience), f"a task did not start on a free worker within {make_pool.limits.patience:g} s"
     kept = {form: getattr(pool, form)(number_of, [Token(1), Token(2)]) for form in ("imap", "imap_unordered")}
     make_pool.bounded(pool.terminate, "terminate()")
     gate.open()
     make_pool.bounded(pool.join, "join() after terminate()")
     del pool
-    deadline = time.monotonic() + make_pool.patience
+    deadline = time.monotonic() + make_pool.limits.patience
     for form, iterator in kept.items():
         outcome = outcome_within(iterator, max(0.0, deadline - time.monotonic()), make_pool.impl.timeout_error)
         if outcome is TIMED_OUT:
             unobserved(
-                f"next() of an {form}() iterator that terminate() abandoned did not raise within {make_pool.patience:g} s (see shutdown.terminate-fails-results), so the iterator never became one that has raised"
+                f"next() of an {form}() iterator that terminate() abandoned did not raise within {make_pool.limits.patience:g} s (see shutdown.terminate-fails-results), so the iterator never became one that has raised"
             )
         expect(isinstance(outcome, Exception) and not isinstance(outcome, StopIteration), f"{form}() (next() after terminate())", outcome)
-    if uncollected([dropped], make_pool.patience):
+    if uncollected([dropped], make_pool.limits.patience):
         pytest.fail(
             f"a terminated pool that nothing referenced but the imap() and imap_unordered() iterators it abandoned, each of which had raised, "
-            f"was still alive {make_pool.patience:g} s later, garbage collected again and again: the iterators keep it",
+            f"was still alive {make_pool.limits.patience:g} s later, garbage collected again and again: the iterators keep it",
             pytrace=False,
         )
 

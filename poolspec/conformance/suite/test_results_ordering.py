@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from poolspec.conformance import checks
 from poolspec.conformance.pools import Pools
-from poolspec.conformance.workloads import INPUT_KINDS, PROMPTLY, make_input, raised_by
+from poolspec.conformance.workloads import INPUT_KINDS, make_input, raised_by
 
 
 def triple(x: int) -> int:
@@ -248,7 +248,7 @@ def test_map_forms_take_any_finite_iterable(make_pool: Pools, form: str, kind: s
 def test_map_forms_over_an_empty_input_return_an_empty_list_at_once(make_pool: Pools, form: str, chunksize: Any, kind: str) -> None:
     pool = make_pool(2)
     what = call_text(form, "triple", make_input(kind, []), chunksize)
-    result = make_pool.bounded(lambda: call_map(pool, form, triple, make_input(kind, []), chunksize), what, limit=PROMPTLY)
+    result = make_pool.bounded(lambda: call_map(pool, form, triple, make_input(kind, []), chunksize), what, limit=make_pool.limits.promptly)
     assert result == [], f"{what} gave {result!r}, expected []"
 
 
@@ -293,7 +293,7 @@ def test_imap_order_holds_whatever_order_tasks_finish_in(make_pool: Pools, order
 def test_imap_over_an_empty_input_is_exhausted_at_once(make_pool: Pools, form: str, chunksize: int, kind: str) -> None:
     pool = make_pool(2)
     what = f"list({form}(triple, {make_input(kind, [])!r}, {chunksize}))"
-    result = make_pool.bounded(lambda: list(getattr(pool, form)(triple, make_input(kind, []), chunksize)), what, limit=PROMPTLY)
+    result = make_pool.bounded(lambda: list(getattr(pool, form)(triple, make_input(kind, []), chunksize)), what, limit=make_pool.limits.promptly)
     assert result == [], f"{what} gave {result!r}, expected []"
 
 

@@ -2,8 +2,8 @@
 
 Inputs here are instrumented generators that record what was pulled, and tasks wait on gates the
 scenario opens, so "before", "while" and "as soon as" are facts of the scenario, not timings. A
-call that must return at once is given :data:`~poolspec.conformance.workloads.PROMPTLY` seconds; a result
-that must be ready is waited for up to the hang limit.
+call that must return at once is given :attr:`~poolspec.conformance.limits.Limits.promptly`
+seconds; a result that must be ready is waited for up to the hang limit.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 from poolspec.conformance import checks
 from poolspec.conformance.pools import Pools
-from poolspec.conformance.workloads import PROMPTLY, outcome_of, soon
+from poolspec.conformance.workloads import outcome_of, soon
 
 
 def triple(x: int) -> int:
@@ -38,13 +38,13 @@ END = object()
 def test_imap_returns_an_iterator_that_stays_exhausted(make_pool: Pools, form: str, items: int) -> None:
     pool = make_pool(2)
     call = f"{form}(triple, range({items}))"
-    iterator = make_pool.bounded(lambda: getattr(pool, form)(triple, range(items)), call, limit=PROMPTLY)
+    iterator = make_pool.bounded(lambda: getattr(pool, form)(triple, range(items)), call, limit=make_pool.limits.promptly)
     again = iter(iterator)
     assert again is iterator, f"iter() of the iterator {call} returned gave {again!r}, not that iterator"
     values = soon(make_pool, lambda: list(iterator), f"iterating {call}")
     assert sorted(values) == [triple(x) for x in range(items)], f"{call} yielded {values!r}, expected {[triple(x) for x in range(items)]!r} in some order"
     for later in (1, 2):
-        after = make_pool.bounded(lambda: next(iterator, END), f"next() of the iterator of {call}, {later} call(s) after it was exhausted", limit=PROMPTLY)
+        after = make_pool.bounded(lambda: next(iterator, END), f"next() of the iterator of {call}, {later} call(s) after it was exhausted", limit=make_pool.limits.promptly)
         assert after is END, f"next() of the iterator of {call}, {later} call(s) after it raised StopIteration, returned {after!r} instead of raising StopIteration"
 
 
@@ -62,9 +62,9 @@ def test_apply_async_returns_while_its_task_runs_and_while_workers_are_busy(make
         gate.wait()
         return triple(x)
 
-    first = make_pool.bounded(lambda: pool.apply_async(task, (1,)), "apply_async(task, (1,)) whose task waits for a gate", limit=PROMPTLY)
-    assert started.wait(make_pool.patience), "the task of apply_async(task, (1,)) never started on the free worker"
-    second = make_pool.bounded(lambda: pool.apply_async(task, (2,)), "apply_async(task, (2,)) while the only worker is busy", limit=PROMPTLY)
+    first = make_pool.bounded(lambda: pool.apply_async(task, (1,)), "apply_async(task, (1,)) whose task waits for a gate", limit=make_pool.limits.promptly)
+    assert started.wait(make_pool.limits.patience), "the task of apply_async(task, (1,)) never started on the free worker"
+    second = make_pool.bounded(lambda: pool.apply_async(task, (2,)), "apply_async(task, (2,)) while the only worker is busy", limit=make_pool.limits.promptly)
     gate.open()
     assert soon(make_pool, first.get, "get() of the first result") == 3
     assert soon(make_pool, second.get, "get() of the second result") == 6
@@ -81,7 +81,7 @@ def test_map_async_returns_while_its_tasks_run(make_pool: Pools, form: str) -> N
         return triple(x)
 
     items: List[Any] = [(x,) for x in range(3)] if form == "starmap_async" else list(range(3))
-    result = make_pool.bounded(lambda: getattr(pool, form)(task, items, 1), f"{form}(task, {items!r}, 1) whose tasks wait for a gate", limit=PROMPTLY)
+    result = make_pool.bounded(lambda: getattr(pool, form)(task, items, 1), f"{form}(task, {items!r}, 1) whose tasks wait for a gate", limit=make_pool.limits.promptly)
     gate.open()
     values = soon(make_pool, result.get, f"get() of {form}() after the gate opened")
     assert values == [0, 3, 6], f"{form}(task, {items!r}, 1).get() gave {values!r}, expected [0, 3, 6]"
@@ -107,7 +107,7 @@ def test_imap_returns_before_reading_its_input_and_before_any_task_finishes(make
         return triple(x)
 
     what = f"{form}(task, source(), {chunksize}) while source() waits after {chunksize} item(s) and every task waits"
-    iterator = make_pool.bounded(lambda: getattr(pool, form)(task, source(), chunksize), what, limit=PROMPTLY)
+    iterator = make_pool.bounded(lambda: getattr(pool, form)(task, source(), chunksize), what, limit=make_pool.limits.promptly)
     input_gate.open()
     task_gate.open()
     values = soon(make_pool, lambda: list(iterator), f"iterating {form}() after the gates opened")
@@ -196,7 +196,7 @@ def test_imap_runs_the_first_chunk_while_the_input_is_still_produced(make_pool: 
     pool = make_pool(2)
     ran = threading.Event()
     starved: List[str] = []
-    patience = make_pool.patience
+    patience = make_pool.limits.patience
 
     def task(x: int) -> int:
         ran.set()
@@ -229,10 +229,6 @@ def accepts_buffersize(method: Any) -> bool:
     except (TypeError, ValueError):
         return True  # no signature to read: let the call say
     return "buffersize" in parameters or any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters.values())
-
-
-OVER_READ_WAIT = 0.2
-"""Seconds the scenario gives a pool to read past the bound while every task is blocked."""
 
 
 @checks("imap.buffersize-bounds-read-ahead")
@@ -271,7 +267,7 @@ def test_buffersize_bounds_how_far_the_input_is_read_ahead(make_pool: Pools, for
         if "buffersize" not in str(exc):
             raise
         pytest.skip(f"{form}() takes no buffersize here: {exc}")
-    over_read.wait(OVER_READ_WAIT)  # only a pool that reads too far sets it
+    over_read.wait(make_pool.limits.glimpse)  # only a pool that reads too far sets it
     assert not over, f"ThreadPool({processes}).{form}(..., buffersize={buffersize}) read more than {bound} item(s) ahead while every task was blocked: {over[0]}"
     slack = 1
     gate.open()
@@ -313,9 +309,9 @@ def test_close_or_terminate_while_buffersize_holds_the_input_back(make_pool: Poo
 
     call = f"{form}(task, <generator of 4 items>, 1, buffersize=1)"
     iterator = soon(make_pool, lambda: method(task, source(), 1, buffersize=1), call)
-    assert first_ran.wait(make_pool.patience), f"the first task of {call} did not run within {make_pool.patience:g} s"
+    assert first_ran.wait(make_pool.limits.patience), f"the first task of {call} did not run within {make_pool.limits.patience:g} s"
     read_before = len(read)
-    outcome = make_pool.bounded(lambda: outcome_of(getattr(pool, stop)), f"{stop}() while {call} waits for room", limit=PROMPTLY)
+    outcome = make_pool.bounded(lambda: outcome_of(getattr(pool, stop)), f"{stop}() while {call} waits for room", limit=make_pool.limits.promptly)
     assert outcome is None, f"{stop}() while {call} waited for room to read more of its input gave {outcome!r}; expected None"
     make_pool.bounded(pool.join, f"join() after {stop}() while {call} waited for room, none of its results yielded")
     if stop == "close":

@@ -108,7 +108,7 @@ def run_map_workload(make_pool: Pools, workload: Workload) -> None:
     else:
         call = Background(lambda: method(*args), repr(workload))  # on a kit thread: needs any-thread
         gate.open()  # the blocked items finish after the others, or at least not before they started
-        outcome = outcome_of(lambda: call.result(make_pool.patience))
+        outcome = outcome_of(lambda: call.result(make_pool.limits.patience))
     failing = workload.failing
     if failing:
         assert outcome[0] == "error" and outcome[1] in failing, f"{workload!r} {told(outcome)}, expected the exception of one of the failing items {failing}"

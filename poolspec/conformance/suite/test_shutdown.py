@@ -16,14 +16,9 @@ import pytest
 from poolspec.conformance import checks
 from poolspec.conformance.pools import Gate, Pools
 from poolspec.conformance.unobserved import unobserved
-from poolspec.conformance.workloads import PROMPTLY, TIMED_OUT, Background, outcome_of, outcome_within
+from poolspec.conformance.workloads import TIMED_OUT, Background, outcome_of, outcome_within
 
 from .test_results_streaming import accepts_buffersize
-
-NEVER = 0.1
-"""Seconds to wait for something that must not happen (join() returning too early)."""
-PROBE = 0.2
-"""Seconds to wait, in all, for abandoned results that must never complete successfully."""
 
 SUBMISSIONS: Dict[str, Callable[[Any], Any]] = {
     "apply": lambda pool: pool.apply(abs, (1,)),
@@ -39,7 +34,7 @@ SUBMISSIONS: Dict[str, Callable[[Any], Any]] = {
 
 def assert_rejected(make_pool: Pools, pool: Any, method: str, after: str) -> None:
     """``method`` on ``pool`` raises ValueError at once (a pool that accepts it and blocks is a HANG)."""
-    outcome = make_pool.bounded(lambda: outcome_of(lambda: SUBMISSIONS[method](pool)), f"{method}() after {after}", limit=PROMPTLY)
+    outcome = make_pool.bounded(lambda: outcome_of(lambda: SUBMISSIONS[method](pool)), f"{method}() after {after}", limit=make_pool.limits.promptly)
     assert isinstance(outcome, ValueError), f"{method}() after {after} gave {outcome!r}; expected it to raise ValueError"
 
 
@@ -85,7 +80,7 @@ def blocked_task(started: threading.Semaphore, gate: Gate) -> Callable[..., Any]
 
 def wait_started(make_pool: Pools, started: threading.Semaphore, count: int, what: str) -> None:
     for done in range(count):
-        assert started.acquire(timeout=make_pool.patience), f"{what}: only {done} of {count} tasks started while workers were free"
+        assert started.acquire(timeout=make_pool.limits.patience), f"{what}: only {done} of {count} tasks started while workers were free"
 
 
 def busy_pool(make_pool: Pools) -> Tuple[Any, Gate, List[Any]]:
@@ -150,9 +145,9 @@ def test_join_after_terminate_waits_for_a_running_task(make_pool: Pools) -> None
     wait_started(make_pool, started, 1, "apply_async()")
     make_pool.bounded(pool.terminate, "terminate() while a task runs")
     joiner = Joiner(pool)
-    assert not joiner.returned.wait(NEVER), f"join() after terminate() {joiner.ended()} while a task was still running on a worker thread"
+    assert not joiner.returned.wait(make_pool.limits.glimpse), f"join() after terminate() {joiner.ended()} while a task was still running on a worker thread"
     gate.open()
-    assert joiner.returned.wait(make_pool.patience), f"join() after terminate() did not return within {make_pool.patience:g} s of the task's end"
+    assert joiner.returned.wait(make_pool.limits.patience), f"join() after terminate() did not return within {make_pool.limits.patience:g} s of the task's end"
     assert joiner.error is None, f"join() after terminate() raised {joiner.error!r}"
     make_pool.check_no_thread_left()
 
@@ -190,11 +185,13 @@ def test_close_join_waits_for_every_task_and_callback(make_pool: Pools) -> None:
     imapped = pool.imap(task, source())
     pool.close()
     joiner = Joiner(pool, lambda: (len(ran), len(called), len(read), [result.ready() for result in [*applied, mapped]]))
-    assert not joiner.returned.wait(NEVER), f"join() after close() {joiner.ended()} while every task was still waiting to run"
+    assert not joiner.returned.wait(make_pool.limits.glimpse), f"join() after close() {joiner.ended()} while every task was still waiting to run"
     tasks_go.open()
-    assert not joiner.returned.wait(NEVER), f"join() after close() {joiner.ended()} while the callbacks were still waiting to run"
+    assert not joiner.returned.wait(make_pool.limits.glimpse), f"join() after close() {joiner.ended()} while the callbacks were still waiting to run"
     callbacks_go.open()
-    assert joiner.returned.wait(make_pool.patience), f"join() after close() did not return within {make_pool.patience:g} s of every task and callback being free to finish"
+    assert joiner.returned.wait(make_pool.limits.patience), (
+        f"join() after close() did not return within {make_pool.limits.patience:g} s of every task and callback being free to finish"
+    )
     assert joiner.error is None, f"join() after close() raised {joiner.error!r}"
     tasks, callbacks, items, ready = joiner.seen
     assert items == 20, f"when join() returned, the imap() input had been read up to {items} of 20 items"
@@ -238,7 +235,7 @@ def test_close_join_waits_for_an_imap_input_still_being_read(make_pool: Pools, m
     pool.close()
     joiner = Joiner(pool, lambda: (len(read), len(ran)))
     assert joiner.called.wait(make_pool.hang_limit), f"the kit's thread that calls join() did not start within {make_pool.hang_limit:g} s"
-    joiner.returned.wait(NEVER)  # not an assertion: a join() that returns here is caught by the snapshot
+    joiner.returned.wait(make_pool.limits.glimpse)  # not an assertion: a join() that returns here is caught by the snapshot
     held_back.open()
     assert joiner.returned.wait(make_pool.hang_limit), f"join() after close() did not return within {make_pool.hang_limit:g} s of the {method}() input being free to end"
     assert joiner.error is None, f"join() after close() raised {joiner.error!r}"
@@ -268,7 +265,7 @@ def test_close_join_waits_for_an_imap_input_still_being_read(make_pool: Pools, m
 def test_close_terminate_and_join_may_be_repeated(make_pool: Pools, calls: str) -> None:
     pool = make_pool(2)
     result = pool.apply_async(abs, (-3,))
-    result.wait(make_pool.patience)
+    result.wait(make_pool.limits.patience)
     done: List[str] = []
     for call in calls.split():
         try:
@@ -323,12 +320,12 @@ def test_terminate_abandons_every_result_not_completed(make_pool: Pools) -> None
     make_pool.bounded(pool.join, "join() after terminate()")
     completed = {}
     for what, result in results.items():
-        result.wait(PROBE / len(results))
+        result.wait(make_pool.limits.glimpse / len(results))
         if result.ready() and result.successful():
             completed[what] = result.get(0)
     assert not completed, f"results that had not completed at terminate() completed successfully after it: {completed}"
     try:
-        value = imapped.next(PROBE)
+        value = imapped.next(make_pool.limits.glimpse)
     except StopIteration:
         pytest.fail("an imap() iterator whose results had not completed at terminate() reported the end of its input")
     except Exception:  # noqa: BLE001 - blocking (a timeout) and failing are both allowed
@@ -354,7 +351,7 @@ def test_terminate_fails_every_result_not_completed(make_pool: Pools) -> None:
         waiting["next() of an imap() with buffersize=1 over a generator"] = pool.imap(abs, (x for x in [-1, -2, -3]), 1, buffersize=1)
     make_pool.bounded(pool.terminate, "terminate()")
     gate.open()
-    deadline = time.monotonic() + make_pool.patience
+    deadline = time.monotonic() + make_pool.limits.patience
     wrong = {}
     for what, result in waiting.items():
         outcome = outcome_within(result, max(0.0, deadline - time.monotonic()), make_pool.impl.timeout_error)
@@ -364,7 +361,7 @@ def test_terminate_fails_every_result_not_completed(make_pool: Pools) -> None:
             wrong[what] = "reported the end of the input (StopIteration)"
         elif not isinstance(outcome, Exception):
             wrong[what] = f"gave {outcome!r}"
-    assert not wrong, f"after terminate(), waiting {make_pool.patience:g} s in all for what had not completed: {wrong}; expected each to raise"
+    assert not wrong, f"after terminate(), waiting {make_pool.limits.patience:g} s in all for what had not completed: {wrong}; expected each to raise"
 
 
 @checks("shutdown.terminate-ends-join", needs=("any-thread",))
@@ -387,13 +384,13 @@ def test_terminate_ends_a_join_that_waits_for_a_blocked_input(make_pool: Pools, 
     pool.close()
     joiner = Joiner(pool)
     assert joiner.called.wait(make_pool.hang_limit), f"the kit's thread that calls join() did not start within {make_pool.hang_limit:g} s"
-    joiner.returned.wait(NEVER)  # join() must wait here, for the input (shutdown.join-waits-for-slow-input)
+    joiner.returned.wait(make_pool.limits.glimpse)  # join() must wait here, for the input (shutdown.join-waits-for-slow-input)
     terminating = Background(pool.terminate, "terminate() while join() waits for a blocked input")
-    terminated = terminating.done(make_pool.patience)
-    joined = terminated and joiner.returned.wait(make_pool.patience)
+    terminated = terminating.done(make_pool.limits.patience)
+    joined = terminated and joiner.returned.wait(make_pool.limits.patience)
     held_back.open()
-    assert terminated, f"terminate() called while join() waited for a blocked {method}() input did not return within {make_pool.patience:g} s"
-    assert joined, f"join() waiting for a blocked {method}() input did not return within {make_pool.patience:g} s of terminate() returning"
+    assert terminated, f"terminate() called while join() waited for a blocked {method}() input did not return within {make_pool.limits.patience:g} s"
+    assert joined, f"join() waiting for a blocked {method}() input did not return within {make_pool.limits.patience:g} s of terminate() returning"
 
 
 @checks("shutdown.terminate-from-task")
@@ -411,7 +408,7 @@ def test_terminate_from_a_task_or_callback_returns(make_pool: Pools, where: str)
         pool.apply_async(stop)
     else:
         pool.apply_async(abs, (-1,), callback=stop)
-    assert done.wait(make_pool.patience), f"terminate() called from a {where} did not return within {make_pool.patience:g} s"
+    assert done.wait(make_pool.limits.patience), f"terminate() called from a {where} did not return within {make_pool.limits.patience:g} s"
     assert outcome == [None], f"terminate() called from a {where} gave {outcome[0]!r}; expected None"
     assert_rejected(make_pool, pool, "apply_async", f"terminate() from a {where}")
 

@@ -200,7 +200,7 @@ def test_every_result_is_delivered_once_to_its_own_job(example_pools: Callable[[
                 member.doing = f"job {job_number}, {job} (collecting its outcome)"
                 outcomes[number, member.number, job_number] = collect(job, handle, deadline)
 
-        stuck = rounds.together([work] * size.threads, pools.patience)
+        stuck = rounds.together([work] * size.threads, pools.limits.patience)
         name = round_name(number, size, processes)
         wrong = [
             f"{name}: thread {thread}, job {job_number}: {problem}"
@@ -210,7 +210,7 @@ def test_every_result_is_delivered_once_to_its_own_job(example_pools: Callable[[
             for problem in [wrong_outcome(job, (number, thread, job_number), outcomes[number, thread, job_number])]
             if problem is not None
         ]
-        assert not stuck and not wrong, "\n".join(filter(None, [rounds.stuck_message(stuck, name, pools.patience), failures(wrong)]))
+        assert not stuck and not wrong, "\n".join(filter(None, [rounds.stuck_message(stuck, name, pools.limits.patience), failures(wrong)]))
 
     rounds.run_rounds(pools, processes, scenario, play)
 
@@ -277,12 +277,12 @@ def test_callbacks_are_called_once_each_and_one_at_a_time(example_pools: Callabl
                 member.doing = f"job {key[2]}, {jobs[key]} (waiting for its callback)"
                 log.first_call[key].wait(left(deadline))
 
-        stuck = rounds.together([work] * size.threads, pools.patience)
+        stuck = rounds.together([work] * size.threads, pools.limits.patience)
         name = round_name(number, size, processes)
         uncalled = [key for key in jobs if key[0] == number and not log.calls.get(key)]
         ready = [key for key in uncalled if key in results and results[key].ready()]
         assert not ready, failures(
-            [f"{name}: thread {key[1]}, job {key[2]}: {jobs[key]} is ready, but none of its callbacks was called within {pools.patience:g} s" for key in ready]
+            [f"{name}: thread {key[1]}, job {key[2]}: {jobs[key]} is ready, but none of its callbacks was called within {pools.limits.patience:g} s" for key in ready]
         )
         if stuck or uncalled:
             reasons = [f"thread {member.number} still in {member.doing}" for member in stuck] + [f"{jobs[key]} of thread {key[1]} had not completed" for key in uncalled]
@@ -378,12 +378,12 @@ def test_threads_waiting_on_results_that_complete_at_once_all_return(example_poo
                 return "every task of it had returned" if all(item in returned for item in job.items_of(key)) else None
             return "its result was ready" if handle.ready() else None
 
-        stuck = rounds.together([work] * size.threads, pools.patience)
+        stuck = rounds.together([work] * size.threads, pools.limits.patience)
         name = round_name(number, size, processes)
         lost = [member for member in stuck if member.number in awaited and complete(member)]
-        assert not lost, rounds.stuck_message(lost, name, pools.patience, lambda member: f", though {complete(member)}")
+        assert not lost, rounds.stuck_message(lost, name, pools.limits.patience, lambda member: f", though {complete(member)}")
         if stuck:
-            unobserved(f"{rounds.stuck_message(stuck[:1], name, pools.patience)}, and its result never completed, so whether waiters wake could not be seen")
+            unobserved(f"{rounds.stuck_message(stuck[:1], name, pools.limits.patience)}, and its result never completed, so whether waiters wake could not be seen")
 
     rounds.run_rounds(pools, processes, scenario, play)
 
@@ -414,10 +414,10 @@ def test_no_thread_of_the_pool_dies_of_an_exception(example_pools: Callable[[], 
                     member.doing = f"{job} (collecting its outcome)"
                     collect(job, handle, deadline)
 
-            stuck = rounds.together([work] * size.threads, pools.patience)
+            stuck = rounds.together([work] * size.threads, pools.limits.patience)
             name = round_name(number, size, processes)
             assert not caught, f"in {name}, {len(caught)} thread(s) of the pool died of an exception:\n" + failures(caught, 3)
             if stuck:
-                unobserved(f"{rounds.stuck_message(stuck[:1], name, pools.patience)}, so the rounds could not go on")
+                unobserved(f"{rounds.stuck_message(stuck[:1], name, pools.limits.patience)}, so the rounds could not go on")
 
         rounds.run_rounds(pools, processes, scenario, play)
