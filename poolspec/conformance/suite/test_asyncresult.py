@@ -11,14 +11,7 @@ import pytest
 from poolspec.conformance import checks
 from poolspec.conformance.pools import Pools
 from poolspec.conformance.process_gate import wait_at
-
-
-class TaskError(Exception):
-    """Raised by the failing tasks of a scenario."""
-
-
-def fail(*args: Any) -> None:
-    raise TaskError(*args)
+from poolspec.conformance.tasks import TaskError, fail
 
 
 @checks("asyncresult.ready")

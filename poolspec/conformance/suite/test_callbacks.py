@@ -18,22 +18,15 @@ from hypothesis import strategies as st
 
 from poolspec.conformance import checks
 from poolspec.conformance.pools import Pools
-
-
-class TaskError(Exception):
-    """Raised by the failing tasks of a scenario."""
+from poolspec.conformance.tasks import TaskError, fail, negate
 
 
 class CallbackError(Exception):
     """Raised by the failing callbacks of a scenario."""
 
 
-def negate(x: int) -> int:
-    return -x
-
-
-def fail(*args: Any) -> None:
-    raise TaskError(*args)
+TASK_FOR: Dict[str, Callable[..., Any]] = {"callback": negate, "error_callback": fail}
+"""The task whose outcome each kind of callback receives: a value, or a TaskError."""
 
 
 def negated(i: int, n: int) -> int:
@@ -263,7 +256,7 @@ def test_the_callback_has_returned_before_the_result_is_ready(make_pool: Pools, 
         returned.append(True)
 
     kind = "callback" if outcome == "returns" else "error_callback"
-    result = submit(pool, form, negate if outcome == "returns" else fail, [1, 2], 1, **{kind: callback})
+    result = submit(pool, form, TASK_FOR[kind], [1, 2], 1, **{kind: callback})
     assert called.wait(make_pool.limits.patience), f"the {kind} of {form} was never called"
     if observer == "ready":
         # The callback waits for the gate: the result must not be ready yet.
@@ -389,7 +382,7 @@ def test_get_raises_the_exception_of_a_raising_callback(make_pool: Pools) -> Non
         f"{form} with a raising {kind}": submit(
             pool,
             form,
-            negate if kind == "callback" else fail,
+            TASK_FOR[kind],
             [1, 2],
             1,
             **{kind: raise_from_callback(errors[f"{form} with a raising {kind}"], threading.Event(), received[f"{form} with a raising {kind}"])},

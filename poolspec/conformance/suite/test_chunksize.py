@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from poolspec.conformance import checks
 from poolspec.conformance.pools import Pools
+from poolspec.conformance.tasks import triple
 from poolspec.conformance.workloads import Background
 
 MAP_FORMS: Dict[str, Callable[[Any, int], Any]] = {
@@ -27,10 +28,6 @@ IMAP_FORMS: Dict[str, Callable[[Any, int], Any]] = {
     "imap_unordered": lambda pool, chunksize: next(pool.imap_unordered(abs, [1, 2, 3], chunksize)),
 }
 FORMS = tuple(MAP_FORMS) + tuple(IMAP_FORMS)
-
-
-def triple(x: int) -> int:
-    return 3 * x
 
 
 def run_form(pool: Any, form: str, func: Callable[[int], Any], n: int, chunksize: Optional[int]) -> List[Any]:

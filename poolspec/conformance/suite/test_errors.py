@@ -11,11 +11,8 @@ from hypothesis import strategies as st
 
 from poolspec.conformance import checks
 from poolspec.conformance.pools import Pools
+from poolspec.conformance.tasks import TaskError, triple
 from poolspec.conformance.workloads import Background, raised_by, soon
-
-
-class TaskError(Exception):
-    """What the tasks of these tests raise: ``TaskError("item", x)``."""
 
 
 class TaskAbort(BaseException):
@@ -24,10 +21,6 @@ class TaskAbort(BaseException):
 
 class InputError(Exception):
     """What the instrumented inputs raise part-way."""
-
-
-def triple(x: int) -> int:
-    return 3 * x
 
 
 def fail_on_negative(x: int) -> int:

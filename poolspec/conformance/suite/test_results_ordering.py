@@ -11,11 +11,8 @@ from hypothesis import strategies as st
 
 from poolspec.conformance import checks
 from poolspec.conformance.pools import Pools
+from poolspec.conformance.tasks import triple
 from poolspec.conformance.workloads import INPUT_KINDS, make_input, raised_by
-
-
-def triple(x: int) -> int:
-    return 3 * x
 
 
 def describe(*args: Any, **kwds: Any) -> Tuple[Tuple[Any, ...], List[Tuple[str, Any]]]:

@@ -18,12 +18,8 @@ from hypothesis import strategies as st
 
 from poolspec.conformance import checks
 from poolspec.conformance.pools import Pools
+from poolspec.conformance.tasks import triple
 from poolspec.conformance.workloads import outcome_of, soon
-
-
-def triple(x: int) -> int:
-    return 3 * x
-
 
 IMAP_FORMS = ("imap", "imap_unordered")
 

@@ -152,10 +152,6 @@ def test_join_after_terminate_waits_for_a_running_task(make_pool: Pools) -> None
     make_pool.check_no_thread_left()
 
 
-def negate(x: int) -> int:
-    return -x
-
-
 @checks("shutdown.close-join-waits-for-all", needs=("any-thread",))
 def test_close_join_waits_for_every_task_and_callback(make_pool: Pools) -> None:
     pool = make_pool(2)

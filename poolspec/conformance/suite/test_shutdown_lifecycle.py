@@ -18,6 +18,7 @@ from hypothesis.stateful import Bundle, RuleBasedStateMachine, initialize, invar
 
 from poolspec.conformance import checks
 from poolspec.conformance.pools import Gate, Pools
+from poolspec.conformance.workloads import outcome_of
 
 STEPS = 20
 """Steps per example: enough to reach every state and back to get() and join()."""
@@ -39,14 +40,6 @@ def work(gate: Optional[Gate], value: int, fail: bool) -> int:
     if fail:
         raise Boom(value)
     return -value
-
-
-def outcome_of(call: Callable[[], Any]) -> Any:
-    """What ``call()`` returned, or the exception it raised."""
-    try:
-        return call()
-    except Exception as exc:  # noqa: BLE001 - judged by the model
-        return exc
 
 
 @dataclass(eq=False)
