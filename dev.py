@@ -74,6 +74,9 @@ def main(argv: List[str]) -> int:
         ensure_pypy()
     if argv[0] == "compliance":
         shutil.rmtree(ROOT / ".tox" / "reports", ignore_errors=True)
+    # setuptools keeps build/lib from one wheel build to the next and packs all of it, modules
+    # deleted or renamed since included: the kit would collect a suite module that no longer exists.
+    shutil.rmtree(ROOT / "build", ignore_errors=True)
     env = dict(os.environ, PATH=os.pathsep.join([os.environ.get("PATH", ""), *pyenv_bin_dirs(), *opt_bin_dirs()]))
     status = 0
     base_pythons: Dict[str, str] = {}

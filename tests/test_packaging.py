@@ -16,6 +16,8 @@ import pytest
 
 import poolspec
 
+from .kit_runs import ROOT
+
 
 def installed() -> metadata.Distribution:
     """The distribution pip installed (it has a RECORD), not the metadata a build leaves in the checkout (``poolspec.egg-info``)."""
@@ -29,6 +31,15 @@ def test_the_distribution_installs_no_top_level_package_but_poolspec() -> None:
     files = installed().files or []
     tops = {file.parts[0] for file in files if not file.parts[0].endswith(".dist-info") and not file.name.startswith("__editable__")}
     assert tops <= {"poolspec"}, f"top-level names installed besides poolspec: {sorted(tops - {'poolspec'})}"
+
+
+def test_the_installed_package_holds_the_modules_of_the_checkout_and_no_others() -> None:
+    # A wheel built over a stale build/lib (setuptools keeps it) holds modules deleted since.
+    modules = {file.as_posix() for file in installed().files or [] if file.parts[0] == "poolspec" and file.suffix == ".py"}
+    if not modules:
+        pytest.skip("an editable install: the checkout is the package")
+    checkout = {path.relative_to(ROOT).as_posix() for path in (ROOT / "poolspec").rglob("*.py")}
+    assert modules == checkout, f"installed, not in the checkout: {sorted(modules - checkout)}; in the checkout, not installed: {sorted(checkout - modules)}"
 
 
 def test_only_the_kit_extra_brings_dependencies() -> None:
