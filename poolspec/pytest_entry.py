@@ -24,7 +24,7 @@ def importable(name: str) -> bool:
     """Whether ``name`` can be found for import, without importing it."""
     try:
         return importlib.util.find_spec(name) is not None
-    except ImportError:
+    except (ImportError, ValueError):  # a broken parent package; a module in sys.modules without a __spec__
         return False
 
 

@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import importlib
 import inspect
+from pathlib import Path
 from typing import Any, Dict, List, Set
 
 import pytest
 
+from poolspec.conformance import clauses
 from poolspec.conformance.clauses import AREAS
 from poolspec.conformance.plugin import SUITE
 
@@ -22,6 +24,7 @@ from .broken_pools import CATALOGUE, catalogue
 
 AREA_OF: Dict[str, str] = {clause.id: area for area, clauses in AREAS.items() for clause in clauses}
 SUITE_MODULES = sorted(path.stem for path in SUITE.glob("test_*.py"))
+CLAUSES_PACKAGE = Path(clauses.__file__).parent
 
 
 def area_of_module(stem: str) -> str:
@@ -71,9 +74,23 @@ def test_each_broken_pool_breaks_a_clause_of_its_modules_area() -> None:
     assert not strays, "broken pools outside their area's module:\n" + "\n".join(strays)
 
 
+SHARED = {"__init__", "wrappers"}
+"""The catalogue's modules that hold no broken pools: the loader and the helpers the pools share."""
+
+
+def test_each_clause_module_is_an_area() -> None:
+    modules = {path.stem for path in CLAUSES_PACKAGE.glob("*.py")} - {"__init__", "_model"}
+    assert modules == set(AREAS), f"clause modules not joined into AREAS: {sorted(modules - set(AREAS))}"
+
+
+def test_each_catalogue_module_is_named_for_an_area() -> None:
+    strays = sorted(path.name for path in CATALOGUE.glob("*.py") if path.stem not in SHARED and path.stem not in AREAS)
+    assert not strays, f"tests/broken_pools/: name each module for the area of the clauses its pools break ({sorted(AREAS)}): {strays}"
+
+
 def test_each_area_has_tests_and_broken_pools() -> None:
     tested = {area_of_module(stem) for stem in SUITE_MODULES}
-    broken = {path.stem for path in CATALOGUE.glob("*.py")}
+    broken = {path.stem for path in CATALOGUE.glob("*.py")} - SHARED
     missing: List[str] = [f"{area}: {what}" for area in AREAS for what, there in (("no suite module", tested), ("no broken-pool module", broken)) if area not in there]
     assert not missing, "\n".join(missing)
 

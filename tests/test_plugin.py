@@ -322,6 +322,11 @@ def test_a_factory_function_can_be_the_implementation(broken: pytest.Pytester) -
         ("no_such_module", "ERROR: --impl=no_such_module: cannot import 'no_such_module': ModuleNotFoundError: *"),
         ("poolspec.reference:Nope", "ERROR: --impl=poolspec.reference:Nope: poolspec.reference has no attribute 'Nope'"),
         ("poolspec:__version__", "ERROR: --impl=poolspec:__version__: __version__ is a str, not a class or factory"),
+        (
+            "reference:ThreadPool",
+            "ERROR: --impl=reference:ThreadPool: cannot import 'reference': ModuleNotFoundError: No module named 'reference' "
+            "(poolspec's reference package is poolspec.reference now: --impl=poolspec.reference:ThreadPool)",
+        ),
     ],
 )
 def test_a_bad_impl_is_one_clear_error(pytester: pytest.Pytester, spec: str, message: str) -> None:
@@ -329,6 +334,12 @@ def test_a_bad_impl_is_one_clear_error(pytester: pytest.Pytester, spec: str, mes
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines([message])
     assert "Traceback" not in result.stderr.str()
+
+
+def test_a_timeout_class_by_the_references_old_name_gets_its_name_now(pytester: pytest.Pytester) -> None:
+    result = run(pytester, "--impl=multiprocessing.pool:ThreadPool", "--timeout-error=reference.errors:PoolError")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*(poolspec's reference package is poolspec.reference now: --timeout-error=poolspec.reference.errors:PoolError)"])
 
 
 def test_a_factory_beside_the_user_that_pytests_command_cannot_import_gets_a_hint(tmp_path: Path) -> None:
@@ -474,7 +485,7 @@ def test_a_baselined_clause_whose_every_test_passes_fails_the_run(pytester: pyte
     result = run(pytester, "--impl=poolspec.reference", f"--xfails-file={path}", "-k", "[map.order]")
     result.assert_outcomes(xpassed=2, deselected=result.parseoutcomes()["deselected"])
     assert result.ret == pytest.ExitCode.TESTS_FAILED
-    result.stdout.fnmatch_lines(["expected to fail by the baseline, but every test passed (remove the entry): map.order"])
+    result.stdout.fnmatch_lines(["expected to fail by the baseline, but every test passed (remove the entry, or a family's entry for its other clauses): map.order"])
 
 
 def test_a_baselined_test_that_passes_is_an_error(pytester: pytest.Pytester) -> None:
@@ -503,7 +514,11 @@ def test_a_baselined_family_stands_for_each_of_its_clauses(broken: pytest.Pytest
     result = run(broken, "--impl=broken_pools:Reversed", f"--xfails-file={path}", "--clause=map.order", "--clause=map.empty-input", "--clause=imap.order")
     assert result.ret == pytest.ExitCode.TESTS_FAILED, result.stdout.str()
     result.stdout.fnmatch_lines(
-        ["expected to fail by the baseline, but every test passed (remove the entry): map.empty-input", "expected failures (baseline): map.order"], consecutive=False
+        [
+            "expected to fail by the baseline, but every test passed (remove the entry, or a family's entry for its other clauses): map.empty-input",
+            "expected failures (baseline): map.order",
+        ],
+        consecutive=False,
     )
     assert "BaselineWarning" not in result.stdout.str()
     unselected = run(broken, "--impl=broken_pools:Reversed", f"--xfails-file={path}", "--clause=imap.order")

@@ -94,19 +94,21 @@ def _import(name: str, what: str, folders: Sequence[Path] = ()) -> ModuleType:
         return importlib.import_module(name)
     except Exception as exc:
         last = traceback.format_exception_only(type(exc), exc)[-1].strip()
-        raise ImplError(f"{what}: cannot import {name!r}: {last}{_renamed(exc, name)}{_off_the_path(exc, name, folders)}") from exc
+        raise ImplError(f"{what}: cannot import {name!r}: {last}{_renamed(exc, name, what)}{_off_the_path(exc, name, folders)}") from exc
 
 
 RENAMED = {"reference": "poolspec.reference", "conformance": "poolspec.conformance"}
 """poolspec's packages by the top-level names they had before they moved under ``poolspec``, and their names now."""
 
 
-def _renamed(exc: Exception, name: str) -> str:
-    """For a module not found under a top-level name poolspec's packages once had: their name now."""
-    top, dot, rest = name.partition(".")
+def _renamed(exc: Exception, name: str, what: str) -> str:
+    """For a module not found under a top-level name poolspec's packages once had: their name now,
+    in the option as given (``what``: ``--impl=reference:ThreadPool``)."""
+    top = name.partition(".")[0]
     if not isinstance(exc, ModuleNotFoundError) or exc.name != top or top not in RENAMED:
         return ""
-    return f" (poolspec's {top} package is {RENAMED[top]} now: --impl={RENAMED[top]}{dot}{rest})"
+    option, _, spec = what.partition("=")
+    return f" (poolspec's {top} package is {RENAMED[top]} now: {option}={RENAMED[top]}{spec[len(top) :]})"
 
 
 def _off_the_path(exc: Exception, name: str, folders: Sequence[Path]) -> str:

@@ -1,9 +1,11 @@
 """Every time limit of the suite, derived from the hang limit (``--hang-limit``, 10 s by default).
 
 Tolerances say how long what must happen may take. At the default hang limit they hold on a
-loaded 2-core machine, and they never shrink below that (a lower hang limit, as the kill matrix
-and the mutation runs use, only ends a HANG sooner); a pool given a larger hang limit because it
-is slow (a process pool, Ray) gets larger tolerances in proportion:
+loaded 2-core machine; a pool given a larger hang limit because it is slow (a process pool, Ray)
+gets larger tolerances in proportion. A lower hang limit (the kill matrix runs with 3 s, the
+mutation runs with 2 s) keeps :attr:`Limits.promptly` at its least and shortens
+:attr:`Limits.patience` with it, so a call that should return while the scenario goes on is
+judged sooner there:
 
 * :attr:`Limits.promptly`: a call that must return at once returns within it, a time-out ends at
   most this long after its timeout, and a result completes within it once nothing holds it back

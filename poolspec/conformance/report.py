@@ -194,7 +194,7 @@ def summary_lines(findings: Dict[str, ClauseFinding], notes: Dict[str, int], run
         lines.append(f"not selected: {len(unselected)} of the kit's {len(CLAUSES)} clauses (--clause, -k or test ids)")
     labels = (
         ("failed", "failed clauses"),
-        ("xpassed", "expected to fail by the baseline, but every test passed (remove the entry)"),
+        ("xpassed", "expected to fail by the baseline, but every test passed (remove the entry, or a family's entry for its other clauses)"),
         ("xfailed", "expected failures (baseline)"),
         ("unobserved", "not observed: no verdict on these clauses, for the reason in brackets"),
     )

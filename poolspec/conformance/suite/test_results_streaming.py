@@ -36,12 +36,13 @@ def test_imap_returns_an_iterator_that_stays_exhausted(make_pool: Pools, form: s
     call = f"{form}(triple, range({items}))"
     iterator = make_pool.bounded(lambda: getattr(pool, form)(triple, range(items)), call, limit=make_pool.limits.promptly)
     again = iter(iterator)
-    assert again is iterator, f"iter() of the iterator {call} returned gave {again!r}, not that iterator"
+    assert again is iterator, f"iter() of the iterator that {call} returned gave {again!r}, not that iterator"
     values = soon(make_pool, lambda: list(iterator), f"iterating {call}")
     assert sorted(values) == [triple(x) for x in range(items)], f"{call} yielded {values!r}, expected {[triple(x) for x in range(items)]!r} in some order"
-    for later in (1, 2):
-        after = make_pool.bounded(lambda: next(iterator, END), f"next() of the iterator of {call}, {later} call(s) after it was exhausted", limit=make_pool.limits.promptly)
-        assert after is END, f"next() of the iterator of {call}, {later} call(s) after it raised StopIteration, returned {after!r} instead of raising StopIteration"
+    for later in ("first", "second"):
+        what = f"the {later} next() of the iterator of {call} after it had raised StopIteration"
+        after = make_pool.bounded(lambda: next(iterator, END), what, limit=make_pool.limits.promptly)
+        assert after is END, f"{what} returned {after!r} instead of raising StopIteration"
 
 
 # -- calls that return at once -------------------------------------------------------------
