@@ -30,7 +30,8 @@ CLAUSES_PACKAGE = Path(clauses.__file__).parent
 def area_of_module(stem: str) -> str:
     """The area a module named ``test_<area>`` or ``test_<area>_<topic>`` (or ``<area>``) belongs to, or ``''``."""
     name = stem[len("test_") :] if stem.startswith("test_") else stem
-    return name if name in AREAS else name.partition("_")[0] if name.partition("_")[0] in AREAS else ""
+    area = name.partition("_")[0]  # area names have no underscore: the rest is the topic
+    return area if area in AREAS else ""
 
 
 def checked_clauses(value: Any) -> Set[str]:

@@ -106,7 +106,6 @@ class Pools:
 
     def __init__(self, impl: Implementation, hang_limit: float) -> None:
         self.impl = impl
-        self.hang_limit = hang_limit
         self.limits = Limits(hang_limit)
         """The suite's time limits, derived from the hang limit (:mod:`poolspec.conformance.limits`)."""
         self._made: List[Any] = []
@@ -145,7 +144,7 @@ class Pools:
 
     def gate(self) -> Gate:
         """A gate that the kit opens after the scenario, if the scenario has not."""
-        gate = Gate(self.hang_limit)
+        gate = Gate(self.limits.hang)
         self._to_open.append(gate)
         return gate
 
@@ -162,14 +161,14 @@ class Pools:
 
     def sequencer(self, order: Sequence[Hashable]) -> Sequencer:
         """A :class:`Sequencer` for ``order``, opened by the kit after the scenario."""
-        sequencer = Sequencer(order, self.hang_limit)
+        sequencer = Sequencer(order, self.limits.hang)
         self._to_open.append(sequencer)
         return sequencer
 
     def bounded(self, call: Callable[[], T], what: str, limit: Optional[float] = None) -> T:
         """``call()`` on the home thread, or a :class:`Hang` if it blocks past ``limit`` (the hang limit)."""
         __tracebackhide__ = True  # pytest leaves the kit's plumbing out of a failure's traceback
-        return HOME.run(call, self.hang_limit if limit is None else limit, what, self.new_threads)
+        return HOME.run(call, self.limits.hang if limit is None else limit, what, self.new_threads)
 
     def weak_reference(self, pool: Any) -> weakref.ref[Any]:
         """A weak reference to ``pool``; a pool that cannot have one leaves the test UNOBSERVED.
@@ -317,7 +316,7 @@ class Pools:
     def check_no_thread_left(self) -> None:
         """Every thread the scenario started has ended, or ends within :data:`THREAD_END_GRACE`."""
         __tracebackhide__ = True  # pytest leaves the kit's plumbing out of a failure's traceback
-        grace = min(THREAD_END_GRACE, self.hang_limit / 2)
+        grace = min(THREAD_END_GRACE, self.limits.hang / 2)
         deadline = time.monotonic() + grace
         # Threads started outside the threading module (_DummyThread) cannot be joined or watched.
         started = [thread for thread in self.new_threads() if not thread.name.startswith(RUNNER_PREFIX) and not isinstance(thread, threading._DummyThread)]

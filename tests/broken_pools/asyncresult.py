@@ -246,7 +246,7 @@ class _WaitSleeps(ResultProxy):
         if timeout is None or self.inner.ready():
             self.inner.wait(timeout)
         else:
-            time.sleep(timeout)
+            time.sleep(timeout)  # the bug itself, not a synchronisation: the whole timeout spent, ready or not
 
 
 class WaitSleepsTheWholeTimeout(Proxied):

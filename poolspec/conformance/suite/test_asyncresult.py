@@ -67,7 +67,7 @@ def gated(path: str, limit: float, outcome: str, x: int) -> int:
 def test_successful_raises_until_ready_then_tells_the_outcome(make_pool: Pools, form: str, outcome: str) -> None:
     pool = make_pool(2)
     gate = make_pool.process_gate()
-    task = functools.partial(gated, gate.path, make_pool.hang_limit, outcome)
+    task = functools.partial(gated, gate.path, make_pool.limits.hang, outcome)
     if form == "apply_async":
         result = pool.apply_async(task, (1,))
     elif form == "map_async":

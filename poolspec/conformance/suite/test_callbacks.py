@@ -223,7 +223,7 @@ def test_no_callback_is_called_for_a_job_terminate_discarded(make_pool: Pools, j
 
     def submit_jobs() -> None:
         pool.apply_async(hold)
-        assert holding.wait(make_pool.hang_limit), f"the task holding the only worker did not start within {make_pool.hang_limit:g} s"
+        assert holding.wait(make_pool.limits.hang), f"the task holding the only worker did not start within {make_pool.limits.hang:g} s"
         for job, (form, size, outcome, kinds) in enumerate(jobs):
             callbacks = {kind: record(job, kind) for kind in ("callback", "error_callback") if kinds in (kind, "both")}
             submit(pool, form, functools.partial(task, job, outcome), list(range(size)), 1, **callbacks)

@@ -230,10 +230,10 @@ def test_close_join_waits_for_an_imap_input_still_being_read(make_pool: Pools, m
     results = getattr(pool, method)(task, source(), chunksize)
     pool.close()
     joiner = Joiner(pool, lambda: (len(read), len(ran)))
-    assert joiner.called.wait(make_pool.hang_limit), f"the kit's thread that calls join() did not start within {make_pool.hang_limit:g} s"
+    assert joiner.called.wait(make_pool.limits.hang), f"the kit's thread that calls join() did not start within {make_pool.limits.hang:g} s"
     joiner.returned.wait(make_pool.limits.glimpse)  # not an assertion: a join() that returns here is caught by the snapshot
     held_back.open()
-    assert joiner.returned.wait(make_pool.hang_limit), f"join() after close() did not return within {make_pool.hang_limit:g} s of the {method}() input being free to end"
+    assert joiner.returned.wait(make_pool.limits.hang), f"join() after close() did not return within {make_pool.limits.hang:g} s of the {method}() input being free to end"
     assert joiner.error is None, f"join() after close() raised {joiner.error!r}"
     items, tasks = joiner.seen
     call = f"{method}() over 6 items, 3 of them held back until join() had been called (chunksize {chunksize})"
@@ -379,7 +379,7 @@ def test_terminate_ends_a_join_that_waits_for_a_blocked_input(make_pool: Pools, 
     getattr(pool, method)(abs, source())
     pool.close()
     joiner = Joiner(pool)
-    assert joiner.called.wait(make_pool.hang_limit), f"the kit's thread that calls join() did not start within {make_pool.hang_limit:g} s"
+    assert joiner.called.wait(make_pool.limits.hang), f"the kit's thread that calls join() did not start within {make_pool.limits.hang:g} s"
     joiner.returned.wait(make_pool.limits.glimpse)  # join() must wait here, for the input (shutdown.join-waits-for-slow-input)
     terminating = Background(pool.terminate, "terminate() while join() waits for a blocked input")
     terminated = terminating.done(make_pool.limits.patience)
@@ -442,7 +442,7 @@ def test_a_process_exits_with_a_pool_still_running_a_task(make_pool: Pools) -> N
     """
     make_pool(1).apply_async  # noqa: B018 - the helper's one method: here, a missing one is MISSING, not a failed set-up
     path = os.pathsep.join(entry or os.getcwd() for entry in sys.path)
-    limit = make_pool.hang_limit * 0.8
+    limit = make_pool.limits.hang * 0.8
     try:
         finished = subprocess.run(
             [sys.executable, "-c", EXITING, make_pool.impl.spec, f"{limit / 2:g}"],

@@ -340,7 +340,7 @@ def test_threads_waiting_on_results_that_complete_at_once_all_return(example_poo
     ]
     returned: Set[Item] = set()
     pools = example_pools()
-    timeout = pools.hang_limit
+    timeout = pools.limits.hang
 
     def task(item: Item) -> Tuple[str, Item]:
         returned.add(item)
