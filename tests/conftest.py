@@ -9,7 +9,7 @@ from typing import Any, Callable, Iterator, List
 import pytest
 from hypothesis import settings
 
-from poolspec.conformance.pools import THREAD_END_GRACE
+from poolspec.conformance.threads_left import THREAD_END_GRACE
 from poolspec.reference import ThreadPool
 
 from .helpers import Gates, finishes

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Callable, List, TypeVar
 
-from poolspec.conformance.pools import Gate
+from poolspec.conformance.gates import Gate
 from poolspec.conformance.watchdog import run_bounded
 
 T = TypeVar("T")

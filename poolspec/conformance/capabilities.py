@@ -31,7 +31,8 @@ from typing import Any, FrozenSet, List, Optional, Tuple
 
 from .clauses import CAPABILITIES
 from .impl import Implementation
-from .pools import Pools
+from .limits import Limits
+from .scenario import Scenario
 from .signatures import Deviation, deviations
 from .watchdog import Hang, run_bounded
 
@@ -57,11 +58,11 @@ def detect(impl: Implementation, limit: float) -> Probe:
     The pool is then stopped as the kit stops a scenario's pools; what happens then does not
     change what the probe found.
     """
-    pools = Pools(impl, limit)
+    scenario = Scenario(impl, Limits(limit))
     made: List[Any] = []
 
     def tasks_run_in_this_process() -> bool:
-        made.append(pools.build(1))
+        made.append(scenario.build(1))
         return bool(made[0].apply(os.getpid) == os.getpid())
 
     def usable_from_another_thread() -> bool:
@@ -87,14 +88,14 @@ def detect(impl: Implementation, limit: float) -> Probe:
     in_process: Optional[bool] = None
     any_thread = True
     try:
-        in_process = pools.bounded(tasks_run_in_this_process, "the capability probe")
-        any_thread = pools.bounded(usable_from_another_thread, "the capability probe: calls from another thread")
+        in_process = scenario.bounded(tasks_run_in_this_process, "the capability probe")
+        any_thread = scenario.bounded(usable_from_another_thread, "the capability probe: calls from another thread")
     except BaseException as failure:  # noqa: BLE001 - an implementation that cannot be probed is checked in full
         if isinstance(failure, Hang):
-            pools.abandon()  # forgets the pool: the stop() below has nothing left to stop
+            scenario.lifecycle.abandon()  # forgets the pool: the stop() below has nothing left to stop
     missing = frozenset(name for name in API if made and _lacks(made[0], name))
     deviating = deviations(made[0], [name for name in API if name not in missing]) if made else ()
-    pools.stop()
+    scenario.lifecycle.stop()
     lacking = ({"threads"} if in_process is False else set()) | (set() if any_thread else {"any-thread"})
     return Probe(frozenset(CAPABILITIES) - lacking, type(made[0]) if made else None, missing, deviating)
 

@@ -10,7 +10,7 @@ before (the main thread; pytest-xdist's own), and a forked child (another proces
 outside any scenario, by a pool already stopped or abandoned (or by the capability probe's), is
 reported as an :class:`ExitWarning` when the next scenario begins.
 
-:class:`poolspec.conformance.pools.Pools` takes the calls made during a scenario and fails its test as
+:class:`poolspec.conformance.lifecycle.Lifecycle` takes the calls made during a scenario and fails its test as
 ``EXIT``, naming the thread.
 """
 

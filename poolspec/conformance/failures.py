@@ -33,8 +33,8 @@ import pytest
 
 from .clauses import CLAUSES, Clause
 from .exits import ProcessExit
-from .pools import ThreadsLeft
 from .signatures import Deviation, refused_by, stdlib_call
+from .threads_left import ThreadsLeft
 from .watchdog import Hang
 
 KIT_PACKAGE = Path(__file__).resolve().parent

@@ -7,7 +7,7 @@ names no test paths collects the installed suite (``poolspec/conformance/suite``
 
 What the hooks add to a plain pytest run: clause ids in the test ids; expected failures from the
 baselines (:mod:`poolspec.conformance.baseline`); every scenario run on the kit's home thread and bounded
-by the hang limit (:mod:`poolspec.conformance.pools`, :mod:`poolspec.conformance.home`); failures headed by the
+by the hang limit (:mod:`poolspec.conformance.lifecycle`, :mod:`poolspec.conformance.home`); failures headed by the
 clauses they break (:mod:`poolspec.conformance.failures`), their captured output and listings bounded
 (:mod:`poolspec.conformance.output`); clauses not checked further after a HANG or
 ``--clause-maxfail`` failures; a compliance summary per clause family, the journal and the JSON
@@ -35,9 +35,10 @@ from .failures import SIGNATURE_CLAUSE, STATUS_WORDS, THREADS_CLAUSE, classify, 
 from .impl import Implementation, ImplError, package_version, resolve
 from .kit import KIT, Kit
 from .output import bound_listings, bound_sections
-from .pools import SCENARIO_POOLS, Pools, ThreadsLeft
 from .recorder import Recorder, journal_the_probe
 from .report import STOPPED_PREFIX
+from .scenario import GUARDED, SCENARIOS
+from .threads_left import ThreadsLeft
 from .unobserved import PREFIX as UNOBSERVED_PREFIX
 from .unobserved import is_unobserved
 from .watchdog import Hang
@@ -180,7 +181,7 @@ def _load_hypothesis_profile(profile: str) -> None:
     from hypothesis import HealthCheck, Phase, settings
 
     name = f"poolspec-{profile}"
-    # make_pool is function-scoped on purpose: Pools.guard resets it around every example.
+    # The scenario fixture is function-scoped on purpose: its lifecycle's guard resets it around every example.
     suppressed = [HealthCheck.too_slow, HealthCheck.function_scoped_fixture]
     # One failure per test, the first found, shrunk: on a pool that fails in several ways, searching
     # for and shrinking every distinct one cost minutes per test, and a group of them cannot be
@@ -343,7 +344,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     if not clauses:
         return
     bound_sections(test_report)
-    notes = [note for pools in item.stash.get(SCENARIO_POOLS, []) for note in pools.notes]
+    notes = [note for scenario in item.stash.get(SCENARIOS, []) for note in scenario.lifecycle.notes]
     if notes and call.when == "call":
         test_report.user_properties = [*test_report.user_properties, ("poolspec_notes", "\n".join(dict.fromkeys(notes)))]
     if is_unobserved(test_report):
@@ -441,8 +442,8 @@ def _unexpected_pass(item: pytest.Item, test_report: pytest.TestReport) -> Optio
 @pytest.hookimpl(hookwrapper=True)
 def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> Generator[None, Any, None]:
     """Run the scenario, or each hypothesis example of it, bounded by the hang limit."""
-    pools = pyfuncitem.funcargs.get("make_pool")
-    if not isinstance(pools, Pools):
+    scenario = pyfuncitem.stash.get(GUARDED, None)
+    if scenario is None:
         yield
         return
     handle = getattr(pyfuncitem.obj, "hypothesis", None)
@@ -451,7 +452,7 @@ def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> Generator[None, Any, None
     original = getattr(holder, name)
     entry = pyfuncitem.stash.get(EXPECTED, None)
     confirmations = CONFIRMATIONS if entry is not None and not entry.flaky else 0
-    setattr(holder, name, pools.guard(original, confirmations=confirmations))
+    setattr(holder, name, scenario.lifecycle.guard(original, confirmations=confirmations))
     try:
         yield
     finally:

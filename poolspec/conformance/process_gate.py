@@ -1,6 +1,6 @@
 """A gate that tasks in worker processes can wait at: a named pipe (FIFO) in a temporary folder.
 
-A process pool's tasks share no memory with the test, so :class:`poolspec.conformance.pools.Gate` cannot
+A process pool's tasks share no memory with the test, so :class:`poolspec.conformance.gates.Gate` cannot
 hold them. A :class:`ProcessGate` is a path instead; a task calls :func:`wait_at` with it (both are
 picklable). While the gate is shut the path is a FIFO that nobody writes to, and a reader waits for
 it to become readable. :meth:`ProcessGate.open` writes to the FIFO, which wakes every reader that

@@ -3,10 +3,10 @@
 A stress test draws its whole scenario first: the pool's size and, for each round, what each of
 its threads does. :func:`run_rounds` then makes one pool and plays the rounds one after the other,
 each on the kit's home thread bounded by the hang limit (the whole test would not fit in one
-bound: it uses the ``example_pools`` fixture, not ``make_pool``), and cleans up after the last.
+bound: it uses the ``example_scenarios`` fixture, not ``scenario``), and cleans up after the last.
 
 In a round (:func:`together`) every thread starts at one barrier, so they submit, wait and consume
-at the same moment, and each is given the round's deadline, ``make_pool.limits.patience`` after the
+at the same moment, and each is given the round's deadline, ``scenario.limits.patience`` after the
 round began, by which every wait it makes must end. A thread still running a little after that
 deadline is stuck in a call into the pool; the test reports where, from what the thread said it
 was doing (:attr:`Member.doing`).
@@ -32,7 +32,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Callable, Iterator, List, Optional, Sequence, TypeVar
 
-from .pools import Pools
+from .scenario import Scenario
 
 R = TypeVar("R")
 
@@ -114,24 +114,24 @@ def together(parts: Sequence[Part], within: float) -> List[Member]:
     return stuck
 
 
-def run_rounds(pools: Pools, processes: int, rounds: Sequence[R], play: Callable[[Any, int, R], None]) -> None:
+def run_rounds(scenario: Scenario, processes: int, rounds: Sequence[R], play: Callable[[Any, int, R], None]) -> None:
     """Make one pool and play each round on it, each step bounded on the home thread.
 
-    ``play(pool, number, round)`` gets the round's number from 1. ``pools`` (from the
-    ``example_pools`` fixture) is begun here and ended after, with the failure if there was one:
+    ``play(pool, number, round)`` gets the round's number from 1. ``scenario`` (from the
+    ``example_scenarios`` fixture) is begun here and ended after, with the failure if there was one:
     the pool is terminated and joined, and no thread it started may be left.
     """
-    pools.begin()
+    scenario.lifecycle.begin()
     failure: Optional[BaseException] = None
     try:
-        pool = pools.bounded(lambda: pools(processes), f"making the pool, ThreadPool({processes})")
-        for number, scenario in enumerate(rounds, 1):
-            pools.bounded(lambda: play(pool, number, scenario), f"round {number} of {len(rounds)}")  # noqa: B023 - called at once
+        pool = scenario.bounded(lambda: scenario.pool(processes), f"making the pool, ThreadPool({processes})")
+        for number, this_round in enumerate(rounds, 1):
+            scenario.bounded(lambda: play(pool, number, this_round), f"round {number} of {len(rounds)}")  # noqa: B023 - called at once
     except BaseException as exc:
         failure = exc
         raise
     finally:
-        pools.end(failure)
+        scenario.lifecycle.end(failure)
 
 
 @contextmanager

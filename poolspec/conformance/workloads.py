@@ -26,7 +26,8 @@ from typing import Any, Callable, Generic, Iterator, List, NamedTuple, Optional,
 import pytest
 from hypothesis import strategies as st
 
-from .pools import Gate, Pools
+from .gates import Gate
+from .scenario import Scenario
 from .watchdog import RUNNER_PREFIX, Hang
 
 T = TypeVar("T")
@@ -232,18 +233,18 @@ def workloads(
 # -- bounded calls and calls in the background ----------------------------------------------
 
 
-def soon(pools: Pools, call: Callable[[], T], what: str) -> T:
+def soon(scenario: Scenario, call: Callable[[], T], what: str) -> T:
     """``call()``, which must return while the scenario goes on: :class:`Hang` after half the hang limit.
 
     Shorter than the scenario's own bound, so a failure names this call, not the whole scenario.
     """
-    return pools.bounded(call, what, limit=pools.limits.patience)
+    return scenario.bounded(call, what, limit=scenario.limits.patience)
 
 
-def raised_by(pools: Pools, call: Callable[[], Any], what: str, expected: str) -> Exception:
+def raised_by(scenario: Scenario, call: Callable[[], Any], what: str, expected: str) -> Exception:
     """The exception ``call()`` raises (bounded as by :func:`soon`); a failure saying what it returned instead, if it returns."""
     try:
-        value = soon(pools, call, what)
+        value = soon(scenario, call, what)
     except Exception as exc:  # noqa: BLE001 - the caller checks which
         return exc
     pytest.fail(f"{what} returned {value!r} instead of raising {expected}")

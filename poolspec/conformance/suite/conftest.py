@@ -9,8 +9,9 @@ import pytest
 
 from poolspec.conformance.impl import Implementation
 from poolspec.conformance.kit import KIT
+from poolspec.conformance.limits import Limits
 from poolspec.conformance.plugin import NO_IMPLEMENTATION
-from poolspec.conformance.pools import SCENARIO_POOLS, Pools
+from poolspec.conformance.scenario import GUARDED, SCENARIOS, Scenario
 
 
 @pytest.fixture(scope="session")
@@ -23,11 +24,15 @@ def impl(pytestconfig: pytest.Config) -> Implementation:
 
 
 @pytest.fixture
-def make_pool(request: pytest.FixtureRequest, pytestconfig: pytest.Config, impl: Implementation) -> Pools:
-    """Makes pools of the implementation; the scenario runs bounded and is cleaned up after."""
-    pools = Pools(impl, pytestconfig.stash[KIT].hang_limit)
-    request.node.stash.setdefault(SCENARIO_POOLS, []).append(pools)
-    return pools
+def scenario(request: pytest.FixtureRequest, pytestconfig: pytest.Config, impl: Implementation) -> Scenario:
+    """Pools of the implementation, gates and bounded calls; the test runs bounded and is cleaned up after.
+
+    The plugin runs the test (each hypothesis example of it) through this scenario's lifecycle.
+    """
+    made = Scenario(impl, Limits(pytestconfig.stash[KIT].hang_limit))
+    request.node.stash.setdefault(SCENARIOS, []).append(made)
+    request.node.stash[GUARDED] = made
+    return made
 
 
 @pytest.fixture
@@ -53,27 +58,27 @@ def poolspec_clause(request: pytest.FixtureRequest) -> Any:
 
 
 @pytest.fixture
-def example_pools(request: pytest.FixtureRequest, pytestconfig: pytest.Config, impl: Implementation) -> Callable[[], Pools]:
-    """Makes the :class:`Pools` of each example of a stateful (``RuleBasedStateMachine``) test.
+def example_scenarios(request: pytest.FixtureRequest, pytestconfig: pytest.Config, impl: Implementation) -> Callable[[], Scenario]:
+    """Makes the :class:`Scenario` of each example of a stateful (``RuleBasedStateMachine``) test, or of a stress test.
 
-    The plugin runs a test that uses ``make_pool`` as ONE scenario bounded by the hang limit, with
+    The plugin runs a test that uses ``scenario`` as ONE scenario bounded by the hang limit, with
     the cleanup after it; a whole state-machine run (many examples of many steps) would not fit in
     that limit, and its pools would pile up until the end. So a stateful test uses this fixture
     instead, and the bound and cleanup are per example and per step:
 
-    * the machine makes its ``Pools`` when it is made, and calls ``begin()``;
+    * the machine makes its ``Scenario`` when it is made, and calls ``scenario.lifecycle.begin()``;
     * every call of a step that could block goes through ``bounded()``, so no step blocks past
       the hang limit (a step that does fails as HANG, which hypothesis does not shrink);
-    * the machine's ``teardown()`` calls ``end(failure)``: the example's gates are opened and its
-      pools terminated and joined (abandoned after a HANG), and after a passing example no thread
-      it started may be left (THREADS LEFT).
+    * the machine's ``teardown()`` calls ``scenario.lifecycle.end(failure)``: the example's gates
+      are opened and its pools terminated and joined (abandoned after a HANG), and after a passing
+      example no thread it started may be left (THREADS LEFT).
     """
-    hang_limit = pytestconfig.stash[KIT].hang_limit
-    made = request.node.stash.setdefault(SCENARIO_POOLS, [])
+    limits = Limits(pytestconfig.stash[KIT].hang_limit)
+    made = request.node.stash.setdefault(SCENARIOS, [])
 
-    def example() -> Pools:
-        pools = Pools(impl, hang_limit)
-        made.append(pools)
-        return pools
+    def example() -> Scenario:
+        scenario = Scenario(impl, limits)
+        made.append(scenario)
+        return scenario
 
     return example

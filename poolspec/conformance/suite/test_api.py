@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from poolspec.conformance import checks
 from poolspec.conformance.capabilities import API
-from poolspec.conformance.pools import Pools
+from poolspec.conformance.scenario import Scenario
 from poolspec.conformance.signatures import deviations, unreadable
 from poolspec.conformance.unobserved import unobserved
 
 
 @checks("api.signatures")
-def test_every_method_takes_the_stdlibs_parameters(make_pool: Pools) -> None:
-    pool = make_pool(1)
+def test_every_method_takes_the_stdlibs_parameters(scenario: Scenario) -> None:
+    pool = scenario.pool(1)
     found = deviations(pool, API)
     assert not found, f"the pool's methods take other parameters than the stdlib's: {'; '.join(map(str, found))}"
     cannot_read = unreadable(pool, API)

@@ -9,17 +9,17 @@ from typing import Any, List, Tuple
 import pytest
 
 from poolspec.conformance import checks
-from poolspec.conformance.pools import Pools
 from poolspec.conformance.process_gate import wait_at
+from poolspec.conformance.scenario import Scenario
 from poolspec.conformance.tasks import TaskError, fail
 
 
 @checks("asyncresult.ready")
 @pytest.mark.parametrize("form", ["apply_async", "starmap_async"])
-def test_ready_is_false_until_the_last_task_has_finished(make_pool: Pools, form: str) -> None:
+def test_ready_is_false_until_the_last_task_has_finished(scenario: Scenario, form: str) -> None:
     # Every task but the last finishes at once; the last waits for the gate.
-    pool = make_pool(3)
-    gate = make_pool.gate()
+    pool = scenario.pool(3)
+    gate = scenario.gate()
     finished = threading.Semaphore(0)
     last = 3
 
@@ -35,21 +35,21 @@ def test_ready_is_false_until_the_last_task_has_finished(make_pool: Pools, form:
     else:
         result, expected, first_ones = pool.starmap_async(task, [(i,) for i in range(last + 1)], 1), [-i for i in range(last + 1)], last
     for _ in range(first_ones):
-        assert finished.acquire(timeout=make_pool.limits.patience), f"the tasks of {form} that need no gate did not all finish"
-    result.wait(make_pool.limits.glimpse)  # time for a wrong pool to mark the result ready
+        assert finished.acquire(timeout=scenario.limits.patience), f"the tasks of {form} that need no gate did not all finish"
+    result.wait(scenario.limits.glimpse)  # time for a wrong pool to mark the result ready
     assert not result.ready(), f"ready() of {form} was True while its last task still waited (the other {first_ones} had finished)"
     gate.open()
-    assert make_pool.bounded(result.get, f"get() of {form}") == expected
+    assert scenario.bounded(result.get, f"get() of {form}") == expected
     assert result.ready(), f"ready() of {form} was False after get() had returned its value"
 
 
 @checks("asyncresult.ready")
 @pytest.mark.parametrize("form", ["apply_async", "map_async"])
-def test_ready_is_true_after_a_failure(make_pool: Pools, form: str) -> None:
-    pool = make_pool(2)
+def test_ready_is_true_after_a_failure(scenario: Scenario, form: str) -> None:
+    pool = scenario.pool(2)
     result = pool.apply_async(fail, (1,)) if form == "apply_async" else pool.map_async(fail, [1, 2], 1)
     with pytest.raises(TaskError):
-        make_pool.bounded(result.get, f"get() of {form}")
+        scenario.bounded(result.get, f"get() of {form}")
     assert result.ready(), f"ready() of {form} was False after get() had raised the task's error"
 
 
@@ -64,10 +64,10 @@ def gated(path: str, limit: float, outcome: str, x: int) -> int:
 @checks("asyncresult.successful")
 @pytest.mark.parametrize("outcome", ["returns", "raises"])
 @pytest.mark.parametrize("form", ["apply_async", "map_async", "starmap_async"])
-def test_successful_raises_until_ready_then_tells_the_outcome(make_pool: Pools, form: str, outcome: str) -> None:
-    pool = make_pool(2)
-    gate = make_pool.process_gate()
-    task = functools.partial(gated, gate.path, make_pool.limits.hang, outcome)
+def test_successful_raises_until_ready_then_tells_the_outcome(scenario: Scenario, form: str, outcome: str) -> None:
+    pool = scenario.pool(2)
+    gate = scenario.process_gate()
+    task = functools.partial(gated, gate.path, scenario.limits.hang, outcome)
     if form == "apply_async":
         result = pool.apply_async(task, (1,))
     elif form == "map_async":
@@ -84,7 +84,7 @@ def test_successful_raises_until_ready_then_tells_the_outcome(make_pool: Pools, 
         pytest.fail(f"successful() of a pending {form} result returned {answer!r}")
     gate.open()
     try:
-        make_pool.bounded(result.get, f"get() of {form}")
+        scenario.bounded(result.get, f"get() of {form}")
     except TaskError:
         pass
     answer = result.successful()
@@ -96,14 +96,14 @@ def test_successful_raises_until_ready_then_tells_the_outcome(make_pool: Pools, 
     ("form", "chunksize", "failing"),
     [("map_async", 1, "first"), ("map_async", 2, "last"), ("starmap_async", 1, "last"), ("starmap_async", 2, "first")],
 )
-def test_a_failed_map_is_ready_only_once_every_chunk_has_finished(make_pool: Pools, form: str, chunksize: int, failing: str) -> None:
+def test_a_failed_map_is_ready_only_once_every_chunk_has_finished(scenario: Scenario, form: str, chunksize: int, failing: str) -> None:
     # Four items; the failing one is the first or the last; every item of the other chunks waits
     # for the gate. A worker per chunk, so the failing chunk runs while the others wait.
     items = 4
     bad = 0 if failing == "first" else items - 1
     bad_chunk = bad // chunksize
-    pool = make_pool(items // chunksize)
-    gate = make_pool.gate()
+    pool = scenario.pool(items // chunksize)
+    gate = scenario.gate()
     failed = threading.Event()
     finished: List[int] = []
     error = TaskError(bad)
@@ -121,7 +121,7 @@ def test_a_failed_map_is_ready_only_once_every_chunk_has_finished(make_pool: Poo
         result = pool.map_async(task, range(items), chunksize)
     else:
         result = pool.starmap_async(task, [(i,) for i in range(items)], chunksize)
-    assert failed.wait(make_pool.limits.patience), f"the failing task of {form} never ran"
+    assert failed.wait(scenario.limits.patience), f"the failing task of {form} never ran"
     # get() on another thread: it must not return while the chunks without a failure still run.
     seen: List[Tuple[str, List[int]]] = []
 
@@ -136,10 +136,10 @@ def test_a_failed_map_is_ready_only_once_every_chunk_has_finished(make_pool: Poo
 
     waiter = threading.Thread(target=observe, name=f"get() of {form}")
     waiter.start()
-    waiter.join(make_pool.limits.glimpse)  # time for a wrong pool to let get() return
+    waiter.join(scenario.limits.glimpse)  # time for a wrong pool to let get() return
     gate.open()
-    waiter.join(make_pool.limits.patience)
-    assert seen, f"get() of {form} did not return within {make_pool.limits.patience:g} s after every task was let go"
+    waiter.join(scenario.limits.patience)
+    assert seen, f"get() of {form} did not return within {scenario.limits.patience:g} s after every task was let go"
     others = sorted(set(range(items)) - {i for i in range(items) if i // chunksize == bad_chunk and i >= bad})
     outcome, done = seen[0]
     assert outcome == "raised", f"get() of {form} (chunksize {chunksize}) with item {bad} failing {outcome}"

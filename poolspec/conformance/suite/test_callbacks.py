@@ -17,7 +17,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from poolspec.conformance import checks
-from poolspec.conformance.pools import Pools
+from poolspec.conformance.scenario import Scenario
 from poolspec.conformance.tasks import TaskError, fail, negate
 
 
@@ -84,21 +84,21 @@ def raise_while_handling(error: CallbackError, received: List[Any]) -> Callable[
     return error_callback
 
 
-def join(make_pool: Pools, pool: Any) -> None:
+def join(scenario: Scenario, pool: Any) -> None:
     """close() and join() the pool: every callback of it has run once join() has returned."""
     pool.close()
-    make_pool.bounded(pool.join, "join() after close()")
+    scenario.bounded(pool.join, "join() after close()")
 
 
 @checks("callbacks.called-once-with-value")
 @given(form=st.sampled_from(FORMS), items=st.lists(st.integers(-50, 50), min_size=1, max_size=12), chunksize=st.none() | st.integers(1, 4))
-def test_callback_is_called_once_with_the_value(make_pool: Pools, form: str, items: List[int], chunksize: Optional[int]) -> None:
-    pool = make_pool(3)
+def test_callback_is_called_once_with_the_value(scenario: Scenario, form: str, items: List[int], chunksize: Optional[int]) -> None:
+    pool = scenario.pool(3)
     calls: List[Any] = []
     errors: List[BaseException] = []
     result = submit(pool, form, negate, items, chunksize, callback=calls.append, error_callback=errors.append)
-    value = make_pool.bounded(result.get, f"get() of {form}")
-    join(make_pool, pool)
+    value = scenario.bounded(result.get, f"get() of {form}")
+    join(scenario, pool)
     expected = -items[0] if form == "apply_async" else [-x for x in items]
     assert errors == [], f"{form} called error_callback with {errors!r} though every call returned"
     assert len(calls) == 1, f"{form}'s callback was called {len(calls)} times: {calls!r}"
@@ -109,17 +109,17 @@ def test_callback_is_called_once_with_the_value(make_pool: Pools, form: str, ite
 
 @checks("callbacks.called-once-with-value")
 @pytest.mark.parametrize("form", ["map_async", "starmap_async"])
-def test_map_callback_gets_the_values_in_input_order(make_pool: Pools, form: str) -> None:
+def test_map_callback_gets_the_values_in_input_order(scenario: Scenario, form: str) -> None:
     n = 4
-    pool = make_pool(n)
+    pool = scenario.pool(n)
     calls: List[Any] = []
     items = [(i, n) for i in range(n)]
     if form == "map_async":
         result = pool.map_async(negated_pair, items, 1, callback=calls.append)
     else:
         result = pool.starmap_async(negated, items, 1, callback=calls.append)
-    value = make_pool.bounded(result.get, f"get() of {form}")
-    join(make_pool, pool)
+    value = scenario.bounded(result.get, f"get() of {form}")
+    join(scenario, pool)
     expected = [-i for i in range(n)]
     assert value == expected, f"{form}'s get() returned {value!r}, not {expected!r}"
     # Whatever order the tasks finish in: the next test holds them to each order, where tasks share the test's objects.
@@ -128,18 +128,18 @@ def test_map_callback_gets_the_values_in_input_order(make_pool: Pools, form: str
 
 @checks("callbacks.called-once-with-value", needs=("threads",))
 @given(form=st.sampled_from(["map_async", "starmap_async"]), order=st.integers(2, 6).flatmap(lambda n: st.permutations(range(n))))
-def test_map_callback_gets_the_values_in_input_order_whatever_order_tasks_finish_in(make_pool: Pools, form: str, order: List[int]) -> None:
-    finishing = make_pool.sequencer(order)
+def test_map_callback_gets_the_values_in_input_order_whatever_order_tasks_finish_in(scenario: Scenario, form: str, order: List[int]) -> None:
+    finishing = scenario.sequencer(order)
 
     def task(i: int) -> int:
         with finishing.turn(i):
             return -i
 
-    pool = make_pool(len(order))  # a worker per task, so that every task can wait for its turn
+    pool = scenario.pool(len(order))  # a worker per task, so that every task can wait for its turn
     calls: List[Any] = []
     result = submit(pool, form, task, list(range(len(order))), 1, callback=calls.append)
-    value = make_pool.bounded(result.get, f"get() of {form}")
-    join(make_pool, pool)
+    value = scenario.bounded(result.get, f"get() of {form}")
+    join(scenario, pool)
     expected = [-i for i in range(len(order))]
     assert value == expected, f"{form}'s get() returned {value!r}, not {expected!r}"
     assert calls == [expected], f"{form}'s callback got {calls!r}, not [{expected!r}] (the tasks finished in the order {order})"
@@ -162,18 +162,18 @@ def fail_listed(failing: Tuple[int, ...], i: int) -> int:
 
 
 @checks("callbacks.error-callback-once")
-@given(scenario=failing_maps())
-def test_error_callback_is_called_once_with_the_exception_get_raises(make_pool: Pools, scenario: Tuple[str, int, List[int], int]) -> None:
-    form, n, failing, chunksize = scenario
-    pool = make_pool(3)
+@given(case=failing_maps())
+def test_error_callback_is_called_once_with_the_exception_get_raises(scenario: Scenario, case: Tuple[str, int, List[int], int]) -> None:
+    form, n, failing, chunksize = case
+    pool = scenario.pool(3)
     calls: List[Any] = []
     error_calls: List[BaseException] = []
     task = functools.partial(fail_listed, tuple(failing))
     result = submit(pool, form, task, list(range(n)), chunksize, callback=calls.append, error_callback=error_calls.append)
     with pytest.raises(TaskError) as caught:
-        value = make_pool.bounded(result.get, f"get() of {form}")
+        value = scenario.bounded(result.get, f"get() of {form}")
         pytest.fail(f"{form} with failing items {failing} returned {value!r}")
-    join(make_pool, pool)
+    join(scenario, pool)
     assert caught.value.args[0] in failing, f"get() raised {caught.value!r}, not the error of a failing item {failing}"
     assert calls == [], f"{form} with failing items {failing} called callback with {calls!r}"
     assert len(error_calls) == 1, f"{form} with failing items {failing} (chunksize {chunksize}) called error_callback {len(error_calls)} times: {error_calls!r}"
@@ -198,12 +198,12 @@ def describe(job: Job) -> str:
     ),
     stop=st.sampled_from(["terminate()", "the end of a with block"]),
 )
-def test_no_callback_is_called_for_a_job_terminate_discarded(make_pool: Pools, jobs: List[Job], stop: str) -> None:
+def test_no_callback_is_called_for_a_job_terminate_discarded(scenario: Scenario, jobs: List[Job], stop: str) -> None:
     # The only worker is held at a gate while the jobs queue behind it; terminate() discards them,
     # then the gate opens and join() waits for the pool's threads, the one that calls back
     # included. A job counts as discarded only if none of its tasks started.
-    pool = make_pool(1)
-    gate = make_pool.gate()
+    pool = scenario.pool(1)
+    gate = scenario.gate()
     holding = threading.Event()
     started: Set[int] = set()
     calls: List[Tuple[int, str, Any]] = []
@@ -223,19 +223,19 @@ def test_no_callback_is_called_for_a_job_terminate_discarded(make_pool: Pools, j
 
     def submit_jobs() -> None:
         pool.apply_async(hold)
-        assert holding.wait(make_pool.limits.hang), f"the task holding the only worker did not start within {make_pool.limits.hang:g} s"
+        assert holding.wait(scenario.limits.hang), f"the task holding the only worker did not start within {scenario.limits.hang:g} s"
         for job, (form, size, outcome, kinds) in enumerate(jobs):
             callbacks = {kind: record(job, kind) for kind in ("callback", "error_callback") if kinds in (kind, "both")}
             submit(pool, form, functools.partial(task, job, outcome), list(range(size)), 1, **callbacks)
 
     if stop == "terminate()":
         submit_jobs()
-        make_pool.bounded(pool.terminate, "terminate()")
+        scenario.bounded(pool.terminate, "terminate()")
     else:
         with pool:
             submit_jobs()
     gate.open()
-    make_pool.bounded(pool.join, f"join() after {stop}")
+    scenario.bounded(pool.join, f"join() after {stop}")
     wrong = [f"{kind} of job {job} ({describe(jobs[job])}) called with {value!r}" for job, kind, value in calls if job not in started]
     assert not wrong, f"jobs queued behind a held worker were discarded by {stop}, none of their tasks started, yet: {'; '.join(wrong)}"
 
@@ -244,9 +244,9 @@ def test_no_callback_is_called_for_a_job_terminate_discarded(make_pool: Pools, j
 @pytest.mark.parametrize("outcome", ["returns", "raises"])
 @pytest.mark.parametrize("observer", ["ready", "get", "wait"])
 @pytest.mark.parametrize("form", ["apply_async", "map_async"])
-def test_the_callback_has_returned_before_the_result_is_ready(make_pool: Pools, form: str, observer: str, outcome: str) -> None:
-    pool = make_pool(2)
-    gate = make_pool.gate()
+def test_the_callback_has_returned_before_the_result_is_ready(scenario: Scenario, form: str, observer: str, outcome: str) -> None:
+    pool = scenario.pool(2)
+    gate = scenario.gate()
     called = threading.Event()
     returned: List[bool] = []
 
@@ -257,10 +257,10 @@ def test_the_callback_has_returned_before_the_result_is_ready(make_pool: Pools, 
 
     kind = "callback" if outcome == "returns" else "error_callback"
     result = submit(pool, form, TASK_FOR[kind], [1, 2], 1, **{kind: callback})
-    assert called.wait(make_pool.limits.patience), f"the {kind} of {form} was never called"
+    assert called.wait(scenario.limits.patience), f"the {kind} of {form} was never called"
     if observer == "ready":
         # The callback waits for the gate: the result must not be ready yet.
-        result.wait(make_pool.limits.glimpse)
+        result.wait(scenario.limits.glimpse)
         assert not result.ready(), f"ready() of {form} was True while its {kind} was still running"
         gate.open()
         return
@@ -275,17 +275,17 @@ def test_the_callback_has_returned_before_the_result_is_ready(make_pool: Pools, 
 
     waiter = threading.Thread(target=observe, name=f"{observer}() of the result")
     waiter.start()
-    waiter.join(make_pool.limits.glimpse)  # time for a wrong pool to let the waiter go
+    waiter.join(scenario.limits.glimpse)  # time for a wrong pool to let the waiter go
     gate.open()
-    waiter.join(make_pool.limits.patience)
+    waiter.join(scenario.limits.patience)
     assert not waiter.is_alive(), f"{observer}() of {form} did not return after its {kind} had returned"
     assert seen and seen[0], f"{observer}() of {form} returned while its {kind} was still running"
 
 
 @checks("callbacks.serialised")
-def test_callbacks_never_run_at_the_same_time(make_pool: Pools) -> None:
+def test_callbacks_never_run_at_the_same_time(scenario: Scenario) -> None:
     # The tasks finish at once; every callback waits a moment for another one to start. None may.
-    pool = make_pool(4)
+    pool = scenario.pool(4)
     lock = threading.Lock()
     running = [0]
     overlaps: List[int] = []
@@ -297,7 +297,7 @@ def test_callbacks_never_run_at_the_same_time(make_pool: Pools) -> None:
             if running[0] > 1:
                 overlaps.append(running[0])
                 other_started.set()
-        other_started.wait(make_pool.limits.glimpse / 2)
+        other_started.wait(scenario.limits.glimpse / 2)
         with lock:
             running[0] -= 1
 
@@ -305,15 +305,15 @@ def test_callbacks_never_run_at_the_same_time(make_pool: Pools) -> None:
     pool.apply_async(fail, (2,), error_callback=callback)
     pool.map_async(negate, [3, 4], 1, callback=callback)
     pool.starmap_async(fail, [(5,), (6,)], 1, error_callback=callback)
-    join(make_pool, pool)
+    join(scenario, pool)
     assert not overlaps, f"{max(overlaps)} callbacks of the pool ran at the same time"
 
 
 @checks("callbacks.not-on-submitting-thread")
 @pytest.mark.parametrize("waits_with", ["get", "wait", "join"])
 @pytest.mark.parametrize("form", FORMS)
-def test_callbacks_do_not_run_on_the_submitting_thread(make_pool: Pools, form: str, waits_with: str) -> None:
-    pool = make_pool(2)
+def test_callbacks_do_not_run_on_the_submitting_thread(scenario: Scenario, form: str, waits_with: str) -> None:
+    pool = scenario.pool(2)
     threads: Dict[str, int] = {}
 
     def record(kind: str) -> Callable[[Any], None]:
@@ -328,7 +328,7 @@ def test_callbacks_do_not_run_on_the_submitting_thread(make_pool: Pools, form: s
     elif waits_with == "wait":
         ok.wait()
         failed.wait()
-    join(make_pool, pool)
+    join(scenario, pool)
     assert sorted(threads) == ["callback", "error_callback"], f"only {sorted(threads)} of {form} were called"
     here = threading.get_ident()
     on_caller = [kind for kind, ident in threads.items() if ident == here]
@@ -337,13 +337,13 @@ def test_callbacks_do_not_run_on_the_submitting_thread(make_pool: Pools, form: s
 
 @checks("callbacks.empty-map-no-callback")
 @pytest.mark.parametrize("form", ["map_async", "starmap_async"])
-def test_an_empty_map_calls_no_callback(make_pool: Pools, form: str) -> None:
-    pool = make_pool(2)
+def test_an_empty_map_calls_no_callback(scenario: Scenario, form: str) -> None:
+    pool = scenario.pool(2)
     calls: List[Tuple[str, Any]] = []
     method = getattr(pool, form)
     result = method(negate, [], callback=lambda value: calls.append(("callback", value)), error_callback=lambda exc: calls.append(("error_callback", exc)))
-    assert make_pool.bounded(result.get, f"get() of {form} of an empty input") == []
-    join(make_pool, pool)
+    assert scenario.bounded(result.get, f"get() of {form} of an empty input") == []
+    join(scenario, pool)
     assert calls == [], f"{form} of an empty input called {calls!r}"
 
 
@@ -354,7 +354,7 @@ def outcomes_by(deadline: float, results: Dict[str, Any], check: Callable[[str, 
     """What went wrong with each result: ``check(name, value)`` or a description ("" if nothing).
 
     Every result is waited for until one shared deadline, so that a pool whose results never
-    complete fails once, in make_pool.limits.promptly seconds, not once per result.
+    complete fails once, in scenario.limits.promptly seconds, not once per result.
     """
     wrong = {}
     for name, result in results.items():
@@ -372,10 +372,10 @@ def outcomes_by(deadline: float, results: Dict[str, Any], check: Callable[[str, 
 
 
 @checks("callbacks.raising-callback-fails-result")
-def test_get_raises_the_exception_of_a_raising_callback(make_pool: Pools) -> None:
+def test_get_raises_the_exception_of_a_raising_callback(scenario: Scenario) -> None:
     # A job of each form and kind of callback, each with a callback that raises its own error.
     # An error_callback's error must keep the task's exception at the end of its __context__ chain.
-    pool = make_pool(3)
+    pool = scenario.pool(3)
     errors = {f"{form} with a raising {kind}": CallbackError(form, kind) for form in FORMS for kind in KINDS}
     received: Dict[str, List[Any]] = {name: [] for name in errors}
     results = {
@@ -405,8 +405,8 @@ def test_get_raises_the_exception_of_a_raising_callback(make_pool: Pools) -> Non
                 return f"the __context__ chain of the error_callback's exception is {chain!r}{ending}, which does not end with the task's exception {received[name]!r}"
         return ""
 
-    wrong = outcomes_by(time.monotonic() + make_pool.limits.promptly, results, check, make_pool.impl.timeout_error)
-    assert not wrong, f"get() should raise the callback's CallbackError within {make_pool.limits.promptly:g} s (an error_callback's chained to the task's exception), but: {wrong}"
+    wrong = outcomes_by(time.monotonic() + scenario.limits.promptly, results, check, scenario.impl.timeout_error)
+    assert not wrong, f"get() should raise the callback's CallbackError within {scenario.limits.promptly:g} s (an error_callback's chained to the task's exception), but: {wrong}"
 
 
 def context_chain(error: BaseException) -> List[BaseException]:
@@ -418,16 +418,16 @@ def context_chain(error: BaseException) -> List[BaseException]:
 
 
 @checks("callbacks.raising-callback-keeps-pool")
-def test_results_after_a_raising_callback_still_complete(make_pool: Pools) -> None:
+def test_results_after_a_raising_callback_still_complete(scenario: Scenario) -> None:
     # One pool: a callback raises; then a job whose error_callback raises; then more jobs. (One
     # pool, because the stdlib's terminate() raises AssertionError once its results are wedged.)
-    pool = make_pool(2)
+    pool = scenario.pool(2)
     reached = {kind: threading.Event() for kind in KINDS}
     pool.apply_async(negate, (1,), callback=raise_from_callback(CallbackError("callback"), reached["callback"]))
-    assert reached["callback"].wait(make_pool.limits.patience), "the callback was never called"
+    assert reached["callback"].wait(scenario.limits.patience), "the callback was never called"
     pool.apply_async(fail, (2,), error_callback=raise_from_callback(CallbackError("error_callback"), reached["error_callback"]))
-    assert reached["error_callback"].wait(make_pool.limits.promptly), (
-        f"after a callback raised, the error_callback of a later job was not called within {make_pool.limits.promptly:g} s"
+    assert reached["error_callback"].wait(scenario.limits.promptly), (
+        f"after a callback raised, the error_callback of a later job was not called within {scenario.limits.promptly:g} s"
     )
     later_calls: List[Any] = []
     later = {
@@ -440,7 +440,7 @@ def test_results_after_a_raising_callback_still_complete(make_pool: Pools) -> No
     def check(name: str, outcome: Any) -> str:
         return "" if outcome == expected[name] else f"get() gave {outcome!r}, not {expected[name]!r}"
 
-    wrong = outcomes_by(time.monotonic() + make_pool.limits.promptly, later, check, make_pool.impl.timeout_error)
-    assert not wrong, f"results submitted after a callback and an error_callback raised should complete within {make_pool.limits.promptly:g} s, but: {wrong}"
-    join(make_pool, pool)
+    wrong = outcomes_by(time.monotonic() + scenario.limits.promptly, later, check, scenario.impl.timeout_error)
+    assert not wrong, f"results submitted after a callback and an error_callback raised should complete within {scenario.limits.promptly:g} s, but: {wrong}"
+    join(scenario, pool)
     assert later_calls == [-4], f"after raising callbacks, the callback of a later result got {later_calls!r}, not [-4]"

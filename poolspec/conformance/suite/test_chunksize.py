@@ -13,7 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from poolspec.conformance import checks
-from poolspec.conformance.pools import Pools
+from poolspec.conformance.scenario import Scenario
 from poolspec.conformance.tasks import triple
 from poolspec.conformance.workloads import Background
 
@@ -48,8 +48,8 @@ def call_text(form: str, n: int, chunksize: Optional[int]) -> str:
 @checks("chunksize.below-one-rejected-by-map")
 @pytest.mark.parametrize("chunksize", [0, -1])
 @pytest.mark.parametrize("form", list(MAP_FORMS))
-def test_map_forms_reject_a_chunksize_below_one(make_pool: Pools, form: str, chunksize: int) -> None:
-    pool = make_pool(2)
+def test_map_forms_reject_a_chunksize_below_one(scenario: Scenario, form: str, chunksize: int) -> None:
+    pool = scenario.pool(2)
     with pytest.raises(ValueError):
         result = MAP_FORMS[form](pool, chunksize)
         pytest.fail(f"{form}(abs, [1, 2, 3], chunksize={chunksize}) returned {result!r}")
@@ -58,8 +58,8 @@ def test_map_forms_reject_a_chunksize_below_one(make_pool: Pools, form: str, chu
 @checks("chunksize.below-one-rejected-by-imap")
 @pytest.mark.parametrize("chunksize", [0, -1])
 @pytest.mark.parametrize("form", list(IMAP_FORMS))
-def test_imap_forms_reject_a_chunksize_below_one(make_pool: Pools, form: str, chunksize: int) -> None:
-    pool = make_pool(2)
+def test_imap_forms_reject_a_chunksize_below_one(scenario: Scenario, form: str, chunksize: int) -> None:
+    pool = scenario.pool(2)
     with pytest.raises(ValueError):
         result = IMAP_FORMS[form](pool, chunksize)
         pytest.fail(f"next({form}(abs, [1, 2, 3], chunksize={chunksize})) returned {result!r}")
@@ -75,7 +75,7 @@ def chunked_calls(draw: st.DrawFn) -> Tuple[str, int, Optional[int], int]:
 
 @checks("chunksize.every-item-once")
 @given(call=chunked_calls())
-def test_every_item_runs_exactly_once(make_pool: Pools, call: Tuple[str, int, Optional[int], int]) -> None:
+def test_every_item_runs_exactly_once(scenario: Scenario, call: Tuple[str, int, Optional[int], int]) -> None:
     form, n, chunksize, processes = call
     calls: List[int] = []
 
@@ -84,7 +84,7 @@ def test_every_item_runs_exactly_once(make_pool: Pools, call: Tuple[str, int, Op
         return triple(x)
 
     what = f"ThreadPool({processes}).{call_text(form, n, chunksize)}"
-    results = run_form(make_pool(processes), form, task, n, chunksize)
+    results = run_form(scenario.pool(processes), form, task, n, chunksize)
     counted = Counter(calls)
     dropped = [x for x in range(n) if counted[x] == 0]
     repeated = {x: times for x, times in counted.items() if times > 1}
@@ -103,15 +103,15 @@ def held_chunks(draw: st.DrawFn) -> Tuple[str, int, int, int, int]:
 
 
 @checks("chunksize.chunk-on-one-thread")
-@given(scenario=held_chunks())
-def test_the_items_of_a_chunk_run_in_order_on_one_thread(make_pool: Pools, scenario: Tuple[str, int, int, int, int]) -> None:
+@given(case=held_chunks())
+def test_the_items_of_a_chunk_run_in_order_on_one_thread(scenario: Scenario, case: Tuple[str, int, int, int, int]) -> None:
     """The first item of one chunk waits until every item outside that chunk has run.
 
     In a pool that keeps the chunk together, the rest of the chunk waits behind it on the same
     thread, while the other workers run everything else. A pool that splits the chunk runs part
     of it on another thread meanwhile.
     """
-    form, n, chunksize, processes, held = scenario
+    form, n, chunksize, processes, held = case
     chunk_of = [range(start, min(start + chunksize, n)) for start in range(0, n, chunksize)]
     held_items = chunk_of[held]
     outside = n - len(held_items)
@@ -129,7 +129,7 @@ def test_the_items_of_a_chunk_run_in_order_on_one_thread(make_pool: Pools, scena
         if x == held_items[0]:
             # Waiting longer only gives a pool that splits the chunk more time to show it; a pool
             # that keeps the chunk together passes however long this takes.
-            others_done.wait(make_pool.limits.promptly / 2)
+            others_done.wait(scenario.limits.promptly / 2)
         elif x not in held_items:
             with lock:
                 done_outside[0] += 1
@@ -138,7 +138,7 @@ def test_the_items_of_a_chunk_run_in_order_on_one_thread(make_pool: Pools, scena
         return triple(x)
 
     what = f"ThreadPool({processes}).{call_text(form, n, chunksize)}"
-    results = run_form(make_pool(processes), form, task, n, chunksize)
+    results = run_form(scenario.pool(processes), form, task, n, chunksize)
     assert sorted(results) == [triple(x) for x in range(n)], f"{what} gave {results!r}"
     workers: Dict[int, str] = {}
     for x in sorted(runs, key=lambda item: runs[item][1]):
@@ -162,10 +162,10 @@ DEFAULT_CASES = [(2, 17, 3), (3, 100, 9), (2, 8, 1)]
 @checks("chunksize.default-for-map", needs=("any-thread",))
 @pytest.mark.parametrize(("processes", "n", "expected"), DEFAULT_CASES)
 @pytest.mark.parametrize("form", list(MAP_FORMS))
-def test_the_default_chunksize_of_map_is_a_quarter_per_worker(make_pool: Pools, form: str, processes: int, n: int, expected: int) -> None:
+def test_the_default_chunksize_of_map_is_a_quarter_per_worker(scenario: Scenario, form: str, processes: int, n: int, expected: int) -> None:
     """The first item of each of the first ``processes`` chunks is what the workers start with."""
-    pool = make_pool(processes)
-    gate = make_pool.gate()
+    pool = scenario.pool(processes)
+    gate = scenario.gate()
     lock = threading.Lock()
     started: List[int] = []
     all_busy = threading.Event()
@@ -182,11 +182,11 @@ def test_the_default_chunksize_of_map_is_a_quarter_per_worker(make_pool: Pools, 
 
     what = f"ThreadPool({processes}).{call_text(form, n, None)}"
     call = Background(lambda: run_form(pool, form, task, n, None), what)
-    assert all_busy.wait(make_pool.limits.patience), f"{what}: only items {started} started, expected {processes} to start at once"
+    assert all_busy.wait(scenario.limits.patience), f"{what}: only items {started} started, expected {processes} to start at once"
     with lock:
         first_items = sorted(started[:processes])
     gate.open()
-    results = call.result(make_pool.limits.patience)
+    results = call.result(scenario.limits.patience)
     assert sorted(results) == [triple(x) for x in range(n)], f"{what} gave {results!r}"
     firsts = [expected * i for i in range(processes)]
     assert first_items == firsts, (
@@ -200,8 +200,8 @@ BEYOND_MAXSIZE = 2**70
 @checks("chunksize.beyond-maxsize")
 @pytest.mark.parametrize("kind", ["list", "generator"])
 @pytest.mark.parametrize("form", ["map", "map_async", "starmap", "starmap_async", "imap", "imap_unordered"])
-def test_a_chunksize_beyond_maxsize_works(make_pool: Pools, form: str, kind: str) -> None:
-    pool = make_pool(2)
+def test_a_chunksize_beyond_maxsize_works(scenario: Scenario, form: str, kind: str) -> None:
+    pool = scenario.pool(2)
     items: List[Any] = [(x,) for x in range(5)] if form.startswith("starmap") else list(range(5))
     source: Any = items if kind == "list" else (item for item in items)
     what = f"{form}(abs, {'' if kind == 'list' else 'a generator of '}{items!r}, 2**70)"
@@ -213,21 +213,21 @@ def test_a_chunksize_beyond_maxsize_works(make_pool: Pools, form: str, kind: str
         return result.get() if form.endswith("_async") else result
 
     try:
-        value = make_pool.bounded(call, what, limit=make_pool.limits.patience)
+        value = scenario.bounded(call, what, limit=scenario.limits.patience)
     except Exception as exc:  # noqa: BLE001 - the failure names it
         pytest.fail(f"{what} raised {exc!r}; expected [0, 1, 2, 3, 4], as with a chunksize of 5")
     assert value == [0, 1, 2, 3, 4], f"{what} gave {value!r}, not [0, 1, 2, 3, 4]"
 
 
 @checks("chunksize.float-does-not-hang", needs=("any-thread",))
-def test_a_float_chunksize_never_blocks_a_map_form(make_pool: Pools) -> None:
-    pool = make_pool(2)
+def test_a_float_chunksize_never_blocks_a_map_form(scenario: Scenario) -> None:
+    pool = scenario.pool(2)
     calls = {}
     for form in MAP_FORMS:
         for chunksize in (2.0, 1.5):
             what = f"{form}(abs, [1, 2, 3], chunksize={chunksize!r})"
             calls[what] = Background(lambda form=form, chunksize=chunksize: MAP_FORMS[form](pool, chunksize), what)  # type: ignore[misc]
-    deadline = time.monotonic() + make_pool.limits.promptly
+    deadline = time.monotonic() + scenario.limits.promptly
     hung, wrong = [], []
     for what, call in calls.items():
         if not call.done(max(0.0, deadline - time.monotonic())):
@@ -242,5 +242,5 @@ def test_a_float_chunksize_never_blocks_a_map_form(make_pool: Pools) -> None:
         else:
             if value != [1, 2, 3]:
                 wrong.append(f"{what} returned {value!r}")
-    assert not hung, f"never returned within {make_pool.limits.promptly:g} s (a float chunksize must raise TypeError or ValueError, or work): {', '.join(hung)}"
+    assert not hung, f"never returned within {scenario.limits.promptly:g} s (a float chunksize must raise TypeError or ValueError, or work): {', '.join(hung)}"
     assert not wrong, f"expected TypeError, ValueError or [1, 2, 3]: {'; '.join(wrong)}"

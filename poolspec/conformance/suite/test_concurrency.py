@@ -13,8 +13,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from poolspec.conformance import checks
+from poolspec.conformance.gates import Gate
 from poolspec.conformance.interruption import Waiter, interrupt, why_not_interruptible
-from poolspec.conformance.pools import Gate, Pools
+from poolspec.conformance.scenario import Scenario
 from poolspec.conformance.unobserved import unobserved
 
 Item = Tuple[int, int, int]
@@ -72,9 +73,9 @@ jobs = st.tuples(st.sampled_from(sorted(RUNS)), st.sampled_from(sorted(FUNCS)), 
 
 @checks("concurrency.threaded-submission")
 @given(workloads=st.lists(st.lists(jobs, min_size=1, max_size=3), min_size=2, max_size=4), processes=st.integers(1, 3))
-def test_jobs_submitted_from_several_threads_get_their_own_results(make_pool: Pools, workloads: List[List[Job]], processes: int) -> None:
-    pool = make_pool(processes)
-    start = threading.Barrier(len(workloads), timeout=make_pool.limits.patience)
+def test_jobs_submitted_from_several_threads_get_their_own_results(scenario: Scenario, workloads: List[List[Job]], processes: int) -> None:
+    pool = scenario.pool(processes)
+    start = threading.Barrier(len(workloads), timeout=scenario.limits.patience)
     outcomes: Dict[Tuple[int, int], Any] = {}
     calls: Dict[Tuple[int, int], List[Any]] = {(i, job): [] for i, workload in enumerate(workloads) for job in range(len(workload))}
 
@@ -91,11 +92,11 @@ def test_jobs_submitted_from_several_threads_get_their_own_results(make_pool: Po
     for thread in threads:
         thread.start()
     for thread in threads:
-        thread.join(make_pool.limits.patience)
+        thread.join(scenario.limits.patience)
     stuck = [thread.name for thread in threads if thread.is_alive()]
-    assert not stuck, f"{stuck} did not finish their jobs within {make_pool.limits.patience:g} s"
+    assert not stuck, f"{stuck} did not finish their jobs within {scenario.limits.patience:g} s"
     pool.close()
-    make_pool.bounded(pool.join, "join() after close()")  # every callback has run
+    scenario.bounded(pool.join, "join() after close()")  # every callback has run
     wrong = []
     for submitter_number, workload in enumerate(workloads):
         for job, (form, func, n, chunksize) in enumerate(workload):
@@ -174,14 +175,14 @@ SEPARATE: Dict[str, Tuple[Callable[[Any, Callable[..., str]], Any], Callable[[An
 
 @checks("concurrency.parallel-jobs")
 @pytest.mark.parametrize("form", list(SEPARATE))
-def test_tasks_of_separate_jobs_run_at_the_same_time(make_pool: Pools, form: str) -> None:
+def test_tasks_of_separate_jobs_run_at_the_same_time(scenario: Scenario, form: str) -> None:
     # Each job is submitted once the task of the one before has started, and each task waits until
     # all of them are running: they can only finish if the pool runs them at once. (Submitting
     # while the earlier tasks already run also catches a pool that adds a worker only when one
     # takes a task while another is queued.)
-    pool = make_pool(PROCESSES)
+    pool = scenario.pool(PROCESSES)
     submit, collect = SEPARATE[form]
-    within = make_pool.limits.patience
+    within = scenario.limits.patience
     started = threading.Semaphore(0)
     task = meet(PROCESSES, within, started)
 
@@ -193,7 +194,7 @@ def test_tasks_of_separate_jobs_run_at_the_same_time(make_pool: Pools, form: str
                 return [f"the task of job {number} did not start within {within:g} s while {number - 1} task(s) of earlier jobs ran{how_it_ended(submitted[-1])}"]
         return [collect(handle) for handle in submitted]
 
-    values = make_pool.bounded(run_jobs, f"{PROCESSES} separate {form} jobs")
+    values = scenario.bounded(run_jobs, f"{PROCESSES} separate {form} jobs")
     assert values == ["met"] * PROCESSES, f"{PROCESSES} separate {form} jobs on ThreadPool({PROCESSES}): {'; '.join(str(value) for value in values)}"
 
 
@@ -220,17 +221,17 @@ change how the pool waits, not when it stops. An iterator has one item, so a poo
 consumer per result wakes no other."""
 
 
-def interrupt_a_waiter(make_pool: Pools, wait: Wait, form: str) -> None:
+def interrupt_a_waiter(scenario: Scenario, wait: Wait, form: str) -> None:
     """ROUNDS times: two threads wait in ``form`` on one job of a new gated task; once both are
     inside the pool's call, an exception is scheduled in the first, then the task is let go. The
     exception is raised in the first as it wakes (at the latest); the second must return."""
     cannot = why_not_interruptible()
     if cannot is not None:
         unobserved(cannot)
-    pool = make_pool(2)
-    within = make_pool.limits.patience
+    pool = scenario.pool(2)
+    within = scenario.limits.patience
     for round_number in range(1, ROUNDS + 1):
-        gate = make_pool.gate()
+        gate = scenario.gate()
         call = wait(pool, gate.task)
         over = threading.Event()
         first, second = (Waiter(call, f"{which} waiter in {form}", over, within) for which in ("first", "second"))
@@ -260,14 +261,14 @@ def interrupt_a_waiter(make_pool: Pools, wait: Wait, form: str) -> None:
 
 @checks("concurrency.interrupted-waiter", needs=("any-thread",))
 @pytest.mark.parametrize("form", list(RESULT_WAITS))
-def test_an_interrupted_waiter_does_not_keep_the_other_waiting(make_pool: Pools, form: str) -> None:
-    interrupt_a_waiter(make_pool, RESULT_WAITS[form], form)
+def test_an_interrupted_waiter_does_not_keep_the_other_waiting(scenario: Scenario, form: str) -> None:
+    interrupt_a_waiter(scenario, RESULT_WAITS[form], form)
 
 
 @checks("concurrency.interrupted-consumer", needs=("any-thread",))
 @pytest.mark.parametrize("form", list(CONSUMER_WAITS))
-def test_an_interrupted_consumer_does_not_keep_the_other_waiting(make_pool: Pools, form: str) -> None:
-    interrupt_a_waiter(make_pool, CONSUMER_WAITS[form], form)
+def test_an_interrupted_consumer_does_not_keep_the_other_waiting(scenario: Scenario, form: str) -> None:
+    interrupt_a_waiter(scenario, CONSUMER_WAITS[form], form)
 
 
 def gated_value(gate: Gate, value: int) -> Callable[..., int]:
@@ -289,23 +290,23 @@ OUTSTANDING: Dict[str, Tuple[Callable[[Any, Gate], Any], Callable[[Any], Any], A
 
 @checks("concurrency.results-outlive-pool")
 @pytest.mark.parametrize("form", list(OUTSTANDING))
-def test_a_result_is_delivered_after_its_pool_was_dropped(make_pool: Pools, form: str) -> None:
-    # Not make_pool(): the kit keeps the pools it makes, and this pool must be let go. It is
+def test_a_result_is_delivered_after_its_pool_was_dropped(scenario: Scenario, form: str) -> None:
+    # Not scenario.pool(): the kit keeps the pools it makes, and this pool must be let go. It is
     # closed before it is dropped, so that collecting it warns of nothing.
     submit, collect, expected = OUTSTANDING[form]
-    gate = make_pool.gate()
-    pool = make_pool.impl.new_pool()
-    dropped = make_pool.weak_reference(pool)
+    gate = scenario.gate()
+    pool = scenario.impl.new_pool()
+    dropped = scenario.weak_reference(pool)
     try:
         result = submit(pool, gate)
         pool.close()
         del pool
         gc.collect()
         gate.open()
-        value = make_pool.bounded(lambda: collect(result), f"collecting a {form} result whose pool was dropped")
+        value = scenario.bounded(lambda: collect(result), f"collecting a {form} result whose pool was dropped")
         assert value == expected, f"the {form} result of a dropped pool gave {value!r}, not {expected!r}"
     finally:
         gate.open()
         survivor = dropped()
         if survivor is not None:
-            make_pool.adopt(survivor)
+            scenario.adopt(survivor)

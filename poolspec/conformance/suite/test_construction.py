@@ -14,7 +14,7 @@ from typing import Any, Callable, Dict, List, Tuple
 import pytest
 
 from poolspec.conformance import checks
-from poolspec.conformance.pools import Pools
+from poolspec.conformance.scenario import Scenario
 from poolspec.conformance.workloads import TIMED_OUT, outcome_of, outcome_within, soon
 
 
@@ -25,13 +25,13 @@ def stdlib_cpu_count() -> Tuple[int, str]:
     return counted or 1, f"os.{name}() is {counted}" + ("" if counted else ", so 1")
 
 
-def assert_runs_exactly_at_once(make_pool: Pools, pool: Any, expected: int, what: str, why: str = "") -> None:
+def assert_runs_exactly_at_once(scenario: Scenario, pool: Any, expected: int, what: str, why: str = "") -> None:
     """``pool`` (``what``) runs ``expected`` blocked tasks at the same time, and not one more.
 
     One task more than ``expected`` is submitted, so a pool with too many workers shows it by
     running all of them at once; ``why`` says where the clause's count comes from.
     """
-    release = make_pool.gate()
+    release = scenario.gate()
     started = threading.Semaphore(0)
     running: List[int] = []
     submitted = expected + 1
@@ -43,42 +43,42 @@ def assert_runs_exactly_at_once(make_pool: Pools, pool: Any, expected: int, what
         release.wait()
 
     result = pool.map_async(task, range(submitted), 1)
-    within = make_pool.limits.patience  # so that too few workers fail here, not as a HANG of the scenario
+    within = scenario.limits.patience  # so that too few workers fail here, not as a HANG of the scenario
     for _ in range(expected):
         assert started.acquire(timeout=within), (
             f"{what}: of {submitted} tasks submitted at once, each blocked until the test lets it go, {len(running)} had started {within:g} s later; {requires}"
         )
-    assert not started.acquire(timeout=make_pool.limits.glimpse), (
+    assert not started.acquire(timeout=scenario.limits.glimpse), (
         f"{what}: all {submitted} tasks submitted at once, each blocked until the test lets it go, were running at the same time; {requires}"
     )
     release.open()
-    result.get(make_pool.limits.patience)
+    result.get(scenario.limits.patience)
 
 
 @checks("construction.processes-honoured")
 @pytest.mark.parametrize("processes", [1, 3])
-def test_exactly_processes_tasks_run_at_once(make_pool: Pools, processes: int) -> None:
-    assert_runs_exactly_at_once(make_pool, make_pool(processes), processes, f"ThreadPool({processes})")
+def test_exactly_processes_tasks_run_at_once(scenario: Scenario, processes: int) -> None:
+    assert_runs_exactly_at_once(scenario, scenario.pool(processes), processes, f"ThreadPool({processes})")
 
 
 @checks("construction.processes-default")
-def test_the_default_worker_count_is_the_stdlibs_cpu_count(make_pool: Pools) -> None:
+def test_the_default_worker_count_is_the_stdlibs_cpu_count(scenario: Scenario) -> None:
     expected, source = stdlib_cpu_count()
-    assert_runs_exactly_at_once(make_pool, make_pool.build(None), expected, "ThreadPool(None)", f", the stdlib's CPU count here ({source})")
+    assert_runs_exactly_at_once(scenario, scenario.build(None), expected, "ThreadPool(None)", f", the stdlib's CPU count here ({source})")
 
 
 @checks("construction.processes-below-one-rejected")
 @pytest.mark.parametrize("processes", [0, -1])
-def test_processes_below_one_is_a_value_error(make_pool: Pools, processes: int) -> None:
+def test_processes_below_one_is_a_value_error(scenario: Scenario, processes: int) -> None:
     with pytest.raises(ValueError):
-        make_pool.build(processes)
+        scenario.build(processes)
 
 
 @checks("construction.processes-type-checked")
 @pytest.mark.parametrize("processes", ["2", 2.5], ids=["str", "float"])
-def test_processes_that_is_not_an_integer_is_rejected(make_pool: Pools, processes: Any) -> None:
+def test_processes_that_is_not_an_integer_is_rejected(scenario: Scenario, processes: Any) -> None:
     try:
-        pool = make_pool.build(processes)
+        pool = scenario.build(processes)
     except (TypeError, ValueError):
         return
     pytest.fail(f"ThreadPool({processes!r}) built {pool!r}; expected TypeError or ValueError")
@@ -86,7 +86,7 @@ def test_processes_that_is_not_an_integer_is_rejected(make_pool: Pools, processe
 
 @checks("construction.initializer-per-worker")
 @pytest.mark.parametrize("processes", [1, 3])
-def test_the_initializer_runs_once_on_each_worker_before_its_tasks(make_pool: Pools, processes: int) -> None:
+def test_the_initializer_runs_once_on_each_worker_before_its_tasks(scenario: Scenario, processes: int) -> None:
     initargs = ("initarg", processes)
     calls: List[Tuple[int, Tuple[Any, ...]]] = []
     tasks: List[Tuple[int, bool]] = []
@@ -97,7 +97,7 @@ def test_the_initializer_runs_once_on_each_worker_before_its_tasks(make_pool: Po
             calls.append((threading.get_ident(), args))
 
     # Every task waits for all the others, so each worker runs exactly one of them.
-    meeting = threading.Barrier(processes, timeout=make_pool.limits.patience)
+    meeting = threading.Barrier(processes, timeout=scenario.limits.patience)
 
     def task(i: int) -> int:
         ident = threading.get_ident()
@@ -106,10 +106,10 @@ def test_the_initializer_runs_once_on_each_worker_before_its_tasks(make_pool: Po
         meeting.wait()
         return ident
 
-    pool = make_pool(processes, initializer, initargs)
+    pool = scenario.pool(processes, initializer, initargs)
     idents = pool.map(task, range(processes), 1)
     pool.close()
-    make_pool.bounded(pool.join, "join() after close()")
+    scenario.bounded(pool.join, "join() after close()")
 
     assert len(set(idents)) == processes, f"expected {processes} tasks on {processes} distinct workers, they ran on {len(set(idents))}"
     late = [ident for ident, initialised in tasks if not initialised]
@@ -126,9 +126,9 @@ def test_the_initializer_runs_once_on_each_worker_before_its_tasks(make_pool: Po
 
 @checks("construction.initializer-not-callable-rejected")
 @pytest.mark.parametrize("initializer", [42, "initializer"], ids=["int", "str"])
-def test_an_initializer_that_is_not_callable_is_a_type_error(make_pool: Pools, initializer: Any) -> None:
+def test_an_initializer_that_is_not_callable_is_a_type_error(scenario: Scenario, initializer: Any) -> None:
     with pytest.raises(TypeError):
-        make_pool.build(1, initializer)
+        scenario.build(1, initializer)
 
 
 class InitializerFailed(Exception):
@@ -165,8 +165,8 @@ An empty input has no task that could fail, yet its iteration must not end as if
 # The stdlib prints each dead worker's traceback through threading.excepthook.
 @checks("construction.initializer-error-fails-results")
 @pytest.mark.filterwarnings("ignore::pytest.PytestUnhandledThreadExceptionWarning")
-def test_results_fail_when_the_initializer_raises(make_pool: Pools) -> None:
-    pool = make_pool(2, failing_initializer)
+def test_results_fail_when_the_initializer_raises(scenario: Scenario) -> None:
+    pool = scenario.pool(2, failing_initializer)
     # The same submissions twice: the second time the initializer has certainly raised already.
     for method, submit in [*SUBMISSIONS.items(), *SUBMISSIONS.items()]:
         try:
@@ -174,8 +174,8 @@ def test_results_fail_when_the_initializer_raises(make_pool: Pools) -> None:
         except Exception as exc:  # noqa: BLE001 - rejecting the submission is allowed, if it says why
             assert caused_by_the_initializer(exc), f"{method} on a pool whose initializer raised raised {exc!r}, not caused by the initializer's exception"
             continue
-        outcome = outcome_within(result, make_pool.limits.promptly, make_pool.impl.timeout_error)
-        assert outcome is not TIMED_OUT, f"{method} on a pool whose initializer raised did not complete within {make_pool.limits.promptly} s; expected it to fail"
+        outcome = outcome_within(result, scenario.limits.promptly, scenario.impl.timeout_error)
+        assert outcome is not TIMED_OUT, f"{method} on a pool whose initializer raised did not complete within {scenario.limits.promptly} s; expected it to fail"
         assert not isinstance(outcome, StopIteration), f"{method} on a pool whose initializer raised ended its iteration without an error; expected it to fail"
         assert isinstance(outcome, BaseException), f"{method} on a pool whose initializer raised gave {outcome!r}; expected it to fail"
         assert caused_by_the_initializer(outcome), f"{method}: expected the initializer's exception (or one caused by it), got {outcome!r}"
@@ -185,10 +185,10 @@ def test_results_fail_when_the_initializer_raises(make_pool: Pools) -> None:
 @checks("construction.process-arguments-rejected")
 @pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
 @pytest.mark.parametrize("keyword", ["maxtasksperchild", "context"])
-def test_process_pool_arguments_are_a_type_error(make_pool: Pools, keyword: str) -> None:
+def test_process_pool_arguments_are_a_type_error(scenario: Scenario, keyword: str) -> None:
     value = 2 if keyword == "maxtasksperchild" else multiprocessing.get_context()
     try:
-        make_pool.build(1, **{keyword: value})
+        scenario.build(1, **{keyword: value})
     except TypeError:
         return
     pytest.fail(f"ThreadPool(1, {keyword}={value!r}) was accepted; expected TypeError")
@@ -202,37 +202,37 @@ STOPS: Dict[str, Callable[[Any], None]] = {
 
 @checks("construction.pools-independent")
 @pytest.mark.parametrize("stop", list(STOPS))
-def test_stopping_a_pool_leaves_the_others_running(make_pool: Pools, stop: str) -> None:
-    before = make_pool(1)
-    stopped = make_pool(1)
-    soon(make_pool, functools.partial(STOPS[stop], stopped), f"{stop} of a ThreadPool(1)")
-    after = make_pool(1)
+def test_stopping_a_pool_leaves_the_others_running(scenario: Scenario, stop: str) -> None:
+    before = scenario.pool(1)
+    stopped = scenario.pool(1)
+    soon(scenario, functools.partial(STOPS[stop], stopped), f"{stop} of a ThreadPool(1)")
+    after = scenario.pool(1)
     for which, pool in (("built before it", before), ("built after it", after)):
         call = "apply(abs, (-3,))"
-        got = outcome_of(functools.partial(soon, make_pool, functools.partial(pool.apply, abs, (-3,)), f"{call} on a ThreadPool(1) {which}"))
+        got = outcome_of(functools.partial(soon, scenario, functools.partial(pool.apply, abs, (-3,)), f"{call} on a ThreadPool(1) {which}"))
         assert got == 3, f"after {stop} of one ThreadPool(1), {call} on another ThreadPool(1) {which} gave {got!r}; expected 3"
 
 
 @checks("construction.pickling-rejected")
-def test_pickling_a_pool_is_not_implemented(make_pool: Pools) -> None:
-    pool = make_pool(1)
+def test_pickling_a_pool_is_not_implemented(scenario: Scenario) -> None:
+    pool = scenario.pool(1)
     with pytest.raises(NotImplementedError):
         pickle.dumps(pool)
 
 
-def collect(make_pool: Pools, prepare: Callable[[Any], object]) -> List[str]:
+def collect(scenario: Scenario, prepare: Callable[[Any], object]) -> List[str]:
     """The ResourceWarnings given when a new pool, after ``prepare(pool)``, is dropped and collected.
 
-    The pool is not made through make_pool, which keeps a reference to every pool it makes. A
+    The pool is not made through scenario, which keeps a reference to every pool it makes. A
     warning may hold the pool as its ``source``, so the warnings are kept as text only. A pool that
     is still alive after that fails the test, and the kit stops it after the scenario.
     """
     with warnings.catch_warnings(record=True):
         warnings.simplefilter("always")
         gc.collect()  # earlier garbage, and its warnings, are not this test's
-    pool = make_pool.impl.new_pool()
+    pool = scenario.impl.new_pool()
     prepare(pool)
-    alive = make_pool.weak_reference(pool)
+    alive = scenario.weak_reference(pool)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         del pool
@@ -244,18 +244,18 @@ def collect(make_pool: Pools, prepare: Callable[[Any], object]) -> List[str]:
     gc.collect()
     survivor = alive()
     if survivor is not None:
-        make_pool.adopt(survivor)
+        scenario.adopt(survivor)
         pytest.fail(f"expected the pool to be collected once nothing referenced it; {survivor!r} was still alive after gc.collect()")
     return found
 
 
 @checks("construction.collected-running-pool-warns")
-def test_a_collected_running_pool_warns(make_pool: Pools) -> None:
-    assert collect(make_pool, lambda pool: None), "expected a ResourceWarning when a running pool is collected, got none"
+def test_a_collected_running_pool_warns(scenario: Scenario) -> None:
+    assert collect(scenario, lambda pool: None), "expected a ResourceWarning when a running pool is collected, got none"
 
 
 @checks("construction.collected-running-pool-warns")
 @pytest.mark.parametrize("stop", ["close", "terminate"])
-def test_a_collected_stopped_pool_does_not_warn(make_pool: Pools, stop: str) -> None:
-    found = collect(make_pool, lambda pool: getattr(pool, stop)())
+def test_a_collected_stopped_pool_does_not_warn(scenario: Scenario, stop: str) -> None:
+    found = collect(scenario, lambda pool: getattr(pool, stop)())
     assert not found, f"expected no ResourceWarning when a pool is collected after {stop}(), got {found!r}"

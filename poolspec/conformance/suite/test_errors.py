@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from poolspec.conformance import checks
-from poolspec.conformance.pools import Pools
+from poolspec.conformance.scenario import Scenario
 from poolspec.conformance.tasks import TaskError, triple
 from poolspec.conformance.workloads import Background, raised_by, soon
 
@@ -61,11 +61,11 @@ FORMS = ["apply", "apply_async", "map", "map_async", "starmap", "starmap_async",
 
 @checks("errors.reraised-as-is")
 @pytest.mark.parametrize("form", FORMS)
-def test_a_tasks_exception_is_raised_with_its_type_and_args(make_pool: Pools, form: str) -> None:
-    pool = make_pool(2)
+def test_a_tasks_exception_is_raised_with_its_type_and_args(scenario: Scenario, form: str) -> None:
+    pool = scenario.pool(2)
     for what, call in raise_points(pool, form, fail_on_negative):
         try:
-            value = soon(make_pool, call, what)
+            value = soon(scenario, call, what)
         except TaskError as exc:
             assert type(exc) is TaskError and exc.args == ("item", -2), f"{what} raised {exc!r}, expected the task's own TaskError('item', -2)"
         except Exception as exc:  # noqa: BLE001 - the failure names it
@@ -76,7 +76,7 @@ def test_a_tasks_exception_is_raised_with_its_type_and_args(make_pool: Pools, fo
 
 @checks("errors.reraised-same-object")
 @pytest.mark.parametrize("form", FORMS)
-def test_a_tasks_exception_is_raised_as_the_very_same_object(make_pool: Pools, form: str) -> None:
+def test_a_tasks_exception_is_raised_as_the_very_same_object(scenario: Scenario, form: str) -> None:
     error = TaskError("item", -2)
 
     def task(x: int) -> int:
@@ -84,9 +84,9 @@ def test_a_tasks_exception_is_raised_as_the_very_same_object(make_pool: Pools, f
             raise error
         return triple(x)
 
-    pool = make_pool(2)
+    pool = scenario.pool(2)
     for what, call in raise_points(pool, form, task):
-        raised = raised_by(make_pool, call, what, "the task's exception")
+        raised = raised_by(scenario, call, what, "the task's exception")
         assert raised is error, f"{what} raised {raised!r} (id {id(raised):#x}), not the object the task raised (id {id(error):#x})"
 
 
@@ -100,9 +100,9 @@ def several_failures(draw: st.DrawFn, processes: st.SearchStrategy[int] = st.int
     return form, items, draw(st.none() | st.integers(1, 3)), draw(processes)
 
 
-def failing_map(pool: Any, scenario: Tuple[str, List[int], Optional[int], int]) -> Tuple[str, Raiser]:
+def failing_map(pool: Any, case: Tuple[str, List[int], Optional[int], int]) -> Tuple[str, Raiser]:
     """The call of a :func:`several_failures` scenario on ``pool`` (``get()`` for an async form), and how it reads."""
-    form, items, chunksize, processes = scenario
+    form, items, chunksize, processes = case
     arguments: List[Any] = [(x,) for x in items] if form.startswith("starmap") else items
     args: Tuple[Any, ...] = (fail_on_negative, arguments) if chunksize is None else (fail_on_negative, arguments, chunksize)
     what = f"ThreadPool({processes}).{form}(fail_on_negative, {arguments!r}{'' if chunksize is None else f', {chunksize}'})"
@@ -116,25 +116,25 @@ def failing_map(pool: Any, scenario: Tuple[str, List[int], Optional[int], int]) 
 
 
 @checks("errors.map-raises-a-failure")
-@given(scenario=several_failures())
-def test_map_with_several_failures_raises_one_of_them_and_the_pool_goes_on(make_pool: Pools, scenario: Tuple[str, List[int], Optional[int], int]) -> None:
-    pool = make_pool(scenario[3])
-    what, call = failing_map(pool, scenario)
-    failing = [x for x in scenario[1] if x < 0]
-    raised = raised_by(make_pool, call, what, f"the exception of one of the failing items {failing}")
+@given(case=several_failures())
+def test_map_with_several_failures_raises_one_of_them_and_the_pool_goes_on(scenario: Scenario, case: Tuple[str, List[int], Optional[int], int]) -> None:
+    pool = scenario.pool(case[3])
+    what, call = failing_map(pool, case)
+    failing = [x for x in case[1] if x < 0]
+    raised = raised_by(scenario, call, what, f"the exception of one of the failing items {failing}")
     assert type(raised) is TaskError and raised.args[0] == "item" and raised.args[1] in failing, (
         f"{what} raised {raised!r}, expected TaskError('item', x) for one of the failing items {failing}"
     )
-    after = soon(make_pool, lambda: pool.map(triple, range(5)), "map(triple, range(5)) after the failed map")
+    after = soon(scenario, lambda: pool.map(triple, range(5)), "map(triple, range(5)) after the failed map")
     assert after == [0, 3, 6, 9, 12], f"after {what} raised, map(triple, range(5)) gave {after!r}"
 
 
 @checks("errors.map-raises-first-failure")
-@given(scenario=several_failures(processes=st.just(1)))
-def test_map_on_one_worker_raises_the_first_failure(make_pool: Pools, scenario: Tuple[str, List[int], Optional[int], int]) -> None:
-    what, call = failing_map(make_pool(scenario[3]), scenario)
-    first = next(x for x in scenario[1] if x < 0)
-    raised = raised_by(make_pool, call, what, f"the exception of the first failing item, {first}")
+@given(case=several_failures(processes=st.just(1)))
+def test_map_on_one_worker_raises_the_first_failure(scenario: Scenario, case: Tuple[str, List[int], Optional[int], int]) -> None:
+    what, call = failing_map(scenario.pool(case[3]), case)
+    first = next(x for x in case[1] if x < 0)
+    raised = raised_by(scenario, call, what, f"the exception of the first failing item, {first}")
     assert type(raised) is TaskError and raised.args == ("item", first), (
         f"{what} raised {raised!r}, expected TaskError('item', {first}) of the first failing item: one worker runs the items in input order"
     )
@@ -149,12 +149,12 @@ def failing_imaps(draw: st.DrawFn) -> Tuple[str, List[int], int]:
     return draw(st.sampled_from(("imap", "imap_unordered"))), items, draw(st.integers(1, 3))
 
 
-def pull_all(make_pool: Pools, iterator: Iterator[Any], limit: int, what: str) -> List[Tuple[str, Any]]:
+def pull_all(scenario: Scenario, iterator: Iterator[Any], limit: int, what: str) -> List[Tuple[str, Any]]:
     """Every outcome of ``iterator`` up to StopIteration: ("value", v) or ("error", exception)."""
     outcomes: List[Tuple[str, Any]] = []
     while len(outcomes) <= limit:
         try:
-            outcomes.append(("value", soon(make_pool, lambda: next(iterator), f"next() #{len(outcomes) + 1} of {what}")))
+            outcomes.append(("value", soon(scenario, lambda: next(iterator), f"next() #{len(outcomes) + 1} of {what}")))
         except StopIteration:
             return outcomes
         except Exception as exc:  # noqa: BLE001 - an outcome like any other
@@ -167,12 +167,12 @@ def shown(outcomes: List[Tuple[str, Any]]) -> str:
 
 
 @checks("errors.imap-continues-after-failure")
-@given(scenario=failing_imaps())
-def test_imap_raises_each_failure_and_goes_on(make_pool: Pools, scenario: Tuple[str, List[int], int]) -> None:
-    form, items, processes = scenario
+@given(case=failing_imaps())
+def test_imap_raises_each_failure_and_goes_on(scenario: Scenario, case: Tuple[str, List[int], int]) -> None:
+    form, items, processes = case
     what = f"ThreadPool({processes}).{form}(fail_on_negative, {items!r})"
-    iterator = soon(make_pool, lambda: getattr(make_pool(processes), form)(fail_on_negative, items), what)
-    seen = pull_all(make_pool, iterator, len(items), what)
+    iterator = soon(scenario, lambda: getattr(scenario.pool(processes), form)(fail_on_negative, items), what)
+    seen = pull_all(scenario, iterator, len(items), what)
     described = [(kind, value if kind == "value" else (type(value).__name__, value.args)) for kind, value in seen]
     expected = [("error", ("TaskError", ("item", x))) if x < 0 else ("value", triple(x)) for x in items]
     wanted = "in input order" if form == "imap" else "exactly once each, in any order"
@@ -191,8 +191,8 @@ def failing_input(m: int, error: InputError) -> Iterator[int]:
 @checks("errors.input-error-map")
 @pytest.mark.parametrize("m", [0, 3])
 @pytest.mark.parametrize("form", ["map", "map_async", "starmap", "starmap_async"])
-def test_map_forms_raise_the_inputs_exception(make_pool: Pools, form: str, m: int) -> None:
-    pool = make_pool(2)
+def test_map_forms_raise_the_inputs_exception(scenario: Scenario, form: str, m: int) -> None:
+    pool = scenario.pool(2)
     error = InputError("input", m)
     star = form.startswith("starmap")
     what = f"{form}(f, an input that raises {error!r} after {m} items)"
@@ -203,7 +203,7 @@ def test_map_forms_raise_the_inputs_exception(make_pool: Pools, form: str, m: in
         result = method(fail_on_negative, ((x,) for x in source) if star else source, 2)
         return result.get() if form.endswith("_async") else result
 
-    raised = raised_by(make_pool, call, what, f"the input's {error!r}")
+    raised = raised_by(scenario, call, what, f"the input's {error!r}")
     assert raised is error, f"{what} raised {raised!r}, not the input's own exception object {error!r}"
 
 
@@ -213,11 +213,11 @@ IMAP_INPUT_CASES = [("imap", 1, 0), ("imap", 1, 4), ("imap", 2, 1), ("imap", 3, 
 
 @checks("errors.input-error-imap")
 @pytest.mark.parametrize(("form", "chunksize", "m"), IMAP_INPUT_CASES)
-def test_imap_yields_the_results_before_the_inputs_exception_then_raises_it(make_pool: Pools, form: str, chunksize: int, m: int) -> None:
+def test_imap_yields_the_results_before_the_inputs_exception_then_raises_it(scenario: Scenario, form: str, chunksize: int, m: int) -> None:
     error = InputError("input", m)
     what = f"{form}(triple, an input that raises {error!r} after {m} items, {chunksize})"
-    iterator = soon(make_pool, lambda: getattr(make_pool(2), form)(triple, failing_input(m, error), chunksize), what)
-    seen = pull_all(make_pool, iterator, m + 1, what)
+    iterator = soon(scenario, lambda: getattr(scenario.pool(2), form)(triple, failing_input(m, error), chunksize), what)
+    seen = pull_all(scenario, iterator, m + 1, what)
     errors = [value for kind, value in seen if kind == "error"]
     values = [value for kind, value in seen if kind == "value"]
     # The same type and args, not necessarily the same object: a process pool hands it through a worker.
@@ -233,8 +233,8 @@ def test_imap_yields_the_results_before_the_inputs_exception_then_raises_it(make
 
 @checks("errors.base-exception-fails-result", needs=("any-thread",))
 @pytest.mark.filterwarnings("ignore::pytest.PytestUnhandledThreadExceptionWarning")  # where a worker dies of it
-def test_a_base_exception_in_a_task_fails_its_result(make_pool: Pools) -> None:
-    pool = make_pool(3)
+def test_a_base_exception_in_a_task_fails_its_result(scenario: Scenario) -> None:
+    pool = scenario.pool(3)
     waits: Dict[str, Background[Any]] = {}
     result = pool.apply_async(abort, (1,))
     waits["apply_async(abort, (1,)).get()"] = Background(result.get, "get() of apply_async(abort, (1,))")
@@ -242,11 +242,11 @@ def test_a_base_exception_in_a_task_fails_its_result(make_pool: Pools) -> None:
     waits["map_async(abort, [2]).get()"] = Background(mapped.get, "get() of map_async(abort, [2])")
     iterator = pool.imap(abort, [3])
     waits["next(imap(abort, [3]))"] = Background(lambda: next(iterator), "next() of imap(abort, [3])")
-    deadline = time.monotonic() + make_pool.limits.promptly
+    deadline = time.monotonic() + scenario.limits.promptly
     problems: Set[str] = set()
     for what, wait in waits.items():
         if not wait.done(max(0.0, deadline - time.monotonic())):
-            problems.add(f"{what} never returned (within {make_pool.limits.promptly:g} s)")
+            problems.add(f"{what} never returned (within {scenario.limits.promptly:g} s)")
             continue
         try:
             value = wait.result(0)

@@ -4,7 +4,7 @@ A test runs a job of every form, each on a pool of its own (so that no later job
 earlier one's leftovers out of a worker), hands it objects of its own (:class:`Token`s, which can
 be weakly referenced) as arguments, values, exceptions or functions, lets the pool deliver them and
 keeps only weak references. Then, the pools still running, it waits once for all of those objects
-to be collected (:func:`poolspec.conformance.collection.uncollected`, bounded by ``make_pool.limits.patience``: a
+to be collected (:func:`poolspec.conformance.collection.uncollected`, bounded by ``scenario.limits.patience``: a
 thread that delivered an outcome may legitimately still hold its task for a moment, never until its
 next task), so a pool that keeps them fails after one such wait per test, not one per form. The
 tasks and tokens are module-level, so they pickle and the checks apply to process pools too,
@@ -24,7 +24,7 @@ import pytest
 
 from poolspec.conformance import checks
 from poolspec.conformance.collection import uncollected
-from poolspec.conformance.pools import Pools
+from poolspec.conformance.scenario import Scenario
 from poolspec.conformance.unobserved import unobserved
 from poolspec.conformance.workloads import TIMED_OUT, outcome_within, soon
 
@@ -156,20 +156,20 @@ Released = List[Tuple[str, "weakref.ref[Any]"]]
 """Weak references to what the pool must let go of, each with the form of the job it was given to."""
 
 
-def every_form(make_pool: Pools, forms: Sequence[str], job: Callable[[Any, str], List[weakref.ref[Any]]]) -> Released:
+def every_form(scenario: Scenario, forms: Sequence[str], job: Callable[[Any, str], List[weakref.ref[Any]]]) -> Released:
     """For each form, on a pool of its own, ``job(pool, form)``: it delivers a job of that form and
     returns weak references to what the pool must now let go of. The objects are made and dropped
     inside ``job``, so nothing but the pool can hold them afterwards."""
     released: Released = []
     for form in forms:
-        pool = make_pool(PROCESSES)
-        released += [(form, reference) for reference in soon(make_pool, functools.partial(job, pool, form), f"a job of {form}")]
+        pool = scenario.pool(PROCESSES)
+        released += [(form, reference) for reference in soon(scenario, functools.partial(job, pool, form), f"a job of {form}")]
     return released
 
 
-def assert_collected(make_pool: Pools, released: Released, what: str, after: str) -> None:
+def assert_collected(scenario: Scenario, released: Released, what: str, after: str) -> None:
     """Every object of ``released`` is collected within the scenario's patience; else the failure names those left, by form."""
-    within = make_pool.limits.patience
+    within = scenario.limits.patience
     alive = uncollected([reference for _, reference in released], within)
     if alive:
         left: Dict[str, List[str]] = {}
@@ -195,7 +195,7 @@ def expect(condition: bool, form: str, got: Any) -> None:
 
 @checks("resources.arguments-released")
 @pytest.mark.parametrize("fails", [False, True], ids=["tasks-return", "tasks-raise"])
-def test_arguments_are_released_once_delivered(make_pool: Pools, fails: bool) -> None:
+def test_arguments_are_released_once_delivered(scenario: Scenario, fails: bool) -> None:
     func = raise_number if fails else number_of
 
     def job(pool: Any, form: str) -> List[weakref.ref[Any]]:
@@ -204,30 +204,30 @@ def test_arguments_are_released_once_delivered(make_pool: Pools, fails: bool) ->
         expect(bool(outcomes) and all(type(each) is TokenError for each in outcomes) if fails else sorted(outcomes) == list(range(ITEMS)), form, outcomes)
         return [weakref.ref(token) for token in tokens]
 
-    released = every_form(make_pool, FAILING_FORMS if fails else EVERY_FORM, job)
-    assert_collected(make_pool, released, "arguments", f"a job of each form delivered the outcomes of {func.__name__} over Token(0) .. Token({ITEMS - 1})")
+    released = every_form(scenario, FAILING_FORMS if fails else EVERY_FORM, job)
+    assert_collected(scenario, released, "arguments", f"a job of each form delivered the outcomes of {func.__name__} over Token(0) .. Token({ITEMS - 1})")
 
 
 @checks("resources.values-released")
-def test_values_are_released_once_delivered(make_pool: Pools) -> None:
+def test_values_are_released_once_delivered(scenario: Scenario) -> None:
     def job(pool: Any, form: str) -> List[weakref.ref[Any]]:
         values = FORMS[form](pool, new_token, range(ITEMS), Callback(0))
         expect(len(values) == ITEMS and all(type(value) is Token for value in values), form, values)
         return [weakref.ref(value) for value in values]
 
-    released = every_form(make_pool, EVERY_FORM, job)
-    assert_collected(make_pool, released, "values", f"a job of each form delivered the values of new_token over range({ITEMS})")
+    released = every_form(scenario, EVERY_FORM, job)
+    assert_collected(scenario, released, "values", f"a job of each form delivered the values of new_token over range({ITEMS})")
 
 
 @checks("resources.exceptions-released")
-def test_exceptions_are_released_once_delivered(make_pool: Pools) -> None:
+def test_exceptions_are_released_once_delivered(scenario: Scenario) -> None:
     def job(pool: Any, form: str) -> List[weakref.ref[Any]]:
         errors = FORMS[form](pool, fail, range(ITEMS), Callback(0))
         expect(bool(errors) and all(type(error) is TokenError for error in errors), form, errors)
         return [weakref.ref(error) for error in errors]
 
-    released = every_form(make_pool, FAILING_FORMS, job)
-    assert_collected(make_pool, released, "exceptions", f"a job of each form raised the exceptions of fail over range({ITEMS})")
+    released = every_form(scenario, FAILING_FORMS, job)
+    assert_collected(scenario, released, "exceptions", f"a job of each form raised the exceptions of fail over range({ITEMS})")
 
 
 def failing_with_locals() -> Tuple[Callable[[int], int], List[weakref.ref[Token]]]:
@@ -244,42 +244,42 @@ def failing_with_locals() -> Tuple[Callable[[int], int], List[weakref.ref[Token]
 
 
 @checks("resources.exceptions-released", needs=("threads",))
-def test_the_frames_of_a_delivered_exceptions_traceback_are_released(make_pool: Pools) -> None:
+def test_the_frames_of_a_delivered_exceptions_traceback_are_released(scenario: Scenario) -> None:
     def job(pool: Any, form: str) -> List[weakref.ref[Any]]:
         task, locals_of_tasks = failing_with_locals()
         errors = FORMS[form](pool, task, range(ITEMS), Callback(0))
         expect(bool(errors) and all(type(error) is TokenError for error in errors), form, errors)
         return list(locals_of_tasks)
 
-    released = every_form(make_pool, FAILING_FORMS, job)
-    assert_collected(make_pool, released, "locals of the failed tasks' frames", f"a job of each form raised the exceptions of tasks over range({ITEMS})")
+    released = every_form(scenario, FAILING_FORMS, job)
+    assert_collected(scenario, released, "locals of the failed tasks' frames", f"a job of each form raised the exceptions of tasks over range({ITEMS})")
 
 
 @checks("resources.functions-released")
 @pytest.mark.parametrize("fails", [False, True], ids=["tasks-return", "tasks-raise"])
-def test_functions_and_callbacks_are_released_once_delivered(make_pool: Pools, fails: bool) -> None:
+def test_functions_and_callbacks_are_released_once_delivered(scenario: Scenario, fails: bool) -> None:
     def job(pool: Any, form: str) -> List[weakref.ref[Any]]:
         func, callback = Function(100), (Callback(200) if form in CALLBACK_FORMS else None)
         outcomes = FORMS[form](pool, func, [-1 - number if fails else number for number in range(ITEMS)], callback)
         expect(bool(outcomes), form, outcomes)
         return [weakref.ref(func)] + ([] if callback is None else [weakref.ref(callback)])
 
-    released = every_form(make_pool, FAILING_FORMS if fails else EVERY_FORM, job)
+    released = every_form(scenario, FAILING_FORMS if fails else EVERY_FORM, job)
     items = f"range(-1, {-1 - ITEMS}, -1)" if fails else f"range({ITEMS})"
-    assert_collected(make_pool, released, "functions and callbacks", f"a job of each form of Function(100) over {items} was delivered")
+    assert_collected(scenario, released, "functions and callbacks", f"a job of each form of Function(100) over {items} was delivered")
 
 
 @checks("resources.ended-imap-released", needs=("threads",))
-def test_an_ended_imap_leaves_nothing_of_its_job(make_pool: Pools) -> None:
+def test_an_ended_imap_leaves_nothing_of_its_job(scenario: Scenario) -> None:
     def job(pool: Any, form: str) -> List[weakref.ref[Any]]:
         task, locals_of_tasks = failing_with_locals()
         errors = drained(getattr(pool, form)(task, range(ITEMS), 2), ITEMS)
         expect(bool(errors) and all(type(error) is TokenError for error in errors), form, errors)
         return [weakref.ref(task), *locals_of_tasks]
 
-    released = every_form(make_pool, ["imap", "imap_unordered"], job)
+    released = every_form(scenario, ["imap", "imap_unordered"], job)
     assert_collected(
-        make_pool, released, "functions and locals of the failed tasks' frames", f"an imap and an imap_unordered of a task raising for each of range({ITEMS}), chunksize 2, ended"
+        scenario, released, "functions and locals of the failed tasks' frames", f"an imap and an imap_unordered of a task raising for each of range({ITEMS}), chunksize 2, ended"
     )
 
 
@@ -299,43 +299,43 @@ KEPT: Dict[str, Tuple[Callable[[Any], Any], Callable[[Any], Any], Any]] = {
 
 
 @checks("resources.pool-not-kept-by-finished-results")
-def test_a_dropped_pool_is_collected_while_its_finished_results_are_kept(make_pool: Pools) -> None:
-    # Not make_pool(): the kit keeps the pools it makes, and these must be let go. Each is closed
+def test_a_dropped_pool_is_collected_while_its_finished_results_are_kept(scenario: Scenario) -> None:
+    # Not scenario.pool(): the kit keeps the pools it makes, and these must be let go. Each is closed
     # before it is dropped, so that collecting it warns of nothing.
     kept: Dict[str, Any] = {}
     dropped: Released = []
     for form, (submit, finish, expected) in KEPT.items():
-        pool = make_pool.impl.new_pool(PROCESSES)
-        dropped.append((form, make_pool.weak_reference(pool)))
+        pool = scenario.impl.new_pool(PROCESSES)
+        dropped.append((form, scenario.weak_reference(pool)))
         kept[form] = submit(pool)
-        delivered = soon(make_pool, functools.partial(finish, kept[form]), f"delivering {form}")
+        delivered = soon(scenario, functools.partial(finish, kept[form]), f"delivering {form}")
         expect(delivered == expected, form, delivered)
         pool.close()
         del pool
-    alive = uncollected([reference for _, reference in dropped], make_pool.limits.patience)
+    alive = uncollected([reference for _, reference in dropped], scenario.limits.patience)
     for position in alive:
         survivor = dropped[position][1]()
         if survivor is not None:
-            make_pool.bounded(survivor.terminate, "terminate() of a dropped pool")
-            make_pool.bounded(survivor.join, "join() of a dropped pool")
+            scenario.bounded(survivor.terminate, "terminate() of a dropped pool")
+            scenario.bounded(survivor.join, "join() of a dropped pool")
         del survivor
     if alive:
         forms = [dropped[position][0] for position in alive]
         pytest.fail(
             f"closed pools that nothing referenced but a finished result or exhausted iterator of theirs were still alive "
-            f"{make_pool.limits.patience:g} s later, garbage collected again and again: those of {', '.join(forms)} "
+            f"{scenario.limits.patience:g} s later, garbage collected again and again: those of {', '.join(forms)} "
             f"({', '.join(repr(kept[form]) for form in forms)}); the finished results keep them",
             pytrace=False,
         )
 
 
 @checks("resources.abandoned-imap-releases-pool")
-def test_a_dropped_pool_is_collected_while_iterators_it_abandoned_are_kept(make_pool: Pools) -> None:
+def test_a_dropped_pool_is_collected_while_iterators_it_abandoned_are_kept(scenario: Scenario) -> None:
     # One worker held at a gate, so the iterators' tasks are still queued at terminate(). Not
-    # make_pool(): the kit keeps the pools it makes, and this one must be let go.
-    pool = make_pool.impl.new_pool(1)
-    dropped = make_pool.weak_reference(pool)
-    gate = make_pool.gate()
+    # scenario.pool(): the kit keeps the pools it makes, and this one must be let go.
+    pool = scenario.impl.new_pool(1)
+    dropped = scenario.weak_reference(pool)
+    gate = scenario.gate()
     started = threading.Event()
 
     def hold(x: int) -> int:
@@ -344,24 +344,24 @@ def test_a_dropped_pool_is_collected_while_iterators_it_abandoned_are_kept(make_
         return x
 
     pool.apply_async(hold, (0,))
-    assert started.wait(make_pool.limits.patience), f"a task did not start on a free worker within {make_pool.limits.patience:g} s"
+    assert started.wait(scenario.limits.patience), f"a task did not start on a free worker within {scenario.limits.patience:g} s"
     kept = {form: getattr(pool, form)(number_of, [Token(1), Token(2)]) for form in ("imap", "imap_unordered")}
-    make_pool.bounded(pool.terminate, "terminate()")
+    scenario.bounded(pool.terminate, "terminate()")
     gate.open()
-    make_pool.bounded(pool.join, "join() after terminate()")
+    scenario.bounded(pool.join, "join() after terminate()")
     del pool
-    deadline = time.monotonic() + make_pool.limits.patience
+    deadline = time.monotonic() + scenario.limits.patience
     for form, iterator in kept.items():
-        outcome = outcome_within(iterator, max(0.0, deadline - time.monotonic()), make_pool.impl.timeout_error)
+        outcome = outcome_within(iterator, max(0.0, deadline - time.monotonic()), scenario.impl.timeout_error)
         if outcome is TIMED_OUT:
             unobserved(
-                f"next() of an {form}() iterator that terminate() abandoned did not raise within {make_pool.limits.patience:g} s (see shutdown.terminate-fails-results), so the iterator never became one that has raised"
+                f"next() of an {form}() iterator that terminate() abandoned did not raise within {scenario.limits.patience:g} s (see shutdown.terminate-fails-results), so the iterator never became one that has raised"
             )
         expect(isinstance(outcome, Exception) and not isinstance(outcome, StopIteration), f"{form}() (next() after terminate())", outcome)
-    if uncollected([dropped], make_pool.limits.patience):
+    if uncollected([dropped], scenario.limits.patience):
         pytest.fail(
             f"a terminated pool that nothing referenced but the imap() and imap_unordered() iterators it abandoned, each of which had raised, "
-            f"was still alive {make_pool.limits.patience:g} s later, garbage collected again and again: the iterators keep it",
+            f"was still alive {scenario.limits.patience:g} s later, garbage collected again and again: the iterators keep it",
             pytrace=False,
         )
 
@@ -377,9 +377,9 @@ BYTES_PER_POLL = 16
 
 
 @checks("resources.timed-out-waits-released")
-def test_polling_a_pending_result_leaves_nothing_behind(make_pool: Pools) -> None:
-    pool = make_pool(1)
-    gate = make_pool.gate()
+def test_polling_a_pending_result_leaves_nothing_behind(scenario: Scenario) -> None:
+    pool = scenario.pool(1)
+    gate = scenario.gate()
     pending = {
         "wait(timeout) of apply_async()": (pool.apply_async(gate.wait), "wait"),
         "get(timeout) of map_async()": (pool.map_async(abs, [-1]), "get"),
@@ -390,7 +390,7 @@ def test_polling_a_pending_result_leaves_nothing_behind(make_pool: Pools) -> Non
     if started:
         tracemalloc.start()
     try:
-        grown = {what: _growth(make_pool, tracemalloc, getattr(result, method)) for what, (result, method) in pending.items()}
+        grown = {what: _growth(scenario, tracemalloc, getattr(result, method)) for what, (result, method) in pending.items()}
     finally:
         if started:
             tracemalloc.stop()
@@ -410,7 +410,7 @@ def _tracemalloc() -> ModuleType:
     return tracemalloc
 
 
-def _growth(make_pool: Pools, tracemalloc: ModuleType, wait: Callable[[float], Any]) -> int:
+def _growth(scenario: Scenario, tracemalloc: ModuleType, wait: Callable[[float], Any]) -> int:
     """How much the memory tracemalloc counts grew over :data:`POLLS` calls of ``wait(POLL_TIMEOUT)``
     (``wait()`` returns on a time-out, ``get()`` and ``next()`` raise the pool's timeout error).
 
@@ -418,18 +418,18 @@ def _growth(make_pool: Pools, tracemalloc: ModuleType, wait: Callable[[float], A
     scenarios had run, the first polls of the stdlib's ``wait()`` grew what tracemalloc counts by
     about 265 kB, once (later polls grow nothing): memory made once, not a leak.
     """
-    _poll(make_pool, wait, WARM_UP)
+    _poll(scenario, wait, WARM_UP)
     before = tracemalloc.get_traced_memory()[0]
-    _poll(make_pool, wait, POLLS)
+    _poll(scenario, wait, POLLS)
     return int(tracemalloc.get_traced_memory()[0] - before)
 
 
-def _poll(make_pool: Pools, wait: Callable[[float], Any], polls: int) -> None:
+def _poll(scenario: Scenario, wait: Callable[[float], Any], polls: int) -> None:
     """``polls`` calls of ``wait(POLL_TIMEOUT)``, each of which must time out."""
     for _ in range(polls):
         try:
             wait(POLL_TIMEOUT)
-        except (make_pool.impl.timeout_error, TimeoutError):
+        except (scenario.impl.timeout_error, TimeoutError):
             continue  # the builtin TimeoutError too: which class is right is asyncresult.get-timeout's business
         except Exception as exc:  # noqa: BLE001 - no time-out to measure
             unobserved(f"{wait.__name__}({POLL_TIMEOUT:g}) of a result held back by a gate raised {exc!r}, not a time-out, so timed-out waits could not be made")

@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from poolspec.conformance import checks
-from poolspec.conformance.pools import Pools
+from poolspec.conformance.scenario import Scenario
 from poolspec.conformance.tasks import triple
 from poolspec.conformance.workloads import INPUT_KINDS, make_input, raised_by
 
@@ -77,10 +77,10 @@ KWDS_KINDS: Dict[str, Callable[[Dict[str, int]], Any]] = {
     kwds=st.dictionaries(st.sampled_from("abcd"), st.integers(-5, 5), max_size=3),
     kwds_kind=st.sampled_from(sorted(KWDS_KINDS)),
 )
-def test_apply_returns_the_calls_value(make_pool: Pools, form: str, args: List[int], as_list: bool, kwds: Dict[str, int], kwds_kind: str) -> None:
+def test_apply_returns_the_calls_value(scenario: Scenario, form: str, args: List[int], as_list: bool, kwds: Dict[str, int], kwds_kind: str) -> None:
     call_args: Sequence[int] = list(args) if as_list else tuple(args)
     call_kwds = KWDS_KINDS[kwds_kind](kwds)
-    pool = make_pool(2)
+    pool = scenario.pool(2)
     result = pool.apply(describe, call_args, call_kwds) if form == "apply" else pool.apply_async(describe, call_args, call_kwds).get()
     expected = describe(*args, **kwds)
     assert result == expected, f"{form}(describe, {call_args!r}, {call_kwds!r}) gave {result!r}, expected describe(*args, **kwds) == {expected!r}"
@@ -115,12 +115,12 @@ def call_with(*args: Any) -> Tuple[Any, ...]:
 @pytest.mark.parametrize("error_type", [TypeError, LookupError], ids=["TypeError", "LookupError"])
 @pytest.mark.parametrize("items", [0, 2])
 @pytest.mark.parametrize("form", ["apply", "apply_async"])
-def test_an_error_reading_args_is_raised_as_it_is(make_pool: Pools, form: str, items: int, error_type: type) -> None:
-    pool = make_pool(2)
+def test_an_error_reading_args_is_raised_as_it_is(scenario: Scenario, form: str, items: int, error_type: type) -> None:
+    pool = scenario.pool(2)
     args = ArgsThatFail(items, error_type)
     what = f"{form}(call_with, {args!r}){'.get()' if form == 'apply_async' else ''}"
     call = (lambda: pool.apply(call_with, args)) if form == "apply" else (lambda: pool.apply_async(call_with, args).get())
-    raised = raised_by(make_pool, call, what, f"{error_type.__name__}('reading args', {items})")
+    raised = raised_by(scenario, call, what, f"{error_type.__name__}('reading args', {items})")
     assert type(raised) is error_type and raised.args == ("reading args", items), (
         f"{what} raised {raised!r}, not the {error_type.__name__}('reading args', {items}) that reading args raised"
     )
@@ -128,8 +128,8 @@ def test_an_error_reading_args_is_raised_as_it_is(make_pool: Pools, form: str, i
 
 @checks("map.order")
 @given(items=items, chunksize=chunksizes)
-def test_map_returns_every_result_in_input_order(make_pool: Pools, items: List[int], chunksize: int) -> None:
-    result = make_pool(3).map(triple, items, chunksize)
+def test_map_returns_every_result_in_input_order(scenario: Scenario, items: List[int], chunksize: int) -> None:
+    result = scenario.pool(3).map(triple, items, chunksize)
     expected = [triple(x) for x in items]
     assert result == expected, f"map(triple, {items!r}, {chunksize}) gave {result!r}, expected {expected!r}"
 
@@ -142,37 +142,37 @@ def completion_orders(draw: st.DrawFn) -> List[int]:
 
 @checks("map.order", needs=("threads",))
 @given(order=completion_orders())
-def test_map_order_holds_whatever_order_tasks_finish_in(make_pool: Pools, order: List[int]) -> None:
-    finishing = make_pool.sequencer(order)
+def test_map_order_holds_whatever_order_tasks_finish_in(scenario: Scenario, order: List[int]) -> None:
+    finishing = scenario.sequencer(order)
 
     def task(i: int) -> int:
         with finishing.turn(i):
             return triple(i)
 
     # A worker per task, so that every task can wait for its turn at once.
-    result = make_pool(len(order)).map(task, range(len(order)), 1)
+    result = scenario.pool(len(order)).map(task, range(len(order)), 1)
     expected = [triple(i) for i in range(len(order))]
     assert result == expected, f"map(triple, range({len(order)}), 1) with tasks finishing in the order {order} gave {result!r}"
 
 
 @checks("map.async-order")
 @given(items=items, chunksize=map_chunksizes)
-def test_map_async_gives_every_result_in_input_order(make_pool: Pools, items: List[int], chunksize: Any) -> None:
-    result = call_map(make_pool(3), "map_async", triple, items, chunksize)
+def test_map_async_gives_every_result_in_input_order(scenario: Scenario, items: List[int], chunksize: Any) -> None:
+    result = call_map(scenario.pool(3), "map_async", triple, items, chunksize)
     expected = [triple(x) for x in items]
     assert result == expected, f"{call_text('map_async', 'triple', items, chunksize)} gave {result!r}, expected {expected!r}"
 
 
 @checks("map.async-order", needs=("threads",))
 @given(order=completion_orders())
-def test_map_async_order_holds_whatever_order_tasks_finish_in(make_pool: Pools, order: List[int]) -> None:
-    finishing = make_pool.sequencer(order)
+def test_map_async_order_holds_whatever_order_tasks_finish_in(scenario: Scenario, order: List[int]) -> None:
+    finishing = scenario.sequencer(order)
 
     def task(i: int) -> int:
         with finishing.turn(i):
             return triple(i)
 
-    result = call_map(make_pool(len(order)), "map_async", task, range(len(order)), 1)
+    result = call_map(scenario.pool(len(order)), "map_async", task, range(len(order)), 1)
     expected = [triple(i) for i in range(len(order))]
     assert result == expected, f"map_async(triple, range({len(order)}), 1).get() with tasks finishing in the order {order} gave {result!r}"
 
@@ -190,8 +190,8 @@ argument_sequences = st.lists(
 @checks("map.starmap-order")
 @pytest.mark.parametrize("form", STARMAP_FORMS)
 @given(arguments=argument_sequences, chunksize=map_chunksizes)
-def test_starmap_unpacks_every_argument_sequence_in_input_order(make_pool: Pools, form: str, arguments: List[Any], chunksize: Any) -> None:
-    result = call_map(make_pool(3), form, describe, arguments, chunksize)
+def test_starmap_unpacks_every_argument_sequence_in_input_order(scenario: Scenario, form: str, arguments: List[Any], chunksize: Any) -> None:
+    result = call_map(scenario.pool(3), form, describe, arguments, chunksize)
     expected = [describe(*args) for args in arguments]
     assert result == expected, f"{call_text(form, 'describe', arguments, chunksize)} gave {result!r}, expected {expected!r}"
 
@@ -199,15 +199,15 @@ def test_starmap_unpacks_every_argument_sequence_in_input_order(make_pool: Pools
 @checks("map.starmap-order", needs=("threads",))
 @pytest.mark.parametrize("form", STARMAP_FORMS)
 @given(order=completion_orders())
-def test_starmap_order_holds_whatever_order_tasks_finish_in(make_pool: Pools, form: str, order: List[int]) -> None:
-    finishing = make_pool.sequencer(order)
+def test_starmap_order_holds_whatever_order_tasks_finish_in(scenario: Scenario, form: str, order: List[int]) -> None:
+    finishing = scenario.sequencer(order)
 
     def task(i: int, j: int) -> int:
         with finishing.turn(i):
             return i * 10 + j
 
     arguments = [(i, i + 1) for i in range(len(order))]
-    result = call_map(make_pool(len(order)), form, task, arguments, 1)
+    result = call_map(scenario.pool(len(order)), form, task, arguments, 1)
     expected = [i * 10 + j for i, j in arguments]
     assert result == expected, f"{form}(task, {arguments!r}, 1) with tasks finishing in the order {order} gave {result!r}"
 
@@ -226,7 +226,7 @@ def any_iterable(kind: str, values: List[Any]) -> Any:
 @checks("map.any-iterable")
 @pytest.mark.parametrize("form", MAP_FORMS + STARMAP_FORMS)
 @given(kind=st.sampled_from(ITERABLE_KINDS), values=st.lists(st.integers(-50, 50), max_size=20), chunksize=map_chunksizes)
-def test_map_forms_take_any_finite_iterable(make_pool: Pools, form: str, kind: str, values: List[int], chunksize: Any) -> None:
+def test_map_forms_take_any_finite_iterable(scenario: Scenario, form: str, kind: str, values: List[int], chunksize: Any) -> None:
     star = form.startswith("starmap")
     elements: List[Any] = [(x, x % 3) for x in values] if star else values
     iterable = any_iterable(kind, elements)
@@ -235,27 +235,27 @@ def test_map_forms_take_any_finite_iterable(make_pool: Pools, form: str, kind: s
     func = describe if star else triple
     expected = [describe(*args) for args in order] if star else [triple(x) for x in order]
     shown = f"{kind} of {order!r}"
-    result = call_map(make_pool(3), form, func, iterable, chunksize)
+    result = call_map(scenario.pool(3), form, func, iterable, chunksize)
     assert result == expected, f"{call_text(form, func.__name__, shown, chunksize)} gave {result!r}, expected {expected!r}"
 
 
 @checks("map.empty-input")
 @pytest.mark.parametrize(("kind", "chunksize"), [("list", None), ("generator", 3)])
 @pytest.mark.parametrize("form", MAP_FORMS + STARMAP_FORMS)
-def test_map_forms_over_an_empty_input_return_an_empty_list_at_once(make_pool: Pools, form: str, chunksize: Any, kind: str) -> None:
-    pool = make_pool(2)
+def test_map_forms_over_an_empty_input_return_an_empty_list_at_once(scenario: Scenario, form: str, chunksize: Any, kind: str) -> None:
+    pool = scenario.pool(2)
     what = call_text(form, "triple", make_input(kind, []), chunksize)
-    result = make_pool.bounded(lambda: call_map(pool, form, triple, make_input(kind, []), chunksize), what, limit=make_pool.limits.promptly)
+    result = scenario.bounded(lambda: call_map(pool, form, triple, make_input(kind, []), chunksize), what, limit=scenario.limits.promptly)
     assert result == [], f"{what} gave {result!r}, expected []"
 
 
 @checks("map.returns-list")
 @pytest.mark.parametrize("kind", ["list", "tuple", "generator", "empty"])
 @pytest.mark.parametrize("form", MAP_FORMS + STARMAP_FORMS)
-def test_map_forms_return_a_list(make_pool: Pools, form: str, kind: str) -> None:
+def test_map_forms_return_a_list(scenario: Scenario, form: str, kind: str) -> None:
     elements: List[Any] = [] if kind == "empty" else [(1,), (2,), (3,)] if form.startswith("starmap") else [1, 2, 3]
     iterable = make_input("list" if kind == "empty" else kind, elements)
-    result = call_map(make_pool(2), form, abs, iterable)
+    result = call_map(scenario.pool(2), form, abs, iterable)
     assert isinstance(result, list), f"{call_text(form, 'abs', iterable)} returned a {type(result).__name__} ({result!r}), not a list"
 
 
@@ -264,22 +264,22 @@ def test_map_forms_return_a_list(make_pool: Pools, form: str, kind: str) -> None
 
 @checks("imap.order")
 @given(items=items, chunksize=chunksizes)
-def test_imap_yields_every_result_in_input_order(make_pool: Pools, items: List[int], chunksize: int) -> None:
-    result = list(make_pool(3).imap(triple, items, chunksize))
+def test_imap_yields_every_result_in_input_order(scenario: Scenario, items: List[int], chunksize: int) -> None:
+    result = list(scenario.pool(3).imap(triple, items, chunksize))
     expected = [triple(x) for x in items]
     assert result == expected, f"imap(triple, {items!r}, {chunksize}) yielded {result!r}, expected {expected!r}"
 
 
 @checks("imap.order", needs=("threads",))
 @given(order=completion_orders())
-def test_imap_order_holds_whatever_order_tasks_finish_in(make_pool: Pools, order: List[int]) -> None:
-    finishing = make_pool.sequencer(order)
+def test_imap_order_holds_whatever_order_tasks_finish_in(scenario: Scenario, order: List[int]) -> None:
+    finishing = scenario.sequencer(order)
 
     def task(i: int) -> int:
         with finishing.turn(i):
             return triple(i)
 
-    result = list(make_pool(len(order)).imap(task, range(len(order))))
+    result = list(scenario.pool(len(order)).imap(task, range(len(order))))
     expected = [triple(i) for i in range(len(order))]
     assert result == expected, f"imap(triple, range({len(order)})) with tasks finishing in the order {order} yielded {result!r}"
 
@@ -287,10 +287,10 @@ def test_imap_order_holds_whatever_order_tasks_finish_in(make_pool: Pools, order
 @checks("imap.empty-input")
 @pytest.mark.parametrize(("kind", "chunksize"), [("list", 1), ("generator", 3)])
 @pytest.mark.parametrize("form", ["imap", "imap_unordered"])
-def test_imap_over_an_empty_input_is_exhausted_at_once(make_pool: Pools, form: str, chunksize: int, kind: str) -> None:
-    pool = make_pool(2)
+def test_imap_over_an_empty_input_is_exhausted_at_once(scenario: Scenario, form: str, chunksize: int, kind: str) -> None:
+    pool = scenario.pool(2)
     what = f"list({form}(triple, {make_input(kind, [])!r}, {chunksize}))"
-    result = make_pool.bounded(lambda: list(getattr(pool, form)(triple, make_input(kind, []), chunksize)), what, limit=make_pool.limits.promptly)
+    result = scenario.bounded(lambda: list(getattr(pool, form)(triple, make_input(kind, []), chunksize)), what, limit=scenario.limits.promptly)
     assert result == [], f"{what} gave {result!r}, expected []"
 
 
@@ -299,8 +299,8 @@ def test_imap_over_an_empty_input_is_exhausted_at_once(make_pool: Pools, form: s
 
 @checks("imap-unordered.permutation")
 @given(items=items, chunksize=chunksizes, kind=st.sampled_from(INPUT_KINDS))
-def test_imap_unordered_yields_every_result_once(make_pool: Pools, items: List[int], chunksize: int, kind: str) -> None:
-    result = list(make_pool(3).imap_unordered(triple, make_input(kind, items), chunksize))
+def test_imap_unordered_yields_every_result_once(scenario: Scenario, items: List[int], chunksize: int, kind: str) -> None:
+    result = list(scenario.pool(3).imap_unordered(triple, make_input(kind, items), chunksize))
     expected = sorted(triple(x) for x in items)
     assert sorted(result) == expected, f"imap_unordered(triple, {kind} of {items!r}, {chunksize}) yielded {result!r}, expected a permutation of {expected!r}"
 
@@ -308,14 +308,14 @@ def test_imap_unordered_yields_every_result_once(make_pool: Pools, items: List[i
 @checks("imap-unordered.one-worker-in-order")
 @pytest.mark.parametrize("read", ["as-they-come", "after-join"])
 @given(items=items, chunksize=chunksizes, kind=st.sampled_from(INPUT_KINDS))
-def test_imap_unordered_with_one_worker_keeps_input_order(make_pool: Pools, read: str, items: List[int], chunksize: int, kind: str) -> None:
+def test_imap_unordered_with_one_worker_keeps_input_order(scenario: Scenario, read: str, items: List[int], chunksize: int, kind: str) -> None:
     # Read after close() and join() too: every result is then waiting at once, which a pool that
     # keeps them unordered (a set, a dict of futures) yields in its own order.
-    pool = make_pool(1)
+    pool = scenario.pool(1)
     iterator = pool.imap_unordered(triple, make_input(kind, items), chunksize)
     if read == "after-join":
         pool.close()
-        make_pool.bounded(pool.join, "join() after close()")
+        scenario.bounded(pool.join, "join() after close()")
     result = list(iterator)
     expected = [triple(x) for x in items]
     assert result == expected, f"ThreadPool(1).imap_unordered(triple, {kind} of {items!r}, {chunksize}) read {read} yielded {result!r}, expected {expected!r}"

@@ -17,7 +17,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from poolspec.conformance import checks
-from poolspec.conformance.pools import Pools
+from poolspec.conformance.scenario import Scenario
 from poolspec.conformance.tasks import triple
 from poolspec.conformance.workloads import outcome_of, soon
 
@@ -31,17 +31,17 @@ END = object()
 @checks("imap.iterator-protocol")
 @pytest.mark.parametrize("items", [0, 3])
 @pytest.mark.parametrize("form", IMAP_FORMS)
-def test_imap_returns_an_iterator_that_stays_exhausted(make_pool: Pools, form: str, items: int) -> None:
-    pool = make_pool(2)
+def test_imap_returns_an_iterator_that_stays_exhausted(scenario: Scenario, form: str, items: int) -> None:
+    pool = scenario.pool(2)
     call = f"{form}(triple, range({items}))"
-    iterator = make_pool.bounded(lambda: getattr(pool, form)(triple, range(items)), call, limit=make_pool.limits.promptly)
+    iterator = scenario.bounded(lambda: getattr(pool, form)(triple, range(items)), call, limit=scenario.limits.promptly)
     again = iter(iterator)
     assert again is iterator, f"iter() of the iterator that {call} returned gave {again!r}, not that iterator"
-    values = soon(make_pool, lambda: list(iterator), f"iterating {call}")
+    values = soon(scenario, lambda: list(iterator), f"iterating {call}")
     assert sorted(values) == [triple(x) for x in range(items)], f"{call} yielded {values!r}, expected {[triple(x) for x in range(items)]!r} in some order"
     for later in ("first", "second"):
         what = f"the {later} next() of the iterator of {call} after it had raised StopIteration"
-        after = make_pool.bounded(lambda: next(iterator, END), what, limit=make_pool.limits.promptly)
+        after = scenario.bounded(lambda: next(iterator, END), what, limit=scenario.limits.promptly)
         assert after is END, f"{what} returned {after!r} instead of raising StopIteration"
 
 
@@ -49,9 +49,9 @@ def test_imap_returns_an_iterator_that_stays_exhausted(make_pool: Pools, form: s
 
 
 @checks("apply.async-returns-at-once")
-def test_apply_async_returns_while_its_task_runs_and_while_workers_are_busy(make_pool: Pools) -> None:
-    pool = make_pool(1)
-    gate = make_pool.gate()
+def test_apply_async_returns_while_its_task_runs_and_while_workers_are_busy(scenario: Scenario) -> None:
+    pool = scenario.pool(1)
+    gate = scenario.gate()
     started = threading.Event()
 
     def task(x: int) -> int:
@@ -59,37 +59,37 @@ def test_apply_async_returns_while_its_task_runs_and_while_workers_are_busy(make
         gate.wait()
         return triple(x)
 
-    first = make_pool.bounded(lambda: pool.apply_async(task, (1,)), "apply_async(task, (1,)) whose task waits for a gate", limit=make_pool.limits.promptly)
-    assert started.wait(make_pool.limits.patience), "the task of apply_async(task, (1,)) never started on the free worker"
-    second = make_pool.bounded(lambda: pool.apply_async(task, (2,)), "apply_async(task, (2,)) while the only worker is busy", limit=make_pool.limits.promptly)
+    first = scenario.bounded(lambda: pool.apply_async(task, (1,)), "apply_async(task, (1,)) whose task waits for a gate", limit=scenario.limits.promptly)
+    assert started.wait(scenario.limits.patience), "the task of apply_async(task, (1,)) never started on the free worker"
+    second = scenario.bounded(lambda: pool.apply_async(task, (2,)), "apply_async(task, (2,)) while the only worker is busy", limit=scenario.limits.promptly)
     gate.open()
-    assert soon(make_pool, first.get, "get() of the first result") == 3
-    assert soon(make_pool, second.get, "get() of the second result") == 6
+    assert soon(scenario, first.get, "get() of the first result") == 3
+    assert soon(scenario, second.get, "get() of the second result") == 6
 
 
 @checks("map.async-returns-at-once")
 @pytest.mark.parametrize("form", ["map_async", "starmap_async"])
-def test_map_async_returns_while_its_tasks_run(make_pool: Pools, form: str) -> None:
-    pool = make_pool(3)
-    gate = make_pool.gate()
+def test_map_async_returns_while_its_tasks_run(scenario: Scenario, form: str) -> None:
+    pool = scenario.pool(3)
+    gate = scenario.gate()
 
     def task(x: int) -> int:
         gate.wait()
         return triple(x)
 
     items: List[Any] = [(x,) for x in range(3)] if form == "starmap_async" else list(range(3))
-    result = make_pool.bounded(lambda: getattr(pool, form)(task, items, 1), f"{form}(task, {items!r}, 1) whose tasks wait for a gate", limit=make_pool.limits.promptly)
+    result = scenario.bounded(lambda: getattr(pool, form)(task, items, 1), f"{form}(task, {items!r}, 1) whose tasks wait for a gate", limit=scenario.limits.promptly)
     gate.open()
-    values = soon(make_pool, result.get, f"get() of {form}() after the gate opened")
+    values = soon(scenario, result.get, f"get() of {form}() after the gate opened")
     assert values == [0, 3, 6], f"{form}(task, {items!r}, 1).get() gave {values!r}, expected [0, 3, 6]"
 
 
 @checks("imap.returns-at-once")
 @pytest.mark.parametrize("chunksize", [1, 2])
 @pytest.mark.parametrize("form", IMAP_FORMS)
-def test_imap_returns_before_reading_its_input_and_before_any_task_finishes(make_pool: Pools, form: str, chunksize: int) -> None:
-    pool = make_pool(2)
-    input_gate, task_gate = make_pool.gate(), make_pool.gate()
+def test_imap_returns_before_reading_its_input_and_before_any_task_finishes(scenario: Scenario, form: str, chunksize: int) -> None:
+    pool = scenario.pool(2)
+    input_gate, task_gate = scenario.gate(), scenario.gate()
     pulled: List[int] = []
 
     def source() -> Iterator[int]:
@@ -104,10 +104,10 @@ def test_imap_returns_before_reading_its_input_and_before_any_task_finishes(make
         return triple(x)
 
     what = f"{form}(task, source(), {chunksize}) while source() waits after {chunksize} item(s) and every task waits"
-    iterator = make_pool.bounded(lambda: getattr(pool, form)(task, source(), chunksize), what, limit=make_pool.limits.promptly)
+    iterator = scenario.bounded(lambda: getattr(pool, form)(task, source(), chunksize), what, limit=scenario.limits.promptly)
     input_gate.open()
     task_gate.open()
-    values = soon(make_pool, lambda: list(iterator), f"iterating {form}() after the gates opened")
+    values = soon(scenario, lambda: list(iterator), f"iterating {form}() after the gates opened")
     expected = [triple(x) for x in range(3 * chunksize)]
     assert sorted(values) == expected and (form != "imap" or values == expected), f"{form}() yielded {values!r}, expected {expected!r}"
 
@@ -123,25 +123,25 @@ def one_blocked_item(draw: st.DrawFn) -> Tuple[int, int, int, int]:
 
 
 @checks("imap.yields-when-ready")
-@given(scenario=one_blocked_item())
-def test_imap_yields_each_result_once_it_and_those_before_it_are_ready(make_pool: Pools, scenario: Tuple[int, int, int, int]) -> None:
-    n, blocked, chunksize, processes = scenario
-    pool = make_pool(processes)
-    gate = make_pool.gate()
+@given(case=one_blocked_item())
+def test_imap_yields_each_result_once_it_and_those_before_it_are_ready(scenario: Scenario, case: Tuple[int, int, int, int]) -> None:
+    n, blocked, chunksize, processes = case
+    pool = scenario.pool(processes)
+    gate = scenario.gate()
 
     def task(x: int) -> int:
         if x == blocked:
             gate.wait()
         return triple(x)
 
-    iterator = soon(make_pool, lambda: pool.imap(task, range(n), chunksize), "imap()")
+    iterator = soon(scenario, lambda: pool.imap(task, range(n), chunksize), "imap()")
     ready = (blocked // chunksize) * chunksize  # the chunks before the blocked item's chunk
     values: List[int] = []
     for i in range(ready):
         what = f"next() for result {i} of imap(task, range({n}), {chunksize}): results 0..{ready - 1} are ready, item {blocked} is blocked"
-        values.append(soon(make_pool, lambda: next(iterator), what))
+        values.append(soon(scenario, lambda: next(iterator), what))
     gate.open()
-    values += soon(make_pool, lambda: list(iterator), "the rest of imap() after the gate opened")
+    values += soon(scenario, lambda: list(iterator), "the rest of imap() after the gate opened")
     expected = [triple(x) for x in range(n)]
     assert values == expected, f"imap(task, range({n}), {chunksize}) yielded {values!r}, expected {expected!r}"
 
@@ -155,26 +155,26 @@ def some_blocked_items(draw: st.DrawFn) -> Tuple[int, Set[int], int]:
 
 
 @checks("imap-unordered.yields-when-ready")
-@given(scenario=some_blocked_items())
-def test_imap_unordered_yields_each_result_once_it_is_ready(make_pool: Pools, scenario: Tuple[int, Set[int], int]) -> None:
-    n, blocked, processes = scenario
-    pool = make_pool(processes)
-    gate = make_pool.gate()
+@given(case=some_blocked_items())
+def test_imap_unordered_yields_each_result_once_it_is_ready(scenario: Scenario, case: Tuple[int, Set[int], int]) -> None:
+    n, blocked, processes = case
+    pool = scenario.pool(processes)
+    gate = scenario.gate()
 
     def task(x: int) -> int:
         if x in blocked:
             gate.wait()
         return triple(x)
 
-    iterator = soon(make_pool, lambda: pool.imap_unordered(task, range(n)), "imap_unordered()")
+    iterator = soon(scenario, lambda: pool.imap_unordered(task, range(n)), "imap_unordered()")
     ready = sorted(triple(x) for x in range(n) if x not in blocked)
     values: List[int] = []
     for _ in ready:
         what = f"next() of imap_unordered(task, range({n})) with items {sorted(blocked)} blocked: got {values} of the ready {ready}"
-        values.append(soon(make_pool, lambda: next(iterator), what))
+        values.append(soon(scenario, lambda: next(iterator), what))
     assert sorted(values) == ready, f"while items {sorted(blocked)} were blocked, imap_unordered(task, range({n})) yielded {values!r}, expected {ready!r} in any order"
     gate.open()
-    rest = soon(make_pool, lambda: list(iterator), "the rest of imap_unordered() after the gate opened")
+    rest = soon(scenario, lambda: list(iterator), "the rest of imap_unordered() after the gate opened")
     expected = sorted(triple(x) for x in blocked)
     assert sorted(rest) == expected, f"after the gate opened, imap_unordered() yielded {rest!r}, expected {expected!r} in any order"
 
@@ -189,11 +189,11 @@ class InputStarved(Exception):
 @checks("imap.runs-tasks-while-reading")
 @pytest.mark.parametrize("chunksize", [1, 3])
 @pytest.mark.parametrize("form", IMAP_FORMS)
-def test_imap_runs_the_first_chunk_while_the_input_is_still_produced(make_pool: Pools, form: str, chunksize: int) -> None:
-    pool = make_pool(2)
+def test_imap_runs_the_first_chunk_while_the_input_is_still_produced(scenario: Scenario, form: str, chunksize: int) -> None:
+    pool = scenario.pool(2)
     ran = threading.Event()
     starved: List[str] = []
-    patience = make_pool.limits.patience
+    patience = scenario.limits.patience
 
     def task(x: int) -> int:
         ran.set()
@@ -208,8 +208,8 @@ def test_imap_runs_the_first_chunk_while_the_input_is_still_produced(make_pool: 
 
     values: Optional[List[int]] = None
     try:
-        iterator = soon(make_pool, lambda: getattr(pool, form)(task, source(), chunksize), f"{form}(task, source(), {chunksize})")
-        values = soon(make_pool, lambda: list(iterator), f"iterating {form}(task, source(), {chunksize})")
+        iterator = soon(scenario, lambda: getattr(pool, form)(task, source(), chunksize), f"{form}(task, source(), {chunksize})")
+        values = soon(scenario, lambda: list(iterator), f"iterating {form}(task, source(), {chunksize})")
     except InputStarved:
         pass  # reported below
     assert not starved, f"{form}(task, source(), {chunksize}): {starved[0]}: the pool reads the input to the end before running tasks"
@@ -231,14 +231,14 @@ def accepts_buffersize(method: Any) -> bool:
 @checks("imap.buffersize-bounds-read-ahead")
 @pytest.mark.parametrize(("processes", "buffersize"), [(1, 2), (3, 1)])
 @pytest.mark.parametrize("form", IMAP_FORMS)
-def test_buffersize_bounds_how_far_the_input_is_read_ahead(make_pool: Pools, form: str, processes: int, buffersize: int) -> None:
-    pool = make_pool(processes)
+def test_buffersize_bounds_how_far_the_input_is_read_ahead(scenario: Scenario, form: str, processes: int, buffersize: int) -> None:
+    pool = scenario.pool(processes)
     method = getattr(pool, form)
     if not accepts_buffersize(method):
         pytest.skip(f"{form}() takes no buffersize here (it is new in Python 3.16)")
     bound = buffersize  # the number of workers adds nothing (CPython 3.16)
     n = bound + 6
-    gate = make_pool.gate()
+    gate = scenario.gate()
     lock = threading.Lock()
     counts = {"pulled": 0, "yielded": 0}
     over: List[str] = []
@@ -259,18 +259,18 @@ def test_buffersize_bounds_how_far_the_input_is_read_ahead(make_pool: Pools, for
         return triple(x)
 
     try:
-        iterator = soon(make_pool, lambda: method(task, source(), 1, buffersize=buffersize), f"{form}(task, source(), 1, buffersize={buffersize})")
+        iterator = soon(scenario, lambda: method(task, source(), 1, buffersize=buffersize), f"{form}(task, source(), 1, buffersize={buffersize})")
     except TypeError as exc:  # a method taking **kwds that it hands to one without buffersize
         if "buffersize" not in str(exc):
             raise
         pytest.skip(f"{form}() takes no buffersize here: {exc}")
-    over_read.wait(make_pool.limits.glimpse)  # only a pool that reads too far sets it
+    over_read.wait(scenario.limits.glimpse)  # only a pool that reads too far sets it
     assert not over, f"ThreadPool({processes}).{form}(..., buffersize={buffersize}) read more than {bound} item(s) ahead while every task was blocked: {over[0]}"
     slack = 1
     gate.open()
     values = []
     for _ in range(n):
-        value = soon(make_pool, lambda: next(iterator), f"next() of {form}() after the gate opened")
+        value = soon(scenario, lambda: next(iterator), f"next() of {form}() after the gate opened")
         with lock:
             counts["yielded"] += 1
         values.append(value)
@@ -282,13 +282,13 @@ def test_buffersize_bounds_how_far_the_input_is_read_ahead(make_pool: Pools, for
 @checks("imap.buffersize-close-and-terminate")
 @pytest.mark.parametrize("stop", ["close", "terminate"])
 @pytest.mark.parametrize("form", IMAP_FORMS)
-def test_close_or_terminate_while_buffersize_holds_the_input_back(make_pool: Pools, form: str, stop: str) -> None:
+def test_close_or_terminate_while_buffersize_holds_the_input_back(scenario: Scenario, form: str, stop: str) -> None:
     # With buffersize=1 and nothing yielded, the pool may read no item past the first: its input
     # is still being read, held back by the buffer, when close() or terminate() comes, and join()
     # follows before anything is yielded. After close() the pool may read the rest of the input (the reference) or stop reading it (CPython
     # 3.16, gh-155477): either way the results are those of a prefix of the input, every item read
     # before close() included.
-    pool = make_pool(1)
+    pool = scenario.pool(1)
     method = getattr(pool, form)
     if not accepts_buffersize(method):
         pytest.skip(f"{form}() takes no buffersize here (it is new in Python 3.16)")
@@ -305,14 +305,14 @@ def test_close_or_terminate_while_buffersize_holds_the_input_back(make_pool: Poo
             yield x
 
     call = f"{form}(task, <generator of 4 items>, 1, buffersize=1)"
-    iterator = soon(make_pool, lambda: method(task, source(), 1, buffersize=1), call)
-    assert first_ran.wait(make_pool.limits.patience), f"the first task of {call} did not run within {make_pool.limits.patience:g} s"
+    iterator = soon(scenario, lambda: method(task, source(), 1, buffersize=1), call)
+    assert first_ran.wait(scenario.limits.patience), f"the first task of {call} did not run within {scenario.limits.patience:g} s"
     read_before = len(read)
-    outcome = make_pool.bounded(lambda: outcome_of(getattr(pool, stop)), f"{stop}() while {call} waits for room", limit=make_pool.limits.promptly)
+    outcome = scenario.bounded(lambda: outcome_of(getattr(pool, stop)), f"{stop}() while {call} waits for room", limit=scenario.limits.promptly)
     assert outcome is None, f"{stop}() while {call} waited for room to read more of its input gave {outcome!r}; expected None"
-    make_pool.bounded(pool.join, f"join() after {stop}() while {call} waited for room, none of its results yielded")
+    scenario.bounded(pool.join, f"join() after {stop}() while {call} waited for room, none of its results yielded")
     if stop == "close":
-        values = soon(make_pool, lambda: list(iterator), f"iterating {call} after close(); join()")
+        values = soon(scenario, lambda: list(iterator), f"iterating {call} after close(); join()")
         prefix = [triple(x) for x in range(len(values))]
         assert len(values) >= read_before and (sorted(values) if form == "imap_unordered" else values) == prefix, (
             f"after close(); join(), {call} yielded {values!r}; expected the results of a prefix of the input including the {read_before} item(s) read before close()"

@@ -24,7 +24,7 @@ from typing import Any, Callable, Iterator, List, Optional, Sequence, Tuple
 from hypothesis import given
 
 from poolspec.conformance import checks
-from poolspec.conformance.pools import Pools
+from poolspec.conformance.scenario import Scenario
 from poolspec.conformance.workloads import (
     APPLY_FORMS,
     BLOCKED,
@@ -82,33 +82,33 @@ def expected_outcomes(workload: Workload) -> List[Outcome]:
 
 @checks("map.any-workload")
 @given(workload=workloads(MAP_FORMS, max_blocked=0))
-def test_map_forms_give_every_value_in_order_or_a_failing_items_exception(make_pool: Pools, workload: Workload) -> None:
-    run_map_workload(make_pool, workload)
+def test_map_forms_give_every_value_in_order_or_a_failing_items_exception(scenario: Scenario, workload: Workload) -> None:
+    run_map_workload(scenario, workload)
 
 
 @checks("map.any-workload", needs=("threads", "any-thread"))
 @given(workload=workloads(MAP_FORMS))
-def test_map_forms_with_blocked_items_give_every_value_in_order_or_a_failing_items_exception(make_pool: Pools, workload: Workload) -> None:
-    run_map_workload(make_pool, workload)
+def test_map_forms_with_blocked_items_give_every_value_in_order_or_a_failing_items_exception(scenario: Scenario, workload: Workload) -> None:
+    run_map_workload(scenario, workload)
 
 
-def run_map_workload(make_pool: Pools, workload: Workload) -> None:
-    pool = make_pool(workload.processes)
-    gate = make_pool.gate()
+def run_map_workload(scenario: Scenario, workload: Workload) -> None:
+    pool = scenario.pool(workload.processes)
+    gate = scenario.gate()
     method = getattr(pool, workload.form)
     args: Tuple[Any, ...] = (workload.task(gate), workload.inputs())
     if workload.chunksize is not None:
         args += (workload.chunksize,)
     if workload.form.endswith("_async"):
-        result = soon(make_pool, lambda: method(*args), f"{workload!r} (the call itself)")
+        result = soon(scenario, lambda: method(*args), f"{workload!r} (the call itself)")
         gate.open()
-        outcome = outcome_of(lambda: soon(make_pool, result.get, f"get() of {workload!r}"))
+        outcome = outcome_of(lambda: soon(scenario, result.get, f"get() of {workload!r}"))
     elif not workload.blocked:
-        outcome = outcome_of(lambda: soon(make_pool, lambda: method(*args), repr(workload)))
+        outcome = outcome_of(lambda: soon(scenario, lambda: method(*args), repr(workload)))
     else:
         call = Background(lambda: method(*args), repr(workload))  # on a kit thread: needs any-thread
         gate.open()  # the blocked items finish after the others, or at least not before they started
-        outcome = outcome_of(lambda: call.result(make_pool.limits.patience))
+        outcome = outcome_of(lambda: call.result(scenario.limits.patience))
     failing = workload.failing
     if failing:
         assert outcome[0] == "error" and outcome[1] in failing, f"{workload!r} {told(outcome)}, expected the exception of one of the failing items {failing}"
@@ -119,42 +119,42 @@ def run_map_workload(make_pool: Pools, workload: Workload) -> None:
 
 @checks("apply.any-workload")
 @given(workload=workloads(APPLY_FORMS, max_blocked=0))
-def test_each_apply_async_result_gives_its_own_outcome(make_pool: Pools, workload: Workload) -> None:
-    run_apply_workload(make_pool, workload)
+def test_each_apply_async_result_gives_its_own_outcome(scenario: Scenario, workload: Workload) -> None:
+    run_apply_workload(scenario, workload)
 
 
 @checks("apply.any-workload", needs=("threads",))
 @given(workload=workloads(APPLY_FORMS))
-def test_each_apply_async_result_gives_its_own_outcome_while_others_are_blocked(make_pool: Pools, workload: Workload) -> None:
-    run_apply_workload(make_pool, workload)
+def test_each_apply_async_result_gives_its_own_outcome_while_others_are_blocked(scenario: Scenario, workload: Workload) -> None:
+    run_apply_workload(scenario, workload)
 
 
-def run_apply_workload(make_pool: Pools, workload: Workload) -> None:
-    pool = make_pool(workload.processes)
-    gate = make_pool.gate()
+def run_apply_workload(scenario: Scenario, workload: Workload) -> None:
+    pool = scenario.pool(workload.processes)
+    gate = scenario.gate()
     task = workload.task(gate)
-    results = soon(make_pool, lambda: [pool.apply_async(task, (item,)) for item in workload.items], f"{workload!r} (the calls)")
+    results = soon(scenario, lambda: [pool.apply_async(task, (item,)) for item in workload.items], f"{workload!r} (the calls)")
     expected = expected_outcomes(workload)
     blocked = workload.blocked
     # The pool has a worker more than there are blocked items: every other item can finish now.
     for item, result in zip(workload.items, results):
         if item.kind != BLOCKED:
             what = f"get() of apply_async(perform, ({item!r},)) while items {blocked} are blocked"
-            got = outcome_of(functools.partial(soon, make_pool, result.get, what))
+            got = outcome_of(functools.partial(soon, scenario, result.get, what))
             assert got == expected[item.position], f"{workload!r}: {what} {told(got)}; expected: {told(expected[item.position])}"
     gate.open()
     for item, result in zip(workload.items, results):
         if item.kind == BLOCKED:
             what = f"get() of apply_async(perform, ({item!r},)) after its gate opened"
-            got = outcome_of(functools.partial(soon, make_pool, result.get, what))
+            got = outcome_of(functools.partial(soon, scenario, result.get, what))
             assert got == expected[item.position], f"{workload!r}: {what} {told(got)}; expected: {told(expected[item.position])}"
 
 
 class Pulls:
     """Pulls outcomes from an imap iterator, each next() bounded (:func:`~poolspec.conformance.workloads.soon`)."""
 
-    def __init__(self, make_pool: Pools, workload: Workload, iterator: Iterator[Any]) -> None:
-        self.make_pool = make_pool
+    def __init__(self, scenario: Scenario, workload: Workload, iterator: Iterator[Any]) -> None:
+        self.scenario = scenario
         self.workload = workload
         self.iterator = iterator
         self.seen: List[Outcome] = []
@@ -169,7 +169,7 @@ class Pulls:
             except StopIteration:
                 return None
 
-        outcome = soon(self.make_pool, step, f"next() #{len(self.seen) + 1} of {self.workload!r} ({why}; yielded so far: {shown(self.seen)})")
+        outcome = soon(self.scenario, step, f"next() #{len(self.seen) + 1} of {self.workload!r} ({why}; yielded so far: {shown(self.seen)})")
         if outcome is None:
             self.ended = True
         else:
@@ -238,35 +238,35 @@ def check_imap_unordered(workload: Workload, seen: List[Outcome]) -> None:
 
 @checks("imap.any-workload")
 @given(workload=workloads(("imap",), max_blocked=0))
-def test_imap_yields_each_outcome_in_input_order(make_pool: Pools, workload: Workload) -> None:
-    run_imap_workload(make_pool, workload, check_imap)
+def test_imap_yields_each_outcome_in_input_order(scenario: Scenario, workload: Workload) -> None:
+    run_imap_workload(scenario, workload, check_imap)
 
 
 @checks("imap.any-workload", needs=("threads",))
 @given(workload=workloads(("imap",)))
-def test_imap_streams_each_outcome_in_input_order_while_later_items_are_blocked(make_pool: Pools, workload: Workload) -> None:
-    run_imap_workload(make_pool, workload, check_imap)
+def test_imap_streams_each_outcome_in_input_order_while_later_items_are_blocked(scenario: Scenario, workload: Workload) -> None:
+    run_imap_workload(scenario, workload, check_imap)
 
 
 @checks("imap-unordered.any-workload")
 @given(workload=workloads(("imap_unordered",), max_blocked=0))
-def test_imap_unordered_yields_each_outcome_once(make_pool: Pools, workload: Workload) -> None:
-    run_imap_workload(make_pool, workload, check_imap_unordered)
+def test_imap_unordered_yields_each_outcome_once(scenario: Scenario, workload: Workload) -> None:
+    run_imap_workload(scenario, workload, check_imap_unordered)
 
 
 @checks("imap-unordered.any-workload", needs=("threads",))
 @given(workload=workloads(("imap_unordered",)))
-def test_imap_unordered_streams_each_outcome_once_while_others_are_blocked(make_pool: Pools, workload: Workload) -> None:
-    run_imap_workload(make_pool, workload, check_imap_unordered)
+def test_imap_unordered_streams_each_outcome_once_while_others_are_blocked(scenario: Scenario, workload: Workload) -> None:
+    run_imap_workload(scenario, workload, check_imap_unordered)
 
 
-def run_imap_workload(make_pool: Pools, workload: Workload, check: Callable[[Workload, List[Outcome]], None]) -> None:
+def run_imap_workload(scenario: Scenario, workload: Workload, check: Callable[[Workload, List[Outcome]], None]) -> None:
     assert workload.form in IMAP_FORMS
-    pool = make_pool(workload.processes)
-    gate = make_pool.gate()
+    pool = scenario.pool(workload.processes)
+    gate = scenario.gate()
     method = getattr(pool, workload.form)
-    iterator = soon(make_pool, lambda: method(workload.task(gate), workload.inputs(), workload.chunksize), f"{workload!r} (the call itself)")
-    pulls = Pulls(make_pool, workload, iterator)
+    iterator = soon(scenario, lambda: method(workload.task(gate), workload.inputs(), workload.chunksize), f"{workload!r} (the call itself)")
+    pulls = Pulls(scenario, workload, iterator)
     ready = ready_while_blocked(workload)
     pulls.pull_ready(ready, stop_at_error=(workload.chunksize or 1) > 1, why=f"{ready} outcomes are ready while items {workload.blocked} are blocked")
     gate.open()

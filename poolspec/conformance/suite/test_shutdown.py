@@ -14,7 +14,8 @@ from typing import Any, Callable, Dict, Iterator, List, Optional, Tuple
 import pytest
 
 from poolspec.conformance import checks
-from poolspec.conformance.pools import Gate, Pools
+from poolspec.conformance.gates import Gate
+from poolspec.conformance.scenario import Scenario
 from poolspec.conformance.unobserved import unobserved
 from poolspec.conformance.workloads import TIMED_OUT, Background, outcome_of, outcome_within
 
@@ -32,9 +33,9 @@ SUBMISSIONS: Dict[str, Callable[[Any], Any]] = {
 }
 
 
-def assert_rejected(make_pool: Pools, pool: Any, method: str, after: str) -> None:
+def assert_rejected(scenario: Scenario, pool: Any, method: str, after: str) -> None:
     """``method`` on ``pool`` raises ValueError at once (a pool that accepts it and blocks is a HANG)."""
-    outcome = make_pool.bounded(lambda: outcome_of(lambda: SUBMISSIONS[method](pool)), f"{method}() after {after}", limit=make_pool.limits.promptly)
+    outcome = scenario.bounded(lambda: outcome_of(lambda: SUBMISSIONS[method](pool)), f"{method}() after {after}", limit=scenario.limits.promptly)
     assert isinstance(outcome, ValueError), f"{method}() after {after} gave {outcome!r}; expected it to raise ValueError"
 
 
@@ -78,19 +79,19 @@ def blocked_task(started: threading.Semaphore, gate: Gate) -> Callable[..., Any]
     return task
 
 
-def wait_started(make_pool: Pools, started: threading.Semaphore, count: int, what: str) -> None:
+def wait_started(scenario: Scenario, started: threading.Semaphore, count: int, what: str) -> None:
     for done in range(count):
-        assert started.acquire(timeout=make_pool.limits.patience), f"{what}: only {done} of {count} tasks started while workers were free"
+        assert started.acquire(timeout=scenario.limits.patience), f"{what}: only {done} of {count} tasks started while workers were free"
 
 
-def busy_pool(make_pool: Pools) -> Tuple[Any, Gate, List[Any]]:
+def busy_pool(scenario: Scenario) -> Tuple[Any, Gate, List[Any]]:
     """A pool of 2 whose workers both run a task held at the returned gate, and those tasks' results."""
-    pool = make_pool(2)
-    gate = make_pool.gate()
+    pool = scenario.pool(2)
+    gate = scenario.gate()
     started = threading.Semaphore(0)
     task = blocked_task(started, gate)
     running = [pool.apply_async(task, (x,)) for x in range(2)]
-    wait_started(make_pool, started, 2, "apply_async()")
+    wait_started(scenario, started, 2, "apply_async()")
     return pool, gate, running
 
 
@@ -100,21 +101,21 @@ def busy_pool(make_pool: Pools) -> Tuple[Any, Gate, List[Any]]:
 @checks("shutdown.close-rejects-submit")
 @pytest.mark.parametrize("stop", ["close", "terminate"])
 @pytest.mark.parametrize("method", list(SUBMISSIONS))
-def test_submitting_after_close_or_terminate_raises(make_pool: Pools, stop: str, method: str) -> None:
-    pool = make_pool(1)
+def test_submitting_after_close_or_terminate_raises(scenario: Scenario, stop: str, method: str) -> None:
+    pool = scenario.pool(1)
     getattr(pool, stop)()
-    assert_rejected(make_pool, pool, method, f"{stop}()")
+    assert_rejected(scenario, pool, method, f"{stop}()")
 
 
 @checks("shutdown.join-while-running-rejected")
-def test_join_before_close_raises(make_pool: Pools) -> None:
+def test_join_before_close_raises(scenario: Scenario) -> None:
     with pytest.raises(ValueError):
-        make_pool(1).join()
+        scenario.pool(1).join()
 
 
 @checks("shutdown.repr")
-def test_repr_names_state_and_size(make_pool: Pools) -> None:
-    pool = make_pool(2)
+def test_repr_names_state_and_size(scenario: Scenario) -> None:
+    pool = scenario.pool(2)
     pattern = r"<[\w.]+ state={} pool_size=2>"
     assert re.fullmatch(pattern.format("RUN"), repr(pool)), repr(pool)
     pool.close()
@@ -128,35 +129,35 @@ def test_repr_names_state_and_size(make_pool: Pools) -> None:
 
 @checks("shutdown.join-ends-threads")
 @pytest.mark.parametrize("stop", ["close", "terminate"])
-def test_join_ends_every_thread_of_the_pool(make_pool: Pools, stop: str) -> None:
-    pool = make_pool(3)
+def test_join_ends_every_thread_of_the_pool(scenario: Scenario, stop: str) -> None:
+    pool = scenario.pool(3)
     assert pool.map(abs, range(-5, 5), 1) == [abs(x) for x in range(-5, 5)]
     getattr(pool, stop)()
-    make_pool.bounded(pool.join, f"join() after {stop}()")
-    make_pool.check_no_thread_left()
+    scenario.bounded(pool.join, f"join() after {stop}()")
+    scenario.check_no_thread_left()
 
 
 @checks("shutdown.join-ends-threads", needs=("any-thread",))
-def test_join_after_terminate_waits_for_a_running_task(make_pool: Pools) -> None:
-    pool = make_pool(2)
-    gate = make_pool.gate()
+def test_join_after_terminate_waits_for_a_running_task(scenario: Scenario) -> None:
+    pool = scenario.pool(2)
+    gate = scenario.gate()
     started = threading.Semaphore(0)
     pool.apply_async(blocked_task(started, gate))
-    wait_started(make_pool, started, 1, "apply_async()")
-    make_pool.bounded(pool.terminate, "terminate() while a task runs")
+    wait_started(scenario, started, 1, "apply_async()")
+    scenario.bounded(pool.terminate, "terminate() while a task runs")
     joiner = Joiner(pool)
-    assert not joiner.returned.wait(make_pool.limits.glimpse), f"join() after terminate() {joiner.ended()} while a task was still running on a worker thread"
+    assert not joiner.returned.wait(scenario.limits.glimpse), f"join() after terminate() {joiner.ended()} while a task was still running on a worker thread"
     gate.open()
-    assert joiner.returned.wait(make_pool.limits.patience), f"join() after terminate() did not return within {make_pool.limits.patience:g} s of the task's end"
+    assert joiner.returned.wait(scenario.limits.patience), f"join() after terminate() did not return within {scenario.limits.patience:g} s of the task's end"
     assert joiner.error is None, f"join() after terminate() raised {joiner.error!r}"
-    make_pool.check_no_thread_left()
+    scenario.check_no_thread_left()
 
 
 @checks("shutdown.close-join-waits-for-all", needs=("any-thread",))
-def test_close_join_waits_for_every_task_and_callback(make_pool: Pools) -> None:
-    pool = make_pool(2)
-    tasks_go = make_pool.gate()
-    callbacks_go = make_pool.gate()
+def test_close_join_waits_for_every_task_and_callback(scenario: Scenario) -> None:
+    pool = scenario.pool(2)
+    tasks_go = scenario.gate()
+    callbacks_go = scenario.gate()
     ran: List[int] = []
     called: List[Any] = []
     read: List[int] = []
@@ -181,12 +182,12 @@ def test_close_join_waits_for_every_task_and_callback(make_pool: Pools) -> None:
     imapped = pool.imap(task, source())
     pool.close()
     joiner = Joiner(pool, lambda: (len(ran), len(called), len(read), [result.ready() for result in [*applied, mapped]]))
-    assert not joiner.returned.wait(make_pool.limits.glimpse), f"join() after close() {joiner.ended()} while every task was still waiting to run"
+    assert not joiner.returned.wait(scenario.limits.glimpse), f"join() after close() {joiner.ended()} while every task was still waiting to run"
     tasks_go.open()
-    assert not joiner.returned.wait(make_pool.limits.glimpse), f"join() after close() {joiner.ended()} while the callbacks were still waiting to run"
+    assert not joiner.returned.wait(scenario.limits.glimpse), f"join() after close() {joiner.ended()} while the callbacks were still waiting to run"
     callbacks_go.open()
-    assert joiner.returned.wait(make_pool.limits.patience), (
-        f"join() after close() did not return within {make_pool.limits.patience:g} s of every task and callback being free to finish"
+    assert joiner.returned.wait(scenario.limits.patience), (
+        f"join() after close() did not return within {scenario.limits.patience:g} s of every task and callback being free to finish"
     )
     assert joiner.error is None, f"join() after close() raised {joiner.error!r}"
     tasks, callbacks, items, ready = joiner.seen
@@ -196,13 +197,13 @@ def test_close_join_waits_for_every_task_and_callback(make_pool: Pools) -> None:
     assert all(ready), f"when join() returned, these results were not ready: {[i for i, r in enumerate(ready) if not r]} (of 4 apply_async, then map_async)"
     assert [result.get(0) for result in applied] == [0, -1, -2, -3]
     assert mapped.get(0) == [-10, -11, -12, -13]
-    assert make_pool.bounded(lambda: list(imapped), "iterating imap() after join()") == [-x for x in range(20, 40)]
+    assert scenario.bounded(lambda: list(imapped), "iterating imap() after join()") == [-x for x in range(20, 40)]
 
 
 @checks("shutdown.join-waits-for-slow-input", needs=("any-thread",))
 @pytest.mark.parametrize("chunksize", [1, 2])
 @pytest.mark.parametrize("method", ["imap", "imap_unordered"])
-def test_close_join_waits_for_an_imap_input_still_being_read(make_pool: Pools, method: str, chunksize: int) -> None:
+def test_close_join_waits_for_an_imap_input_still_being_read(scenario: Scenario, method: str, chunksize: int) -> None:
     # The input produces 3 items at once and holds back 3 more until the scenario opens a gate,
     # which it does only after join() has been called (and given the time to return that a join()
     # that does not wait would take). Whenever join() returns, the snapshot records how much of the
@@ -210,8 +211,8 @@ def test_close_join_waits_for_an_imap_input_still_being_read(make_pool: Pools, m
     # whatever the timing, and so is one that lost the held-back items. A pool that reads the
     # input in the call to imap() (which imap.returns-at-once rejects) gets it all at once: no
     # input is still being read when it joins.
-    pool = make_pool(2)
-    held_back = make_pool.gate()
+    pool = scenario.pool(2)
+    held_back = scenario.gate()
     caller = threading.current_thread()
     read: List[int] = []
     ran: List[int] = []
@@ -230,16 +231,16 @@ def test_close_join_waits_for_an_imap_input_still_being_read(make_pool: Pools, m
     results = getattr(pool, method)(task, source(), chunksize)
     pool.close()
     joiner = Joiner(pool, lambda: (len(read), len(ran)))
-    assert joiner.called.wait(make_pool.limits.hang), f"the kit's thread that calls join() did not start within {make_pool.limits.hang:g} s"
-    joiner.returned.wait(make_pool.limits.glimpse)  # not an assertion: a join() that returns here is caught by the snapshot
+    assert joiner.called.wait(scenario.limits.hang), f"the kit's thread that calls join() did not start within {scenario.limits.hang:g} s"
+    joiner.returned.wait(scenario.limits.glimpse)  # not an assertion: a join() that returns here is caught by the snapshot
     held_back.open()
-    assert joiner.returned.wait(make_pool.limits.hang), f"join() after close() did not return within {make_pool.limits.hang:g} s of the {method}() input being free to end"
+    assert joiner.returned.wait(scenario.limits.hang), f"join() after close() did not return within {scenario.limits.hang:g} s of the {method}() input being free to end"
     assert joiner.error is None, f"join() after close() raised {joiner.error!r}"
     items, tasks = joiner.seen
     call = f"{method}() over 6 items, 3 of them held back until join() had been called (chunksize {chunksize})"
     assert items == 6, f"close(); join() returned while the input of {call} was still being read: {items} of its items had been read by then"
     assert tasks == 6, f"close(); join() returned when {tasks} of the 6 tasks of {call} had run"
-    values = make_pool.bounded(lambda: list(results), f"iterating {method}() after join()")
+    values = scenario.bounded(lambda: list(results), f"iterating {method}() after join()")
     expected = [-x for x in range(6)]
     if method == "imap_unordered":
         values, expected = sorted(values), sorted(expected)
@@ -258,14 +259,14 @@ def test_close_join_waits_for_an_imap_input_still_being_read(make_pool: Pools, m
     ],
     ids=lambda calls: calls.replace(" ", "-"),
 )
-def test_close_terminate_and_join_may_be_repeated(make_pool: Pools, calls: str) -> None:
-    pool = make_pool(2)
+def test_close_terminate_and_join_may_be_repeated(scenario: Scenario, calls: str) -> None:
+    pool = scenario.pool(2)
     result = pool.apply_async(abs, (-3,))
-    result.wait(make_pool.limits.patience)
+    result.wait(scenario.limits.patience)
     done: List[str] = []
     for call in calls.split():
         try:
-            make_pool.bounded(getattr(pool, call), f"{call}()")
+            scenario.bounded(getattr(pool, call), f"{call}()")
         except Exception as exc:  # noqa: BLE001 - reported with the calls before it
             pytest.fail(f"{call}() after {' '.join(done) or 'nothing'} raised {exc!r}; expected it to do nothing")
         done.append(f"{call}()")
@@ -276,52 +277,52 @@ def test_close_terminate_and_join_may_be_repeated(make_pool: Pools, calls: str) 
 
 
 @checks("shutdown.terminate-does-not-wait")
-def test_terminate_returns_while_a_task_runs(make_pool: Pools) -> None:
-    pool = make_pool(1)
-    gate = make_pool.gate()
+def test_terminate_returns_while_a_task_runs(scenario: Scenario) -> None:
+    pool = scenario.pool(1)
+    gate = scenario.gate()
     started = threading.Semaphore(0)
     pool.apply_async(blocked_task(started, gate))
-    wait_started(make_pool, started, 1, "apply_async()")
-    make_pool.bounded(pool.terminate, "terminate() while a task is blocked")
+    wait_started(scenario, started, 1, "apply_async()")
+    scenario.bounded(pool.terminate, "terminate() while a task is blocked")
 
 
 @checks("shutdown.terminate-discards-queued")
-def test_terminate_discards_queued_tasks(make_pool: Pools) -> None:
-    pool = make_pool(1)
-    gate = make_pool.gate()
+def test_terminate_discards_queued_tasks(scenario: Scenario) -> None:
+    pool = scenario.pool(1)
+    gate = scenario.gate()
     started = threading.Semaphore(0)
     pool.apply_async(blocked_task(started, gate))
-    wait_started(make_pool, started, 1, "apply_async()")
+    wait_started(scenario, started, 1, "apply_async()")
     ran: List[int] = []
     for x in range(3):
         pool.apply_async(ran.append, (x,))
     pool.map_async(ran.append, range(10, 13), 1)
-    make_pool.bounded(pool.terminate, "terminate()")
+    scenario.bounded(pool.terminate, "terminate()")
     gate.open()
-    make_pool.bounded(pool.join, "join() after terminate()")
+    scenario.bounded(pool.join, "join() after terminate()")
     assert not ran, f"tasks queued when terminate() was called ran anyway, with arguments {ran}"
 
 
 @checks("shutdown.terminate-abandons-results")
-def test_terminate_abandons_every_result_not_completed(make_pool: Pools) -> None:
-    pool, gate, running = busy_pool(make_pool)
+def test_terminate_abandons_every_result_not_completed(scenario: Scenario) -> None:
+    pool, gate, running = busy_pool(scenario)
     results = {
         "running apply_async()": running[0],
         "queued apply_async()": pool.apply_async(abs, (-1,)),
         "queued map_async()": pool.map_async(abs, [-1, -2], 1),
     }
     imapped = pool.imap(abs, [-1, -2])
-    make_pool.bounded(pool.terminate, "terminate()")
+    scenario.bounded(pool.terminate, "terminate()")
     gate.open()
-    make_pool.bounded(pool.join, "join() after terminate()")
+    scenario.bounded(pool.join, "join() after terminate()")
     completed = {}
     for what, result in results.items():
-        result.wait(make_pool.limits.glimpse / len(results))
+        result.wait(scenario.limits.glimpse / len(results))
         if result.ready() and result.successful():
             completed[what] = result.get(0)
     assert not completed, f"results that had not completed at terminate() completed successfully after it: {completed}"
     try:
-        value = imapped.next(make_pool.limits.glimpse)
+        value = imapped.next(scenario.limits.glimpse)
     except StopIteration:
         pytest.fail("an imap() iterator whose results had not completed at terminate() reported the end of its input")
     except Exception:  # noqa: BLE001 - blocking (a timeout) and failing are both allowed
@@ -330,12 +331,12 @@ def test_terminate_abandons_every_result_not_completed(make_pool: Pools) -> None
 
 
 @checks("shutdown.terminate-fails-results")
-def test_terminate_fails_every_result_not_completed(make_pool: Pools) -> None:
+def test_terminate_fails_every_result_not_completed(scenario: Scenario) -> None:
     # Two tasks hold both workers; everything else is queued behind them. After terminate() the
     # gate opens, so a pool may fail the running tasks' results when they return. Every wait
     # shares one deadline (half the hang limit), with the pool's own timeouts: a pool whose
     # results block (the stdlib's) fails once, and no thread of the kit stays blocked.
-    pool, gate, running = busy_pool(make_pool)
+    pool, gate, running = busy_pool(scenario)
     waiting = {
         "get() of a running apply_async()": running[0],
         "get() of a queued apply_async()": pool.apply_async(abs, (-1,)),
@@ -345,29 +346,29 @@ def test_terminate_fails_every_result_not_completed(make_pool: Pools) -> None:
     }
     if accepts_buffersize(pool.imap):
         waiting["next() of an imap() with buffersize=1 over a generator"] = pool.imap(abs, (x for x in [-1, -2, -3]), 1, buffersize=1)
-    make_pool.bounded(pool.terminate, "terminate()")
+    scenario.bounded(pool.terminate, "terminate()")
     gate.open()
-    deadline = time.monotonic() + make_pool.limits.patience
+    deadline = time.monotonic() + scenario.limits.patience
     wrong = {}
     for what, result in waiting.items():
-        outcome = outcome_within(result, max(0.0, deadline - time.monotonic()), make_pool.impl.timeout_error)
+        outcome = outcome_within(result, max(0.0, deadline - time.monotonic()), scenario.impl.timeout_error)
         if outcome is TIMED_OUT:
             wrong[what] = "blocked"
         elif isinstance(outcome, StopIteration):
             wrong[what] = "reported the end of the input (StopIteration)"
         elif not isinstance(outcome, Exception):
             wrong[what] = f"gave {outcome!r}"
-    assert not wrong, f"after terminate(), waiting {make_pool.limits.patience:g} s in all for what had not completed: {wrong}; expected each to raise"
+    assert not wrong, f"after terminate(), waiting {scenario.limits.patience:g} s in all for what had not completed: {wrong}; expected each to raise"
 
 
 @checks("shutdown.terminate-ends-join", needs=("any-thread",))
 @pytest.mark.parametrize("method", ["imap", "imap_unordered"])
-def test_terminate_ends_a_join_that_waits_for_a_blocked_input(make_pool: Pools, method: str) -> None:
+def test_terminate_ends_a_join_that_waits_for_a_blocked_input(scenario: Scenario, method: str) -> None:
     # The input yields one item, then blocks at a gate that opens only after the scenario has
     # seen terminate() and join() return or not, so a pool that waits for the input is seen
     # waiting and still ends: nothing stays blocked after the scenario.
-    pool = make_pool(2)
-    held_back = make_pool.gate()
+    pool = scenario.pool(2)
+    held_back = scenario.gate()
     caller = threading.current_thread()
 
     def source() -> Iterator[int]:
@@ -379,20 +380,20 @@ def test_terminate_ends_a_join_that_waits_for_a_blocked_input(make_pool: Pools, 
     getattr(pool, method)(abs, source())
     pool.close()
     joiner = Joiner(pool)
-    assert joiner.called.wait(make_pool.limits.hang), f"the kit's thread that calls join() did not start within {make_pool.limits.hang:g} s"
-    joiner.returned.wait(make_pool.limits.glimpse)  # join() must wait here, for the input (shutdown.join-waits-for-slow-input)
+    assert joiner.called.wait(scenario.limits.hang), f"the kit's thread that calls join() did not start within {scenario.limits.hang:g} s"
+    joiner.returned.wait(scenario.limits.glimpse)  # join() must wait here, for the input (shutdown.join-waits-for-slow-input)
     terminating = Background(pool.terminate, "terminate() while join() waits for a blocked input")
-    terminated = terminating.done(make_pool.limits.patience)
-    joined = terminated and joiner.returned.wait(make_pool.limits.patience)
+    terminated = terminating.done(scenario.limits.patience)
+    joined = terminated and joiner.returned.wait(scenario.limits.patience)
     held_back.open()
-    assert terminated, f"terminate() called while join() waited for a blocked {method}() input did not return within {make_pool.limits.patience:g} s"
-    assert joined, f"join() waiting for a blocked {method}() input did not return within {make_pool.limits.patience:g} s of terminate() returning"
+    assert terminated, f"terminate() called while join() waited for a blocked {method}() input did not return within {scenario.limits.patience:g} s"
+    assert joined, f"join() waiting for a blocked {method}() input did not return within {scenario.limits.patience:g} s of terminate() returning"
 
 
 @checks("shutdown.terminate-from-task")
 @pytest.mark.parametrize("where", ["task", "callback"])
-def test_terminate_from_a_task_or_callback_returns(make_pool: Pools, where: str) -> None:
-    pool = make_pool(2)
+def test_terminate_from_a_task_or_callback_returns(scenario: Scenario, where: str) -> None:
+    pool = scenario.pool(2)
     outcome: List[Any] = []
     done = threading.Event()
 
@@ -404,9 +405,9 @@ def test_terminate_from_a_task_or_callback_returns(make_pool: Pools, where: str)
         pool.apply_async(stop)
     else:
         pool.apply_async(abs, (-1,), callback=stop)
-    assert done.wait(make_pool.limits.patience), f"terminate() called from a {where} did not return within {make_pool.limits.patience:g} s"
+    assert done.wait(scenario.limits.patience), f"terminate() called from a {where} did not return within {scenario.limits.patience:g} s"
     assert outcome == [None], f"terminate() called from a {where} gave {outcome[0]!r}; expected None"
-    assert_rejected(make_pool, pool, "apply_async", f"terminate() from a {where}")
+    assert_rejected(scenario, pool, "apply_async", f"terminate() from a {where}")
 
 
 EXITING = textwrap.dedent(
@@ -433,19 +434,19 @@ EXITING = textwrap.dedent(
 
 
 @checks("shutdown.exit-abandons-running-tasks")
-def test_a_process_exits_with_a_pool_still_running_a_task(make_pool: Pools) -> None:
+def test_a_process_exits_with_a_pool_still_running_a_task(scenario: Scenario) -> None:
     """In a helper process: two tasks block the pool's workers, the main module ends; the process must exit.
 
     The helper has most of the scenario's bound (the hang limit), leaving room to report: half
     of that, from its start, to set the situation up, and the rest to exit. Where it could not set it up (an
     import or the pool failed, the tasks never started), the behaviour at exit was not observed.
     """
-    make_pool(1).apply_async  # noqa: B018 - the helper's one method: here, a missing one is MISSING, not a failed set-up
+    scenario.pool(1).apply_async  # noqa: B018 - the helper's one method: here, a missing one is MISSING, not a failed set-up
     path = os.pathsep.join(entry or os.getcwd() for entry in sys.path)
-    limit = make_pool.limits.hang * 0.8
+    limit = scenario.limits.hang * 0.8
     try:
         finished = subprocess.run(
-            [sys.executable, "-c", EXITING, make_pool.impl.spec, f"{limit / 2:g}"],
+            [sys.executable, "-c", EXITING, scenario.impl.spec, f"{limit / 2:g}"],
             env={**os.environ, "PYTHONPATH": path},
             capture_output=True,
             text=True,
@@ -469,19 +470,19 @@ def test_a_process_exits_with_a_pool_still_running_a_task(make_pool: Pools) -> N
 
 
 @checks("shutdown.enter-returns-pool")
-def test_with_binds_the_pool_itself(make_pool: Pools) -> None:
-    pool = make_pool(1)
+def test_with_binds_the_pool_itself(scenario: Scenario) -> None:
+    pool = scenario.pool(1)
     with pool as entered:
         if entered is not pool and hasattr(entered, "terminate"):
-            make_pool.bounded(entered.terminate, "terminate() of what __enter__() returned")
-            make_pool.bounded(entered.join, "join() of what __enter__() returned")
+            scenario.bounded(entered.terminate, "terminate() of what __enter__() returned")
+            scenario.bounded(entered.join, "join() of what __enter__() returned")
         assert entered is pool, f"with pool as p: bound p to {entered!r}, not to the pool {pool!r}"
 
 
 @checks("shutdown.enter-not-running-rejected")
 @pytest.mark.parametrize("stop", ["close", "terminate"])
-def test_entering_a_stopped_pool_raises(make_pool: Pools, stop: str) -> None:
-    pool = make_pool(1)
+def test_entering_a_stopped_pool_raises(scenario: Scenario, stop: str) -> None:
+    pool = scenario.pool(1)
     getattr(pool, stop)()
     with pytest.raises(ValueError):
         with pool:
@@ -489,16 +490,16 @@ def test_entering_a_stopped_pool_raises(make_pool: Pools, stop: str) -> None:
 
 
 @checks("shutdown.with-exit-terminates")
-def test_leaving_the_with_block_terminates(make_pool: Pools) -> None:
-    pool = make_pool(1)
-    gate = make_pool.gate()
+def test_leaving_the_with_block_terminates(scenario: Scenario) -> None:
+    pool = scenario.pool(1)
+    gate = scenario.gate()
     started = threading.Semaphore(0)
     ran: List[int] = []
     with pool:
         pool.apply_async(blocked_task(started, gate))
-        wait_started(make_pool, started, 1, "apply_async()")
+        wait_started(scenario, started, 1, "apply_async()")
         pool.apply_async(ran.append, (1,))
-    assert_rejected(make_pool, pool, "apply_async", "the with block")
+    assert_rejected(scenario, pool, "apply_async", "the with block")
     gate.open()
-    make_pool.bounded(pool.join, "join() after the with block")
+    scenario.bounded(pool.join, "join() after the with block")
     assert not ran, "a task still queued when the with block ended ran anyway"

@@ -17,7 +17,8 @@ from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, initialize, invariant, multiple, precondition, rule, run_state_machine_as_test
 
 from poolspec.conformance import checks
-from poolspec.conformance.pools import Gate, Pools
+from poolspec.conformance.gates import Gate
+from poolspec.conformance.scenario import Scenario
 from poolspec.conformance.workloads import outcome_of
 
 STEPS = 20
@@ -84,7 +85,7 @@ def tracked(method: M) -> M:
     @functools.wraps(method)
     def step(self: LifecycleMachine, *args: Any, **kwargs: Any) -> Any:
         try:
-            return self.pools.bounded(lambda: method(self, *args, **kwargs), f"the step {method.__name__}")
+            return self.scenario.bounded(lambda: method(self, *args, **kwargs), f"the step {method.__name__}")
         except BaseException as exc:
             self.failure = exc
             raise
@@ -97,17 +98,17 @@ class LifecycleMachine(RuleBasedStateMachine):
 
     results = Bundle("results")
 
-    def __init__(self, pools: Pools) -> None:
+    def __init__(self, scenario: Scenario) -> None:
         super().__init__()
-        self.pools = pools
+        self.scenario = scenario
         self.failure: Optional[BaseException] = None
         self.pool: Any = None
         self.processes = 0
         self.state = "RUN"
-        self.gates = [pools.gate(), pools.gate()]
+        self.gates = [scenario.gate(), scenario.gate()]
         self.opened = [False, False]
         self.submitted: List[Submission] = []
-        pools.begin()
+        scenario.lifecycle.begin()
 
     # -- helpers ------------------------------------------------------------------------------
 
@@ -138,10 +139,10 @@ class LifecycleMachine(RuleBasedStateMachine):
 
     def submit(self, call: Callable[[], Any], what: str, items: List[Tuple[int, bool]], single: bool, gate: Optional[int], chunks: int) -> Any:
         if self.state != "RUN":
-            outcome = self.pools.bounded(lambda: outcome_of(call), what)
+            outcome = self.scenario.bounded(lambda: outcome_of(call), what)
             assert isinstance(outcome, ValueError), f"{what} on a pool in state {self.state} gave {outcome!r}; expected ValueError"
             return multiple()
-        submission = Submission(what, self.pools.bounded(call, what), items, single, gate, chunks)
+        submission = Submission(what, self.scenario.bounded(call, what), items, single, gate, chunks)
         self.submitted.append(submission)
         return submission
 
@@ -172,7 +173,7 @@ class LifecycleMachine(RuleBasedStateMachine):
     @tracked
     def make(self, processes: int) -> None:
         self.processes = processes
-        self.pool = self.pools(processes)
+        self.pool = self.scenario.pool(processes)
 
     # Blocked and free submissions are rules of their own, so that submitting is a common step.
 
@@ -207,7 +208,7 @@ class LifecycleMachine(RuleBasedStateMachine):
     @tracked
     def stop(self, how: str) -> None:
         """close() (again, perhaps) or terminate() a pool that has not been terminated."""
-        self.pools.bounded(getattr(self.pool, how), f"{how}()")
+        self.scenario.bounded(getattr(self.pool, how), f"{how}()")
         if how == "terminate":
             self.abandon_pending()
             self.state = "TERMINATE"
@@ -219,20 +220,20 @@ class LifecycleMachine(RuleBasedStateMachine):
     @tracked
     def stop_again(self, how: str) -> None:
         """close() or terminate() after terminate(): nothing changes."""
-        self.pools.bounded(getattr(self.pool, how), f"{how}() after terminate()")
+        self.scenario.bounded(getattr(self.pool, how), f"{how}() after terminate()")
 
     @precondition(lambda self: self.state == "RUN")
     @rule()
     @tracked
     def join_while_running(self) -> None:
-        outcome = self.pools.bounded(lambda: outcome_of(self.pool.join), "join() while running")
+        outcome = self.scenario.bounded(lambda: outcome_of(self.pool.join), "join() while running")
         assert isinstance(outcome, ValueError), f"join() on a running pool gave {outcome!r}; expected ValueError"
 
     @precondition(lambda self: self.state != "RUN" and not any(self.closed_gate(s) for s in self.submitted))
     @rule()
     @tracked
     def join(self) -> None:
-        self.pools.bounded(self.pool.join, f"join() after {self.state.lower()}")
+        self.scenario.bounded(self.pool.join, f"join() after {self.state.lower()}")
         if self.state == "CLOSE":
             pending = [submission.what for submission in self.submitted if not submission.result.ready()]
             assert not pending, f"after close(); join() these results were not ready: {pending}"
@@ -241,7 +242,7 @@ class LifecycleMachine(RuleBasedStateMachine):
     @tracked
     def get(self, submission: Submission) -> None:
         if self.can_complete(submission):
-            self.judge(submission, self.pools.bounded(lambda: outcome_of(submission.result.get), f"get() of {submission.what}"))
+            self.judge(submission, self.scenario.bounded(lambda: outcome_of(submission.result.get), f"get() of {submission.what}"))
 
     @invariant()
     @tracked
@@ -257,30 +258,30 @@ class LifecycleMachine(RuleBasedStateMachine):
         failure = self.failure
         try:
             if failure is None and self.pool is not None:
-                self.pools.bounded(self.finish, "the end of the example")
+                self.scenario.bounded(self.finish, "the end of the example")
         except BaseException as exc:
             failure = exc
             raise
         finally:
-            self.pools.end(failure)
+            self.scenario.lifecycle.end(failure)
 
     def finish(self) -> None:
         """Terminate with the gates still closed, then let every task run: none of the abandoned results may complete."""
-        self.pools.bounded(self.pool.terminate, "terminate() at the end of the example")
+        self.scenario.bounded(self.pool.terminate, "terminate() at the end of the example")
         if self.state != "TERMINATE":
             self.abandon_pending()
         self.state = "TERMINATE"
         for gate in self.gates:
             gate.open()
         self.opened = [True, True]
-        self.pools.bounded(self.pool.join, "join() at the end of the example")
+        self.scenario.bounded(self.pool.join, "join() at the end of the example")
         for submission in self.submitted:
             if submission.result.ready():
                 self.judge(submission, outcome_of(functools.partial(submission.result.get, 0)), "at the end of the example (terminate(), open every gate, join())")
 
 
 @checks("shutdown.lifecycle-model")
-def test_random_lifecycles_follow_the_model(example_pools: Callable[[], Pools]) -> None:
-    # Not make_pool: that would bound the whole run as one scenario. Each example is bounded and
-    # cleaned up on its own (see the example_pools fixture).
-    run_state_machine_as_test(lambda: LifecycleMachine(example_pools()), settings=settings(stateful_step_count=STEPS))  # type: ignore[arg-type]
+def test_random_lifecycles_follow_the_model(example_scenarios: Callable[[], Scenario]) -> None:
+    # Not the scenario fixture: that would bound the whole run as one scenario. Each example is bounded and
+    # cleaned up on its own (see the example_scenarios fixture).
+    run_state_machine_as_test(lambda: LifecycleMachine(example_scenarios()), settings=settings(stateful_step_count=STEPS))  # type: ignore[arg-type]

@@ -19,8 +19,9 @@ from dataclasses import dataclass
 from typing import Any, Callable, Dict, List, NoReturn, Optional, Sequence, Set, Tuple
 
 from poolspec.conformance import checks, rounds
-from poolspec.conformance.pools import Gate, Pools
+from poolspec.conformance.gates import Gate
 from poolspec.conformance.rounds import Member
+from poolspec.conformance.scenario import Scenario
 from poolspec.conformance.unobserved import unobserved
 
 Item = Tuple[int, int, int, int]
@@ -181,11 +182,11 @@ ALL_FORMS = BLOCKING_FORMS + ASYNC_FORMS + IMAP_FORMS
 
 
 @checks("stress.results-once")
-def test_every_result_is_delivered_once_to_its_own_job(example_pools: Callable[[], Pools], stress: int, scenario_random: random.Random) -> None:
+def test_every_result_is_delivered_once_to_its_own_job(example_scenarios: Callable[[], Scenario], stress: int, scenario_random: random.Random) -> None:
     size, rng = rounds.size(stress), scenario_random
     processes = rng.randint(2, 4)
-    scenario = [[[draw_job(rng, ALL_FORMS) for _ in range(rng.randint(1, size.jobs))] for _ in range(size.threads)] for _ in range(size.rounds)]
-    pools = example_pools()
+    drawn = [[[draw_job(rng, ALL_FORMS) for _ in range(rng.randint(1, size.jobs))] for _ in range(size.threads)] for _ in range(size.rounds)]
+    scenario = example_scenarios()
 
     def play(pool: Any, number: int, plans: List[List[Job]]) -> None:
         outcomes: Dict[Key, List[Outcome]] = {}
@@ -200,7 +201,7 @@ def test_every_result_is_delivered_once_to_its_own_job(example_pools: Callable[[
                 member.doing = f"job {job_number}, {job} (collecting its outcome)"
                 outcomes[number, member.number, job_number] = collect(job, handle, deadline)
 
-        stuck = rounds.together([work] * size.threads, pools.limits.patience)
+        stuck = rounds.together([work] * size.threads, scenario.limits.patience)
         name = round_name(number, size, processes)
         wrong = [
             f"{name}: thread {thread}, job {job_number}: {problem}"
@@ -210,9 +211,9 @@ def test_every_result_is_delivered_once_to_its_own_job(example_pools: Callable[[
             for problem in [wrong_outcome(job, (number, thread, job_number), outcomes[number, thread, job_number])]
             if problem is not None
         ]
-        assert not stuck and not wrong, "\n".join(filter(None, [rounds.stuck_message(stuck, name, pools.limits.patience), failures(wrong)]))
+        assert not stuck and not wrong, "\n".join(filter(None, [rounds.stuck_message(stuck, name, scenario.limits.patience), failures(wrong)]))
 
-    rounds.run_rounds(pools, processes, scenario, play)
+    rounds.run_rounds(scenario, processes, drawn, play)
 
 
 # -- callbacks once, one at a time -----------------------------------------------------------------
@@ -256,16 +257,16 @@ def expected_call(job: Job, key: Key) -> Outcome:
 
 
 @checks("stress.callbacks-once-serialised")
-def test_callbacks_are_called_once_each_and_one_at_a_time(example_pools: Callable[[], Pools], stress: int, scenario_random: random.Random) -> None:
+def test_callbacks_are_called_once_each_and_one_at_a_time(example_scenarios: Callable[[], Scenario], stress: int, scenario_random: random.Random) -> None:
     # A job whose result never completes says nothing about its callbacks (it is stress.results-once's
     # business): if only such jobs are left without a call, the test is UNOBSERVED, not failed.
     size, rng = rounds.size(stress), scenario_random
     processes = rng.randint(2, 4)
-    scenario = [[[draw_job(rng, ASYNC_FORMS, callbacks=True) for _ in range(rng.randint(1, size.jobs))] for _ in range(size.threads)] for _ in range(size.rounds)]
-    jobs = {(number, thread, job_number): job for number, plans in enumerate(scenario, 1) for thread, plan in enumerate(plans) for job_number, job in enumerate(plan)}
+    drawn = [[[draw_job(rng, ASYNC_FORMS, callbacks=True) for _ in range(rng.randint(1, size.jobs))] for _ in range(size.threads)] for _ in range(size.rounds)]
+    jobs = {(number, thread, job_number): job for number, plans in enumerate(drawn, 1) for thread, plan in enumerate(plans) for job_number, job in enumerate(plan)}
     log = CallbackLog()
     results: Dict[Key, Any] = {}
-    pools = example_pools()
+    scenario = example_scenarios()
 
     def play(pool: Any, number: int, plans: List[List[Job]]) -> None:
         def work(member: Member, deadline: float) -> None:
@@ -277,18 +278,18 @@ def test_callbacks_are_called_once_each_and_one_at_a_time(example_pools: Callabl
                 member.doing = f"job {key[2]}, {jobs[key]} (waiting for its callback)"
                 log.first_call[key].wait(left(deadline))
 
-        stuck = rounds.together([work] * size.threads, pools.limits.patience)
+        stuck = rounds.together([work] * size.threads, scenario.limits.patience)
         name = round_name(number, size, processes)
         uncalled = [key for key in jobs if key[0] == number and not log.calls.get(key)]
         ready = [key for key in uncalled if key in results and results[key].ready()]
         assert not ready, failures(
-            [f"{name}: thread {key[1]}, job {key[2]}: {jobs[key]} is ready, but none of its callbacks was called within {pools.limits.patience:g} s" for key in ready]
+            [f"{name}: thread {key[1]}, job {key[2]}: {jobs[key]} is ready, but none of its callbacks was called within {scenario.limits.patience:g} s" for key in ready]
         )
         if stuck or uncalled:
             reasons = [f"thread {member.number} still in {member.doing}" for member in stuck] + [f"{jobs[key]} of thread {key[1]} had not completed" for key in uncalled]
             unobserved(f"{name}: {'; '.join(reasons[:3])}, so its callbacks could not be judged")
 
-    rounds.run_rounds(pools, processes, scenario, play)
+    rounds.run_rounds(scenario, processes, drawn, play)
     wrong = [
         f"round {key[0]}, thread {key[1]}, job {key[2]}: the callbacks of {job} were called {log.calls.get(key)!r}, not [{expected_call(job, key)!r}]"
         for key, job in jobs.items()
@@ -330,17 +331,15 @@ def draw_waiting_job(rng: random.Random) -> Job:
 
 
 @checks("stress.no-lost-wakeup", needs=("threads",))
-def test_threads_waiting_on_results_that_complete_at_once_all_return(example_pools: Callable[[], Pools], stress: int, scenario_random: random.Random) -> None:
+def test_threads_waiting_on_results_that_complete_at_once_all_return(example_scenarios: Callable[[], Scenario], stress: int, scenario_random: random.Random) -> None:
     # Each thread waits for its own jobs right after submitting them, while the workers complete
     # them, and first for one shared result held by a gate that the round opens as it starts.
     size, rng = rounds.size(stress), scenario_random
     processes = rng.randint(2, 4)
-    scenario = [
-        [(rng.choice(WAITS["apply_async"]), [draw_waiting_job(rng) for _ in range(rng.randint(1, 2 * size.jobs))]) for _ in range(size.threads)] for _ in range(size.rounds)
-    ]
+    drawn = [[(rng.choice(WAITS["apply_async"]), [draw_waiting_job(rng) for _ in range(rng.randint(1, 2 * size.jobs))]) for _ in range(size.threads)] for _ in range(size.rounds)]
     returned: Set[Item] = set()
-    pools = example_pools()
-    timeout = pools.limits.hang
+    scenario = example_scenarios()
+    timeout = scenario.limits.hang
 
     def task(item: Item) -> Tuple[str, Item]:
         returned.add(item)
@@ -351,7 +350,7 @@ def test_threads_waiting_on_results_that_complete_at_once_all_return(example_poo
         return task(item)
 
     def play(pool: Any, number: int, plans: List[Tuple[str, List[Job]]]) -> None:
-        gate = pools.gate()
+        gate = scenario.gate()
         shared_item = (number, -1, 0, 0)
         shared = pool.apply_async(shared_task, (gate, shared_item))
         awaited: Dict[int, Tuple[Any, Job, Key]] = {}
@@ -378,30 +377,30 @@ def test_threads_waiting_on_results_that_complete_at_once_all_return(example_poo
                 return "every task of it had returned" if all(item in returned for item in job.items_of(key)) else None
             return "its result was ready" if handle.ready() else None
 
-        stuck = rounds.together([work] * size.threads, pools.limits.patience)
+        stuck = rounds.together([work] * size.threads, scenario.limits.patience)
         name = round_name(number, size, processes)
         lost = [member for member in stuck if member.number in awaited and complete(member)]
-        assert not lost, rounds.stuck_message(lost, name, pools.limits.patience, lambda member: f", though {complete(member)}")
+        assert not lost, rounds.stuck_message(lost, name, scenario.limits.patience, lambda member: f", though {complete(member)}")
         if stuck:
-            unobserved(f"{rounds.stuck_message(stuck[:1], name, pools.limits.patience)}, and its result never completed, so whether waiters wake could not be seen")
+            unobserved(f"{rounds.stuck_message(stuck[:1], name, scenario.limits.patience)}, and its result never completed, so whether waiters wake could not be seen")
 
-    rounds.run_rounds(pools, processes, scenario, play)
+    rounds.run_rounds(scenario, processes, drawn, play)
 
 
 # -- no uncaught exception -------------------------------------------------------------------------
 
 
 @checks("stress.no-uncaught-exception")
-def test_no_thread_of_the_pool_dies_of_an_exception(example_pools: Callable[[], Pools], stress: int, scenario_random: random.Random) -> None:
+def test_no_thread_of_the_pool_dies_of_an_exception(example_scenarios: Callable[[], Scenario], stress: int, scenario_random: random.Random) -> None:
     # Only the threads the pool started can raise here: the scenario's own catch what they get. A
     # thread stuck in a call into the pool (an imap item that never comes) is not this clause's
     # business, but the rounds cannot go on without it: the test is then UNOBSERVED.
     size, rng = rounds.size(stress), scenario_random
     processes = rng.randint(2, 4)
-    scenario = [
+    drawn = [
         [[draw_job(rng, ASYNC_FORMS + IMAP_FORMS, callbacks=rng.random() < 0.5) for _ in range(rng.randint(1, size.jobs))] for _ in range(size.threads)] for _ in range(size.rounds)
     ]
-    pools = example_pools()
+    scenario = example_scenarios()
     log = CallbackLog()
     with rounds.uncaught_exceptions() as caught:
 
@@ -414,10 +413,10 @@ def test_no_thread_of_the_pool_dies_of_an_exception(example_pools: Callable[[], 
                     member.doing = f"{job} (collecting its outcome)"
                     collect(job, handle, deadline)
 
-            stuck = rounds.together([work] * size.threads, pools.limits.patience)
+            stuck = rounds.together([work] * size.threads, scenario.limits.patience)
             name = round_name(number, size, processes)
             assert not caught, f"in {name}, {len(caught)} thread(s) of the pool died of an exception:\n" + failures(caught, 3)
             if stuck:
-                unobserved(f"{rounds.stuck_message(stuck[:1], name, pools.limits.patience)}, so the rounds could not go on")
+                unobserved(f"{rounds.stuck_message(stuck[:1], name, scenario.limits.patience)}, so the rounds could not go on")
 
-        rounds.run_rounds(pools, processes, scenario, play)
+        rounds.run_rounds(scenario, processes, drawn, play)
