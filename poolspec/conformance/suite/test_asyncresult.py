@@ -12,6 +12,7 @@ from poolspec.conformance import checks
 from poolspec.conformance.process_gate import wait_at
 from poolspec.conformance.scenario import Scenario
 from poolspec.conformance.tasks import TaskError, fail
+from poolspec.conformance.verdict import gave, mismatch
 
 
 @checks("asyncresult.ready")
@@ -31,16 +32,23 @@ def test_ready_is_false_until_the_last_task_has_finished(scenario: Scenario, for
 
     expected: Any
     if form == "apply_async":
+        call = f"apply_async(task, ({last},)), its task held back"
         result, expected, first_ones = pool.apply_async(task, (last,)), -last, 0
     else:
+        call = f"starmap_async(task, [(0,), …, ({last},)], 1), the task of item {last} held back"
         result, expected, first_ones = pool.starmap_async(task, [(i,) for i in range(last + 1)], 1), [-i for i in range(last + 1)], last
-    for _ in range(first_ones):
-        assert finished.acquire(timeout=scenario.limits.patience), f"the tasks of {form} that need no gate did not all finish"
+    for done in range(first_ones):
+        if not finished.acquire(timeout=scenario.limits.patience):
+            mismatch(call, f"ran {done} of the {first_ones} tasks that are not held back within {scenario.limits.patience:g} s", "each to run")
     result.wait(scenario.limits.glimpse)  # time for a wrong pool to mark the result ready
-    assert not result.ready(), f"ready() of {form} was True while its last task still waited (the other {first_ones} had finished)"
+    if result.ready():
+        mismatch(f"ready() of {call}", f"returned True while the held-back task waited (the other {first_ones} had finished)", "False")
     gate.open()
-    assert scenario.bounded(result.get, f"get() of {form}") == expected
-    assert result.ready(), f"ready() of {form} was False after get() had returned its value"
+    value = scenario.bounded(result.get, f"get() of {form}")
+    if value != expected:
+        mismatch(f"get() of {call}, once let go", gave(value), repr(expected))
+    if not result.ready():
+        mismatch(f"ready() of {call}, after get() returned", "returned False", "True")
 
 
 @checks("asyncresult.ready")
@@ -50,7 +58,9 @@ def test_ready_is_true_after_a_failure(scenario: Scenario, form: str) -> None:
     result = pool.apply_async(fail, (1,)) if form == "apply_async" else pool.map_async(fail, [1, 2], 1)
     with pytest.raises(TaskError):
         scenario.bounded(result.get, f"get() of {form}")
-    assert result.ready(), f"ready() of {form} was False after get() had raised the task's error"
+    if not result.ready():
+        call = "apply_async(fail, (1,))" if form == "apply_async" else "map_async(fail, [1, 2], 1)"
+        mismatch(f"ready() of {call}, after get() raised the task's TaskError", "returned False", "True")
 
 
 def gated(path: str, limit: float, outcome: str, x: int) -> int:
@@ -69,26 +79,29 @@ def test_successful_raises_until_ready_then_tells_the_outcome(scenario: Scenario
     gate = scenario.process_gate()
     task = functools.partial(gated, gate.path, scenario.limits.hang, outcome)
     if form == "apply_async":
-        result = pool.apply_async(task, (1,))
+        call, result = "apply_async(task, (1,))", pool.apply_async(task, (1,))
     elif form == "map_async":
-        result = pool.map_async(task, [1, 2], 1)
+        call, result = "map_async(task, [1, 2], 1)", pool.map_async(task, [1, 2], 1)
     else:
-        result = pool.starmap_async(task, [(1,), (2,)], 1)
+        call, result = "starmap_async(task, [(1,), (2,)], 1)", pool.starmap_async(task, [(1,), (2,)], 1)
+    call += f", whose tasks {'return' if outcome == 'returns' else 'raise TaskError'}"
+    pending: object
     try:
-        answer = result.successful()
+        pending = result.successful()
     except ValueError:
-        pass
+        pending = None
     except Exception as exc:  # noqa: BLE001 - the wrong exception is the finding
-        pytest.fail(f"successful() of a pending {form} result raised {exc!r}, not ValueError")
-    else:
-        pytest.fail(f"successful() of a pending {form} result returned {answer!r}")
+        pending = exc
+    if pending is not None:
+        mismatch(f"successful() of {call}, while its tasks were held back", gave(pending), "to raise ValueError")
     gate.open()
     try:
         scenario.bounded(result.get, f"get() of {form}")
     except TaskError:
         pass
     answer = result.successful()
-    assert answer is (outcome == "returns"), f"successful() of a {form} result whose task {outcome} returned {answer!r}"
+    if answer is not (outcome == "returns"):
+        mismatch(f"successful() of {call}, after get()", gave(answer), repr(outcome == "returns"))
 
 
 @checks("asyncresult.map-ready-after-all-chunks", needs=("any-thread",))
@@ -121,7 +134,9 @@ def test_a_failed_map_is_ready_only_once_every_chunk_has_finished(scenario: Scen
         result = pool.map_async(task, range(items), chunksize)
     else:
         result = pool.starmap_async(task, [(i,) for i in range(items)], chunksize)
-    assert failed.wait(scenario.limits.patience), f"the failing task of {form} never ran"
+    call = f"{form}(task, {'range' if form == 'map_async' else 'one-tuples of range'}({items}), {chunksize}), item {bad} failing, the other chunks held back"
+    if not failed.wait(scenario.limits.patience):
+        mismatch(call, f"did not run the failing task within {scenario.limits.patience:g} s", "it to run while the others wait")
     # get() on another thread: it must not return while the chunks without a failure still run.
     seen: List[Tuple[str, List[int]]] = []
 
@@ -139,8 +154,11 @@ def test_a_failed_map_is_ready_only_once_every_chunk_has_finished(scenario: Scen
     waiter.join(scenario.limits.glimpse)  # time for a wrong pool to let get() return
     gate.open()
     waiter.join(scenario.limits.patience)
-    assert seen, f"get() of {form} did not return within {scenario.limits.patience:g} s after every task was let go"
+    if not seen:
+        mismatch(f"get() of {call}", f"did not return within {scenario.limits.patience:g} s after every task was let go", "to raise the task's TaskError")
     others = sorted(set(range(items)) - {i for i in range(items) if i // chunksize == bad_chunk and i >= bad})
     outcome, done = seen[0]
-    assert outcome == "raised", f"get() of {form} (chunksize {chunksize}) with item {bad} failing {outcome}"
-    assert done == others, f"get() of {form} (chunksize {chunksize}) raised the task's error when only items {done} of {others} had finished"
+    if outcome != "raised":
+        mismatch(f"get() of {call}", outcome, "to raise the task's TaskError")
+    if done != others:
+        mismatch(f"get() of {call}", f"raised the task's TaskError when only items {done} had finished", f"to raise it once items {others} had finished")
