@@ -780,8 +780,8 @@ def test_a_wrong_default_worker_count_is_stated_as_observed_against_what_the_cla
     result = run(broken, "--impl=broken_pools:DefaultOneMore", "--clause=construction.processes-default")
     result.stdout.fnmatch_lines(
         [
-            "E * AssertionError: ThreadPool(None): all * tasks submitted at once, each blocked until the test lets it go, were running at the same time; "
-            "the clause requires exactly * at once, the stdlib's CPU count here (os.*cpu_count() is *)"
+            "E * AssertionError: map_async(task, range(*), 1) on ThreadPool(None), each task blocked until the test lets it go: ran all * at the same time; "
+            "expected exactly * at once, the stdlib's CPU count here (os.*cpu_count() is *)"
         ]
     )
 

@@ -15,7 +15,8 @@ from poolspec.conformance import checks
 from poolspec.conformance.gates import Gate
 from poolspec.conformance.scenario import Scenario
 from poolspec.conformance.unobserved import unobserved
-from poolspec.conformance.workloads import Background
+from poolspec.conformance.verdict import gave, mismatch
+from poolspec.conformance.workloads import TIMED_OUT, Background
 
 TIMEOUT = 0.2
 """Seconds: the timeout the scenarios give get(), wait() and next(); a time-out may end up to ``limits.promptly`` after it."""
@@ -46,18 +47,37 @@ each test of a time-out takes its time.
 
 VALUE = {"apply_async": 7, "map_async": [7, 7]}
 
+CALL = {"apply_async": "apply_async(task)", "map_async": "map_async(task, [1, 2], 1)"}
+"""Each form of PENDING as the pool gets it, for the failures' messages."""
+
+
+def raises_the_timeout_error(scenario: Scenario) -> str:
+    """What a wait that times out must do, for :func:`mismatch`'s ``expected``: raise the timeout class given to the kit."""
+    error = scenario.impl.timeout_error
+    return f"to raise {error.__module__}.{error.__qualname__}"
+
+
+def about(timeout: float, scenario: Scenario) -> str:
+    """When a wait of ``timeout`` seconds must end, for :func:`mismatch`'s ``expected``."""
+    return f"after about {timeout:g} s (between {timeout * EARLY:g} and {timeout + scenario.limits.promptly:g} s)"
+
 
 @checks("asyncresult.get-timeout")
 @pytest.mark.parametrize("form", list(PENDING))
 def test_get_raises_the_timeout_error_after_about_the_timeout(scenario: Scenario, form: str) -> None:
     pool = scenario.pool(2)
     result = PENDING[form](pool, scenario.gate())
+    call = f"get({TIMEOUT}) of {CALL[form]}, its tasks held back"
     start = time.monotonic()
-    with pytest.raises(scenario.impl.timeout_error):
+    try:
         value = result.get(TIMEOUT)
-        pytest.fail(f"get({TIMEOUT}) on a pending {form} result returned {value!r}")
+    except scenario.impl.timeout_error:
+        pass
+    else:
+        mismatch(call, gave(value), raises_the_timeout_error(scenario))
     elapsed = time.monotonic() - start
-    assert TIMEOUT * EARLY <= elapsed <= TIMEOUT + scenario.limits.promptly, f"get({TIMEOUT}) raised after {elapsed:.3f} s, not about {TIMEOUT} s"
+    if not TIMEOUT * EARLY <= elapsed <= TIMEOUT + scenario.limits.promptly:
+        mismatch(call, f"raised the timeout error after {elapsed:.3f} s", f"to raise it {about(TIMEOUT, scenario)}")
 
 
 @checks("asyncresult.get-timeout-nonpositive")
@@ -66,12 +86,17 @@ def test_get_raises_the_timeout_error_after_about_the_timeout(scenario: Scenario
 def test_get_with_a_timeout_of_zero_or_below_raises_at_once(scenario: Scenario, form: str, timeout: float) -> None:
     pool = scenario.pool(2)
     result = PENDING[form](pool, scenario.gate())
+    call = f"get({timeout}) of {CALL[form]}, its tasks held back"
     start = time.monotonic()
-    with pytest.raises(scenario.impl.timeout_error):
+    try:
         value = scenario.bounded(lambda: result.get(timeout), f"get({timeout}) on a pending result")
-        pytest.fail(f"get({timeout}) on a pending {form} result returned {value!r}")
+    except scenario.impl.timeout_error:
+        pass
+    else:
+        mismatch(call, gave(value), f"{raises_the_timeout_error(scenario)} at once")
     elapsed = time.monotonic() - start
-    assert elapsed <= scenario.limits.promptly, f"get({timeout}) on a pending {form} result raised after {elapsed:.3f} s, not at once"
+    if elapsed > scenario.limits.promptly:
+        mismatch(call, f"raised the timeout error after {elapsed:.3f} s", f"to raise it at once (within {scenario.limits.promptly:g} s)")
 
 
 @checks("asyncresult.get-after-timeout", needs=("any-thread",))
@@ -94,15 +119,20 @@ def test_a_timed_out_result_still_delivers_its_value(scenario: Scenario, form: s
             value = call.result(0)
         except BaseException:  # noqa: BLE001 - see above
             continue
-        pytest.fail(f"get({timeout}) on a pending {form} result returned {value!r}")
+        mismatch(f"get({timeout}) of {CALL[form]}, its tasks held back", gave(value), "to time out")
     gate.open()
+    after = f"get({scenario.limits.patience:g}) of {CALL[form]}, its tasks let go after get(0) and get({TIMEOUT}) had timed out"
+    outcome: Any
     try:
-        value = result.get(scenario.limits.patience)
+        outcome = result.get(scenario.limits.patience)
     except scenario.impl.timeout_error:
-        pytest.fail(f"after get(0) and get({TIMEOUT}) timed out, the {form} result never completed, though its task was let go")
+        outcome = TIMED_OUT
     except Exception as exc:  # noqa: BLE001 - reported with the clause
-        pytest.fail(f"after get(0) and get({TIMEOUT}) timed out, get() of the {form} result raised {exc!r} instead of returning {VALUE[form]!r}")
-    assert value == VALUE[form], f"after time-outs, get() of the {form} result returned {value!r}, not {VALUE[form]!r}"
+        outcome = exc
+    if outcome is TIMED_OUT:
+        mismatch(after, f"did not return within {scenario.limits.patience:g} s", repr(VALUE[form]))
+    if outcome != VALUE[form]:
+        mismatch(after, gave(outcome), repr(VALUE[form]))
 
 
 @checks("asyncresult.wait-timeout")
@@ -113,7 +143,8 @@ def test_wait_returns_after_about_the_timeout(scenario: Scenario, form: str) -> 
     start = time.monotonic()
     scenario.bounded(lambda: result.wait(TIMEOUT), f"wait({TIMEOUT}) on a pending result")
     elapsed = time.monotonic() - start
-    assert TIMEOUT * EARLY <= elapsed <= TIMEOUT + scenario.limits.promptly, f"wait({TIMEOUT}) on a pending {form} result returned after {elapsed:.3f} s, not about {TIMEOUT} s"
+    if not TIMEOUT * EARLY <= elapsed <= TIMEOUT + scenario.limits.promptly:
+        mismatch(f"wait({TIMEOUT}) of {CALL[form]}, its tasks held back", f"returned after {elapsed:.3f} s", f"to return {about(TIMEOUT, scenario)}")
 
 
 @checks("asyncresult.wait-returns-when-ready")
@@ -123,11 +154,18 @@ def test_wait_returns_at_once_on_a_ready_result(scenario: Scenario, form: str) -
     gate = scenario.gate()
     result = PENDING[form](pool, gate)
     gate.open()
-    assert result.get(scenario.limits.patience) == VALUE[form]
+    value = result.get(scenario.limits.patience)
+    if value != VALUE[form]:
+        mismatch(f"get({scenario.limits.patience:g}) of {CALL[form]}, its tasks let go", gave(value), repr(VALUE[form]))
     start = time.monotonic()
     scenario.bounded(lambda: result.wait(scenario.limits.patience), f"wait({scenario.limits.patience:g}) on a ready result")
     elapsed = time.monotonic() - start
-    assert elapsed <= scenario.limits.promptly, f"wait({scenario.limits.patience:g}) on a ready {form} result took {elapsed:.3f} s, not a moment"
+    if elapsed > scenario.limits.promptly:
+        mismatch(
+            f"wait({scenario.limits.patience:g}) of {CALL[form]}, after get() had returned",
+            f"returned after {elapsed:.3f} s",
+            f"to return at once (within {scenario.limits.promptly:g} s)",
+        )
 
 
 @checks("asyncresult.wait-returns-when-ready")
@@ -145,9 +183,12 @@ def test_wait_returns_soon_after_the_result_becomes_ready(scenario: Scenario, fo
         opener.cancel()
         opener.join()
     elapsed = time.monotonic() - start
-    assert elapsed <= TIMEOUT + scenario.limits.promptly, (
-        f"wait({scenario.limits.patience:g}) returned {elapsed:.3f} s after the start, though the {form} result's tasks were let go after {TIMEOUT} s"
-    )
+    if elapsed > TIMEOUT + scenario.limits.promptly:
+        mismatch(
+            f"wait({scenario.limits.patience:g}) of {CALL[form]}, its tasks let go {TIMEOUT} s after the call",
+            f"returned after {elapsed:.3f} s",
+            f"to return soon after they were let go (within {TIMEOUT + scenario.limits.promptly:g} s of the call)",
+        )
 
 
 @checks("asyncresult.wait-returns-none")
@@ -157,10 +198,12 @@ def test_wait_returns_none(scenario: Scenario, form: str) -> None:
     gate = scenario.gate()
     result = PENDING[form](pool, gate)
     timed_out = result.wait(0.01)
-    assert timed_out is None, f"wait(0.01) on a pending {form} result returned {timed_out!r}, not None"
+    if timed_out is not None:
+        mismatch(f"wait(0.01) of {CALL[form]}, its tasks held back", gave(timed_out), "None")
     gate.open()
     ready = result.wait(scenario.limits.patience)
-    assert ready is None, f"wait({scenario.limits.patience:g}) on a completed {form} result returned {ready!r}, not None"
+    if ready is not None:
+        mismatch(f"wait({scenario.limits.patience:g}) of {CALL[form]}, its tasks let go", gave(ready), "None")
 
 
 @checks("timeout.class")
@@ -170,9 +213,11 @@ def test_the_timeout_error_is_multiprocessings(scenario: Scenario) -> None:
     result = pool.apply_async(gate.wait)
     with pytest.raises(BaseException) as caught:
         result.get(0.01)
-    assert isinstance(caught.value, multiprocessing.TimeoutError), (
-        f"get(timeout) raised {type(caught.value).__module__}.{type(caught.value).__qualname__}, not multiprocessing.TimeoutError"
-    )
+    if not isinstance(caught.value, multiprocessing.TimeoutError):
+        raised = type(caught.value)
+        mismatch(
+            "get(0.01) of apply_async(task), its task held back", f"raised {raised.__module__}.{raised.__qualname__}: {caught.value!r}", "to raise multiprocessing.TimeoutError"
+        )
 
 
 @checks("timeout.imap-next")
@@ -180,12 +225,17 @@ def test_the_timeout_error_is_multiprocessings(scenario: Scenario) -> None:
 def test_imap_next_raises_the_timeout_error_after_about_the_timeout(scenario: Scenario, method: str) -> None:
     pool = scenario.pool(1)
     iterator = getattr(pool, method)(gated(scenario.gate(), 7), [0, 1])
+    call = f"{method}(task, [0, 1]).next({TIMEOUT}), its tasks held back"
     start = time.monotonic()
-    with pytest.raises(scenario.impl.timeout_error):
+    try:
         value = iterator.next(TIMEOUT)
-        pytest.fail(f"{method}(...).next({TIMEOUT}) returned {value!r} though no task could finish")
+    except scenario.impl.timeout_error:
+        pass
+    else:
+        mismatch(call, gave(value), raises_the_timeout_error(scenario))
     elapsed = time.monotonic() - start
-    assert TIMEOUT * EARLY <= elapsed <= TIMEOUT + scenario.limits.promptly, f"{method}(...).next({TIMEOUT}) raised after {elapsed:.3f} s, not about {TIMEOUT} s"
+    if not TIMEOUT * EARLY <= elapsed <= TIMEOUT + scenario.limits.promptly:
+        mismatch(call, f"raised the timeout error after {elapsed:.3f} s", f"to raise it {about(TIMEOUT, scenario)}")
 
 
 NAN_WAITS: Dict[str, Callable[[Any, Gate], Callable[[], Any]]] = {
@@ -203,17 +253,23 @@ NAN_WAITS: Dict[str, Callable[[Any, Gate], Callable[[], Any]]] = {
 def test_a_timeout_of_nan_does_not_wait(scenario: Scenario, form: str) -> None:
     pool = scenario.pool(2)
     call = NAN_WAITS[form](pool, scenario.gate())
+    what = f"{form}, its tasks held back"
+    returns = form.startswith("wait")  # wait() returns; get() and next() raise the timeout error
     start = time.monotonic()
     try:
         value = scenario.bounded(call, form, limit=scenario.limits.patience)
     except scenario.impl.timeout_error:
-        assert not form.startswith("wait"), f"{form} raised the timeout error; wait() returns instead"
+        wrong = "raised the timeout error" if returns else ""
     except Exception as exc:  # noqa: BLE001 - the failure names it
-        pytest.fail(f"{form} raised {exc!r}, expected {'to return' if form.startswith('wait') else 'the timeout error'} at once, as for a timeout of 0")
+        wrong = gave(exc)
     else:
-        assert form.startswith("wait"), f"{form} returned {value!r} though no task could finish; expected the timeout error at once"
+        wrong = "" if returns else gave(value)
+    if wrong:
+        mismatch(what, wrong, f"{'to return' if returns else raises_the_timeout_error(scenario)} at once, as for a timeout of 0")
     elapsed = time.monotonic() - start
-    assert elapsed <= scenario.limits.promptly, f"{form} on a result that is not ready took {elapsed:.3f} s, not at once"
+    if elapsed > scenario.limits.promptly:
+        ended = "returned" if returns else "raised the timeout error"
+        mismatch(what, f"{ended} after {elapsed:.3f} s", f"to end at once (within {scenario.limits.promptly:g} s)")
 
 
 @checks("timeout.imap-next-resumes")
@@ -229,9 +285,12 @@ def test_imap_next_after_a_timeout_returns_the_pending_result(scenario: Scenario
 
     iterator = getattr(pool, method)(task, [0, 1, 2])
     for timeout in (0.01, TIMEOUT):
-        with pytest.raises(scenario.impl.timeout_error):
+        try:
             value = iterator.next(timeout)
-            pytest.fail(f"{method}(...).next({timeout}) returned {value!r} though no task could finish")
+        except scenario.impl.timeout_error:
+            continue
+        mismatch(f"{method}(task, [0, 1, 2]).next({timeout}), its tasks held back", gave(value), raises_the_timeout_error(scenario))
     gate.open()
     rest = scenario.bounded(lambda: list(iterator), f"iterating {method}(...) after the time-outs")
-    assert rest == [0, 10, 20], f"after next() timed out twice, {method}(f, [0, 1, 2]) went on with {rest!r}, not [0, 10, 20]"
+    if rest != [0, 10, 20]:
+        mismatch(f"list({method}(task, [0, 1, 2])) of a task giving 10 * x, its tasks let go after next(0.01) and next({TIMEOUT}) had timed out", gave(rest), "[0, 10, 20]")

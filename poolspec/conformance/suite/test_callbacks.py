@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 import threading
 import time
-from typing import Any, Callable, Dict, List, Optional, Set, Tuple, Type
+from typing import Any, Callable, Dict, List, Optional, Sequence, Set, Tuple, Type
 
 import pytest
 from hypothesis import given
@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 from poolspec.conformance import checks
 from poolspec.conformance.scenario import Scenario
 from poolspec.conformance.tasks import TaskError, fail, negate
+from poolspec.conformance.verdict import gave, mismatch
 
 
 class CallbackError(Exception):
@@ -47,7 +48,29 @@ def submit(pool: Any, form: str, func: Callable[..., Any], items: List[Any], chu
     return pool.starmap_async(func, [(x,) for x in items], chunksize, **callbacks)
 
 
+def submitted(form: str, func: str, items: List[Any], chunksize: Optional[int], kinds: Sequence[str]) -> str:
+    """The call :func:`submit` makes, for the failures' messages: ``map_async(negate, [1, 2], 1, callback=…)``."""
+    if form == "apply_async":
+        arguments = f"({items[0]!r},)"
+    elif form == "map_async":
+        arguments = f"{items!r}, {chunksize}"
+    else:
+        arguments = f"{[(x,) for x in items]!r}, {chunksize}"
+    return f"{form}({func}, {arguments}{''.join(f', {kind}=…' for kind in kinds)})"
+
+
+def called_with(kind: str, calls: List[Any]) -> str:
+    """What the pool did with its callback ``kind``, for :func:`mismatch`'s ``observed``: ``called the callback 2 times: [-1, -1]``."""
+    if not calls:
+        return f"never called the {kind}"
+    if len(calls) == 1:
+        return f"called the {kind} once, with {calls[0]!r}"
+    return f"called the {kind} {len(calls)} times: {calls!r}"
+
+
 FORMS = ["apply_async", "map_async", "starmap_async"]
+
+KINDS = ["callback", "error_callback"]
 
 
 def raise_from_callback(error: CallbackError, reached: threading.Event, received: Optional[List[Any]] = None) -> Callable[[Any], None]:
@@ -100,11 +123,15 @@ def test_callback_is_called_once_with_the_value(scenario: Scenario, form: str, i
     value = scenario.bounded(result.get, f"get() of {form}")
     join(scenario, pool)
     expected = -items[0] if form == "apply_async" else [-x for x in items]
-    assert errors == [], f"{form} called error_callback with {errors!r} though every call returned"
-    assert len(calls) == 1, f"{form}'s callback was called {len(calls)} times: {calls!r}"
-    assert calls[0] == expected, f"{form}'s callback got {calls[0]!r}, not {expected!r} (get() returned {value!r})"
-    if form != "apply_async":
-        assert type(calls[0]) is list, f"{form}'s callback got a {type(calls[0]).__name__}, not a list: {calls[0]!r}"
+    call = f"{submitted(form, 'negate', items, chunksize, KINDS)}, then close(); join()"
+    if errors != []:
+        mismatch(call, called_with("error_callback", errors), "no call of the error_callback, every task returning")
+    if len(calls) != 1:
+        mismatch(call, called_with("callback", calls), f"one call, with {expected!r}")
+    if calls[0] != expected:
+        mismatch(call, f"{called_with('callback', calls)} (get() returned {value!r})", f"one call, with {expected!r}")
+    if form != "apply_async" and type(calls[0]) is not list:
+        mismatch(call, f"called the callback with a {type(calls[0]).__name__}: {calls[0]!r}", "a list")
 
 
 @checks("callbacks.called-once-with-value")
@@ -121,9 +148,12 @@ def test_map_callback_gets_the_values_in_input_order(scenario: Scenario, form: s
     value = scenario.bounded(result.get, f"get() of {form}")
     join(scenario, pool)
     expected = [-i for i in range(n)]
-    assert value == expected, f"{form}'s get() returned {value!r}, not {expected!r}"
+    call = f"{form}({'negated_pair' if form == 'map_async' else 'negated'}, {items!r}, 1, callback=…)"
+    if value != expected:
+        mismatch(f"get() of {call}", gave(value), repr(expected))
     # Whatever order the tasks finish in: the next test holds them to each order, where tasks share the test's objects.
-    assert calls == [expected], f"{form}'s callback got {calls!r}, not [{expected!r}]"
+    if calls != [expected]:
+        mismatch(f"{call}, then close(); join()", called_with("callback", calls), f"one call, with {expected!r}")
 
 
 @checks("callbacks.called-once-with-value", needs=("threads",))
@@ -141,8 +171,11 @@ def test_map_callback_gets_the_values_in_input_order_whatever_order_tasks_finish
     value = scenario.bounded(result.get, f"get() of {form}")
     join(scenario, pool)
     expected = [-i for i in range(len(order))]
-    assert value == expected, f"{form}'s get() returned {value!r}, not {expected!r}"
-    assert calls == [expected], f"{form}'s callback got {calls!r}, not [{expected!r}] (the tasks finished in the order {order})"
+    call = f"{submitted(form, 'task', list(range(len(order))), 1, ['callback'])}, its tasks finishing in the order {order}"
+    if value != expected:
+        mismatch(f"get() of {call}", gave(value), repr(expected))
+    if calls != [expected]:
+        mismatch(f"{call}, then close(); join()", called_with("callback", calls), f"one call, with {expected!r}")
 
 
 @st.composite
@@ -170,14 +203,23 @@ def test_error_callback_is_called_once_with_the_exception_get_raises(scenario: S
     error_calls: List[BaseException] = []
     task = functools.partial(fail_listed, tuple(failing))
     result = submit(pool, form, task, list(range(n)), chunksize, callback=calls.append, error_callback=error_calls.append)
-    with pytest.raises(TaskError) as caught:
+    call = f"{submitted(form, 'task', list(range(n)), chunksize, KINDS)}, the task raising TaskError(i) for the items i in {failing}"
+    try:
         value = scenario.bounded(result.get, f"get() of {form}")
-        pytest.fail(f"{form} with failing items {failing} returned {value!r}")
+    except TaskError as exc:
+        raised = exc
+    else:
+        mismatch(f"get() of {call}", gave(value), "to raise the TaskError of a failing item")
     join(scenario, pool)
-    assert caught.value.args[0] in failing, f"get() raised {caught.value!r}, not the error of a failing item {failing}"
-    assert calls == [], f"{form} with failing items {failing} called callback with {calls!r}"
-    assert len(error_calls) == 1, f"{form} with failing items {failing} (chunksize {chunksize}) called error_callback {len(error_calls)} times: {error_calls!r}"
-    assert error_calls[0] is caught.value, f"error_callback got {error_calls[0]!r}, but get() raised {caught.value!r}, another object"
+    if raised.args[0] not in failing:
+        mismatch(f"get() of {call}", gave(raised), f"to raise the TaskError of one of the items {failing}")
+    call += ", then close(); join()"
+    if calls != []:
+        mismatch(call, called_with("callback", calls), "no call of the callback")
+    if len(error_calls) != 1:
+        mismatch(call, called_with("error_callback", error_calls), f"one call, with the exception get() raised, {raised!r}")
+    if error_calls[0] is not raised:
+        mismatch(call, f"called the error_callback with {error_calls[0]!r}, another object than the {raised!r} get() raised", "one call, with the very exception get() raised")
 
 
 Job = Tuple[str, int, str, str]
@@ -223,7 +265,8 @@ def test_no_callback_is_called_for_a_job_terminate_discarded(scenario: Scenario,
 
     def submit_jobs() -> None:
         pool.apply_async(hold)
-        assert holding.wait(scenario.limits.hang), f"the task holding the only worker did not start within {scenario.limits.hang:g} s"
+        if not holding.wait(scenario.limits.patience):
+            mismatch("apply_async(hold) on a ThreadPool(1)", f"did not start the task within {scenario.limits.patience:g} s", "it to start")
         for job, (form, size, outcome, kinds) in enumerate(jobs):
             callbacks = {kind: record(job, kind) for kind in ("callback", "error_callback") if kinds in (kind, "both")}
             submit(pool, form, functools.partial(task, job, outcome), list(range(size)), 1, **callbacks)
@@ -236,8 +279,14 @@ def test_no_callback_is_called_for_a_job_terminate_discarded(scenario: Scenario,
             submit_jobs()
     gate.open()
     scenario.bounded(pool.join, f"join() after {stop}")
-    wrong = [f"{kind} of job {job} ({describe(jobs[job])}) called with {value!r}" for job, kind, value in calls if job not in started]
-    assert not wrong, f"jobs queued behind a held worker were discarded by {stop}, none of their tasks started, yet: {'; '.join(wrong)}"
+    wrong = [f"the {kind} of job {job} with {value!r}" for job, kind, value in calls if job not in started]
+    if wrong:
+        queued = "; ".join(f"job {job}: {describe(each)}" for job, each in enumerate(jobs))
+        mismatch(
+            f"{stop} of a ThreadPool(1) whose only worker was held, with these jobs queued behind it ({queued}), then join()",
+            f"called {', '.join(wrong)}, though none of that job's tasks had started",
+            "no callback of a job none of whose tasks started",
+        )
 
 
 @checks("callbacks.done-before-ready", needs=("any-thread",))
@@ -257,11 +306,14 @@ def test_the_callback_has_returned_before_the_result_is_ready(scenario: Scenario
 
     kind = "callback" if outcome == "returns" else "error_callback"
     result = submit(pool, form, TASK_FOR[kind], [1, 2], 1, **{kind: callback})
-    assert called.wait(scenario.limits.patience), f"the {kind} of {form} was never called"
+    call = submitted(form, TASK_FOR[kind].__name__, [1, 2], 1, [kind])
+    if not called.wait(scenario.limits.patience):
+        mismatch(call, f"did not call the {kind} within {scenario.limits.patience:g} s", "it to be called")
     if observer == "ready":
         # The callback waits for the gate: the result must not be ready yet.
         result.wait(scenario.limits.glimpse)
-        assert not result.ready(), f"ready() of {form} was True while its {kind} was still running"
+        if result.ready():
+            mismatch(f"ready() of {call}, while its {kind} was held back", "returned True", "False")
         gate.open()
         return
     seen: List[List[bool]] = []
@@ -278,8 +330,10 @@ def test_the_callback_has_returned_before_the_result_is_ready(scenario: Scenario
     waiter.join(scenario.limits.glimpse)  # time for a wrong pool to let the waiter go
     gate.open()
     waiter.join(scenario.limits.patience)
-    assert not waiter.is_alive(), f"{observer}() of {form} did not return after its {kind} had returned"
-    assert seen and seen[0], f"{observer}() of {form} returned while its {kind} was still running"
+    if waiter.is_alive():
+        mismatch(f"{observer}() of {call}, its {kind} let go", f"did not return within {scenario.limits.patience:g} s", "to return once the callback had returned")
+    if not (seen and seen[0]):
+        mismatch(f"{observer}() of {call}, while its {kind} was held back", "returned", "to return only once the callback had returned")
 
 
 @checks("callbacks.serialised")
@@ -306,7 +360,13 @@ def test_callbacks_never_run_at_the_same_time(scenario: Scenario) -> None:
     pool.map_async(negate, [3, 4], 1, callback=callback)
     pool.starmap_async(fail, [(5,), (6,)], 1, error_callback=callback)
     join(scenario, pool)
-    assert not overlaps, f"{max(overlaps)} callbacks of the pool ran at the same time"
+    if overlaps:
+        mismatch(
+            "apply_async(negate, (1,), callback=…), apply_async(fail, (2,), error_callback=…), map_async(negate, [3, 4], 1, callback=…), "
+            "starmap_async(fail, [(5,), (6,)], 1, error_callback=…), then close(); join()",
+            f"ran {max(overlaps)} of the callbacks at the same time",
+            "one callback at a time",
+        )
 
 
 @checks("callbacks.not-on-submitting-thread")
@@ -329,10 +389,13 @@ def test_callbacks_do_not_run_on_the_submitting_thread(scenario: Scenario, form:
         ok.wait()
         failed.wait()
     join(scenario, pool)
-    assert sorted(threads) == ["callback", "error_callback"], f"only {sorted(threads)} of {form} were called"
+    call = f"{submitted(form, 'negate', [1, 2], 1, ['callback'])} and {submitted(form, 'fail', [1, 2], 1, ['error_callback'])}, waited for with {waits_with}()"
+    if sorted(threads) != ["callback", "error_callback"]:
+        mismatch(call, f"called only {' and '.join(sorted(threads)) or 'neither'}", "both the callback and the error_callback")
     here = threading.get_ident()
     on_caller = [kind for kind, ident in threads.items() if ident == here]
-    assert not on_caller, f"the {' and '.join(on_caller)} of {form} ran on the thread that submitted it (which then waited with {waits_with}())"
+    if on_caller:
+        mismatch(call, f"ran the {' and '.join(on_caller)} on the thread that submitted the jobs", "them on another thread")
 
 
 @checks("callbacks.empty-map-no-callback")
@@ -342,12 +405,13 @@ def test_an_empty_map_calls_no_callback(scenario: Scenario, form: str) -> None:
     calls: List[Tuple[str, Any]] = []
     method = getattr(pool, form)
     result = method(negate, [], callback=lambda value: calls.append(("callback", value)), error_callback=lambda exc: calls.append(("error_callback", exc)))
-    assert scenario.bounded(result.get, f"get() of {form} of an empty input") == []
+    call = f"{form}(negate, [], callback=…, error_callback=…)"
+    value = scenario.bounded(result.get, f"get() of {form} of an empty input")
+    if value != []:
+        mismatch(f"get() of {call}", gave(value), "[]")
     join(scenario, pool)
-    assert calls == [], f"{form} of an empty input called {calls!r}"
-
-
-KINDS = ["callback", "error_callback"]
+    if calls != []:
+        mismatch(f"{call}, then close(); join()", f"called {', '.join(f'the {kind} with {argument!r}' for kind, argument in calls)}", "no callback")
 
 
 def outcomes_by(deadline: float, results: Dict[str, Any], check: Callable[[str, Any], str], timeout_error: Type[BaseException]) -> Dict[str, str]:
@@ -361,7 +425,7 @@ def outcomes_by(deadline: float, results: Dict[str, Any], check: Callable[[str, 
         try:
             value = result.get(max(0.0, deadline - time.monotonic()))
         except timeout_error:
-            wrong[name] = "never completed"
+            wrong[name] = "did not complete in time"
             continue
         except BaseException as exc:  # noqa: BLE001 - the outcome is what the test looks at
             value = exc
@@ -397,7 +461,7 @@ def test_get_raises_the_exception_of_a_raising_callback(scenario: Scenario) -> N
 
     def check(name: str, outcome: Any) -> str:
         if outcome is not errors[name]:
-            return f"get() raised {outcome!r}" if isinstance(outcome, BaseException) else f"get() returned {outcome!r}"
+            return f"get() {gave(outcome)}"
         if "error_callback" in name:
             chain = context_chain(outcome)
             if not received[name] or chain[-1] is not received[name][0] or chain[-1].__context__ is not None:
@@ -406,7 +470,13 @@ def test_get_raises_the_exception_of_a_raising_callback(scenario: Scenario) -> N
         return ""
 
     wrong = outcomes_by(time.monotonic() + scenario.limits.promptly, results, check, scenario.impl.timeout_error)
-    assert not wrong, f"get() should raise the callback's CallbackError within {scenario.limits.promptly:g} s (an error_callback's chained to the task's exception), but: {wrong}"
+    if wrong:
+        mismatch(
+            f"get() of each of {len(results)} jobs whose callback or error_callback raises its own CallbackError",
+            f"did otherwise for {len(wrong)} of them",
+            f"each to raise its CallbackError within {scenario.limits.promptly:g} s, an error_callback's with the task's exception at the end of its __context__ chain",
+            "\n".join(f"{name}: {problem}" for name, problem in wrong.items()),
+        )
 
 
 def context_chain(error: BaseException) -> List[BaseException]:
@@ -424,11 +494,15 @@ def test_results_after_a_raising_callback_still_complete(scenario: Scenario) -> 
     pool = scenario.pool(2)
     reached = {kind: threading.Event() for kind in KINDS}
     pool.apply_async(negate, (1,), callback=raise_from_callback(CallbackError("callback"), reached["callback"]))
-    assert reached["callback"].wait(scenario.limits.patience), "the callback was never called"
+    if not reached["callback"].wait(scenario.limits.patience):
+        mismatch("apply_async(negate, (1,), callback=…)", f"did not call the callback within {scenario.limits.patience:g} s", "it to be called")
     pool.apply_async(fail, (2,), error_callback=raise_from_callback(CallbackError("error_callback"), reached["error_callback"]))
-    assert reached["error_callback"].wait(scenario.limits.promptly), (
-        f"after a callback raised, the error_callback of a later job was not called within {scenario.limits.promptly:g} s"
-    )
+    if not reached["error_callback"].wait(scenario.limits.promptly):
+        mismatch(
+            "apply_async(fail, (2,), error_callback=…), after the callback of an earlier job raised",
+            f"did not call the error_callback within {scenario.limits.promptly:g} s",
+            "it to be called",
+        )
     later_calls: List[Any] = []
     later = {
         "apply_async": pool.apply_async(negate, (3,)),
@@ -438,9 +512,17 @@ def test_results_after_a_raising_callback_still_complete(scenario: Scenario) -> 
     expected = {"apply_async": -3, "apply_async with a callback": -4, "map_async": [-5, -6]}
 
     def check(name: str, outcome: Any) -> str:
-        return "" if outcome == expected[name] else f"get() gave {outcome!r}, not {expected[name]!r}"
+        return "" if outcome == expected[name] else f"get() {gave(outcome)}, not {expected[name]!r}"
 
     wrong = outcomes_by(time.monotonic() + scenario.limits.promptly, later, check, scenario.impl.timeout_error)
-    assert not wrong, f"results submitted after a callback and an error_callback raised should complete within {scenario.limits.promptly:g} s, but: {wrong}"
+    after = "after a callback and an error_callback had raised"
+    if wrong:
+        mismatch(
+            f"get() of each of {len(later)} jobs submitted {after}",
+            f"did otherwise for {len(wrong)} of them",
+            f"each to return its value within {scenario.limits.promptly:g} s",
+            "\n".join(f"{name}: {problem}" for name, problem in wrong.items()),
+        )
     join(scenario, pool)
-    assert later_calls == [-4], f"after raising callbacks, the callback of a later result got {later_calls!r}, not [-4]"
+    if later_calls != [-4]:
+        mismatch(f"apply_async(negate, (4,), callback=…), {after}, then close(); join()", called_with("callback", later_calls), "one call, with -4")

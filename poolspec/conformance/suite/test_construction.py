@@ -15,6 +15,7 @@ import pytest
 
 from poolspec.conformance import checks
 from poolspec.conformance.scenario import Scenario
+from poolspec.conformance.verdict import gave, mismatch
 from poolspec.conformance.workloads import TIMED_OUT, outcome_of, outcome_within, soon
 
 
@@ -35,7 +36,8 @@ def assert_runs_exactly_at_once(scenario: Scenario, pool: Any, expected: int, wh
     started = threading.Semaphore(0)
     running: List[int] = []
     submitted = expected + 1
-    requires = f"the clause requires exactly {expected} at once{why}"
+    call = f"map_async(task, range({submitted}), 1) on {what}, each task blocked until the test lets it go"
+    requires = f"exactly {expected} at once{why}"
 
     def task(i: int) -> None:
         running.append(i)
@@ -45,12 +47,10 @@ def assert_runs_exactly_at_once(scenario: Scenario, pool: Any, expected: int, wh
     result = pool.map_async(task, range(submitted), 1)
     within = scenario.limits.patience  # so that too few workers fail here, not as a HANG of the scenario
     for _ in range(expected):
-        assert started.acquire(timeout=within), (
-            f"{what}: of {submitted} tasks submitted at once, each blocked until the test lets it go, {len(running)} had started {within:g} s later; {requires}"
-        )
-    assert not started.acquire(timeout=scenario.limits.glimpse), (
-        f"{what}: all {submitted} tasks submitted at once, each blocked until the test lets it go, were running at the same time; {requires}"
-    )
+        if not started.acquire(timeout=within):
+            mismatch(call, f"had started {len(running)} of them {within:g} s later", requires)
+    if started.acquire(timeout=scenario.limits.glimpse):
+        mismatch(call, f"ran all {submitted} at the same time", requires)
     release.open()
     result.get(scenario.limits.patience)
 
@@ -81,7 +81,7 @@ def test_processes_that_is_not_an_integer_is_rejected(scenario: Scenario, proces
         pool = scenario.build(processes)
     except (TypeError, ValueError):
         return
-    pytest.fail(f"ThreadPool({processes!r}) built {pool!r}; expected TypeError or ValueError")
+    mismatch(f"ThreadPool({processes!r})", gave(pool), "to raise TypeError or ValueError")
 
 
 @checks("construction.initializer-per-worker")
@@ -111,17 +111,23 @@ def test_the_initializer_runs_once_on_each_worker_before_its_tasks(scenario: Sce
     pool.close()
     scenario.bounded(pool.join, "join() after close()")
 
-    assert len(set(idents)) == processes, f"expected {processes} tasks on {processes} distinct workers, they ran on {len(set(idents))}"
+    call = f"ThreadPool({processes}, initializer, {initargs!r}).map(task, range({processes}), 1), each task waiting for all the others, then close(); join()"
+    if len(set(idents)) != processes:
+        mismatch(call, f"ran the tasks on {len(set(idents))} distinct threads", f"{processes}, one on each worker")
     late = [ident for ident, initialised in tasks if not initialised]
-    assert not late, f"expected the initializer to have run on each worker before its first task; {len(late)} task(s) ran on a worker it had not run on yet"
+    if late:
+        mismatch(call, f"ran {len(late)} task(s) on a worker the initializer had not run on yet", "the initializer to run on each worker before its first task")
     callers = [caller for caller, _ in calls]
-    assert sorted(callers) == sorted(idents), (
-        f"expected one initializer call on each of the {processes} workers and nowhere else; "
-        f"{len(calls)} call(s), {len(set(callers) - set(idents))} on thread(s) that ran no task, "
-        f"{len(callers) - len(set(callers))} repeated on the same thread"
-    )
+    if sorted(callers) != sorted(idents):
+        mismatch(
+            call,
+            f"called the initializer {len(calls)} time(s), {len(set(callers) - set(idents))} on thread(s) that ran no task, "
+            f"{len(callers) - len(set(callers))} repeated on the same thread",
+            f"one call on each of the {processes} workers and nowhere else",
+        )
     wrong = [args for _, args in calls if args != initargs]
-    assert not wrong, f"expected initializer(*{initargs!r}), it was called with {wrong!r}"
+    if wrong:
+        mismatch(call, f"called the initializer with the arguments {wrong!r}", f"each call to be initializer(*{initargs!r})")
 
 
 @checks("construction.initializer-not-callable-rejected")
@@ -167,18 +173,23 @@ An empty input has no task that could fail, yet its iteration must not end as if
 @pytest.mark.filterwarnings("ignore::pytest.PytestUnhandledThreadExceptionWarning")
 def test_results_fail_when_the_initializer_raises(scenario: Scenario) -> None:
     pool = scenario.pool(2, failing_initializer)
+    expected = "to fail with the initializer's exception, or one caused by it"
     # The same submissions twice: the second time the initializer has certainly raised already.
     for method, submit in [*SUBMISSIONS.items(), *SUBMISSIONS.items()]:
+        call = f"{method} on ThreadPool(2, initializer) whose initializer raises InitializerFailed"
         try:
             result = submit(pool)
         except Exception as exc:  # noqa: BLE001 - rejecting the submission is allowed, if it says why
-            assert caused_by_the_initializer(exc), f"{method} on a pool whose initializer raised raised {exc!r}, not caused by the initializer's exception"
+            if not caused_by_the_initializer(exc):
+                mismatch(call, gave(exc), expected)
             continue
         outcome = outcome_within(result, scenario.limits.promptly, scenario.impl.timeout_error)
-        assert outcome is not TIMED_OUT, f"{method} on a pool whose initializer raised did not complete within {scenario.limits.promptly} s; expected it to fail"
-        assert not isinstance(outcome, StopIteration), f"{method} on a pool whose initializer raised ended its iteration without an error; expected it to fail"
-        assert isinstance(outcome, BaseException), f"{method} on a pool whose initializer raised gave {outcome!r}; expected it to fail"
-        assert caused_by_the_initializer(outcome), f"{method}: expected the initializer's exception (or one caused by it), got {outcome!r}"
+        if outcome is TIMED_OUT:
+            mismatch(call, f"did not complete within {scenario.limits.promptly:g} s", expected)
+        if isinstance(outcome, StopIteration):
+            mismatch(call, "ended its iteration without an error", expected)
+        if not isinstance(outcome, BaseException) or not caused_by_the_initializer(outcome):
+            mismatch(call, gave(outcome), expected)
 
 
 # On the stdlib the half-built pool's __del__ fails ("Exception ignored in Pool.__del__").
@@ -188,10 +199,10 @@ def test_results_fail_when_the_initializer_raises(scenario: Scenario) -> None:
 def test_process_pool_arguments_are_a_type_error(scenario: Scenario, keyword: str) -> None:
     value = 2 if keyword == "maxtasksperchild" else multiprocessing.get_context()
     try:
-        scenario.build(1, **{keyword: value})
+        pool = scenario.build(1, **{keyword: value})
     except TypeError:
         return
-    pytest.fail(f"ThreadPool(1, {keyword}={value!r}) was accepted; expected TypeError")
+    mismatch(f"ThreadPool(1, {keyword}={value!r})", gave(pool), "to raise TypeError")
 
 
 STOPS: Dict[str, Callable[[Any], None]] = {
@@ -210,7 +221,8 @@ def test_stopping_a_pool_leaves_the_others_running(scenario: Scenario, stop: str
     for which, pool in (("built before it", before), ("built after it", after)):
         call = "apply(abs, (-3,))"
         got = outcome_of(functools.partial(soon, scenario, functools.partial(pool.apply, abs, (-3,)), f"{call} on a ThreadPool(1) {which}"))
-        assert got == 3, f"after {stop} of one ThreadPool(1), {call} on another ThreadPool(1) {which} gave {got!r}; expected 3"
+        if got != 3:
+            mismatch(f"{stop} of a ThreadPool(1), then {call} on another ThreadPool(1) {which}", gave(got), "3")
 
 
 @checks("construction.pickling-rejected")
@@ -220,8 +232,8 @@ def test_pickling_a_pool_is_not_implemented(scenario: Scenario) -> None:
         pickle.dumps(pool)
 
 
-def collect(scenario: Scenario, prepare: Callable[[Any], object]) -> List[str]:
-    """The ResourceWarnings given when a new pool, after ``prepare(pool)``, is dropped and collected.
+def collect(scenario: Scenario, prepare: Callable[[Any], object], prepared: str) -> List[str]:
+    """The ResourceWarnings given when a new pool, after ``prepare(pool)`` (``prepared`` says what it is then), is dropped and collected.
 
     The pool is not made through scenario, which keeps a reference to every pool it makes. A
     warning may hold the pool as its ``source``, so the warnings are kept as text only. A pool that
@@ -245,17 +257,19 @@ def collect(scenario: Scenario, prepare: Callable[[Any], object]) -> List[str]:
     survivor = alive()
     if survivor is not None:
         scenario.adopt(survivor)
-        pytest.fail(f"expected the pool to be collected once nothing referenced it; {survivor!r} was still alive after gc.collect()")
+        mismatch(f"gc.collect() once nothing referenced {prepared}", f"left it alive: {survivor!r}", "it to be collected")
     return found
 
 
 @checks("construction.collected-running-pool-warns")
 def test_a_collected_running_pool_warns(scenario: Scenario) -> None:
-    assert collect(scenario, lambda pool: None), "expected a ResourceWarning when a running pool is collected, got none"
+    if not collect(scenario, lambda pool: None, "a running pool"):
+        mismatch("gc.collect() once nothing referenced a running pool", "gave no ResourceWarning", "a ResourceWarning")
 
 
 @checks("construction.collected-running-pool-warns")
 @pytest.mark.parametrize("stop", ["close", "terminate"])
 def test_a_collected_stopped_pool_does_not_warn(scenario: Scenario, stop: str) -> None:
-    found = collect(scenario, lambda pool: getattr(pool, stop)())
-    assert not found, f"expected no ResourceWarning when a pool is collected after {stop}(), got {found!r}"
+    found = collect(scenario, lambda pool: getattr(pool, stop)(), f"a pool after {stop}()")
+    if found:
+        mismatch(f"gc.collect() once nothing referenced a pool after {stop}()", f"gave the ResourceWarnings {found!r}", "no ResourceWarning")
