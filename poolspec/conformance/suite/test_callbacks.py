@@ -20,6 +20,7 @@ from poolspec.conformance import checks
 from poolspec.conformance.scenario import Scenario
 from poolspec.conformance.tasks import TaskError, fail, negate
 from poolspec.conformance.verdict import gave, mismatch
+from poolspec.conformance.workloads import soon
 
 
 class CallbackError(Exception):
@@ -382,12 +383,12 @@ def test_callbacks_do_not_run_on_the_submitting_thread(scenario: Scenario, form:
     ok = submit(pool, form, negate, [1, 2], 1, callback=record("callback"))
     failed = submit(pool, form, fail, [1, 2], 1, error_callback=record("error_callback"))
     if waits_with == "get":
-        ok.get()
+        soon(scenario, ok.get, f"get() of {form}")
         with pytest.raises(TaskError):
-            failed.get()
+            soon(scenario, failed.get, f"get() of a failing {form}")
     elif waits_with == "wait":
-        ok.wait()
-        failed.wait()
+        soon(scenario, ok.wait, f"wait() of {form}")
+        soon(scenario, failed.wait, f"wait() of a failing {form}")
     join(scenario, pool)
     call = f"{submitted(form, 'negate', [1, 2], 1, ['callback'])} and {submitted(form, 'fail', [1, 2], 1, ['error_callback'])}, waited for with {waits_with}()"
     if sorted(threads) != ["callback", "error_callback"]:
