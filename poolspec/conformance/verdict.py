@@ -7,7 +7,7 @@ report heads every failure with the statement of each clause its test checks
 (:class:`poolspec.conformance.failures.ClauseFailure`). A listing that does not fit on one line (the
 outcome of each item, the stacks of threads) follows as ``details``, after a blank line. What a
 call did reads alike everywhere: :func:`gave` (``returned 3``, ``raised ValueError('x')``),
-:func:`told` for a tagged :data:`Outcome`, :func:`listed` for an iterator's outcomes in a row.
+:func:`told` and :func:`wanted` for a tagged :data:`Outcome`, :func:`listed` for an iterator's outcomes in a row.
 
 Only verdicts on the pool use it. The kit's own trouble is not a verdict: it is ``UNOBSERVED``
 (:func:`poolspec.conformance.unobserved.unobserved`), a ``HANG`` or ``THREADS LEFT``, whose kind
@@ -52,6 +52,12 @@ def told(outcome: Outcome) -> str:
     """:func:`gave` for a tagged :data:`Outcome`: ``returned <repr>`` (an exception object too, if it was returned) or ``raised <exception>``."""
     kind, value = outcome
     return f"returned {value!r}" if kind == "value" else f"raised {_exception_text(value)}"
+
+
+def wanted(outcome: Outcome) -> str:
+    """A tagged :data:`Outcome` as :func:`mismatch`'s ``expected``: ``3``, or ``to raise WorkloadError(2)``."""
+    kind, value = outcome
+    return repr(value) if kind == "value" else f"to raise {_exception_text(value)}"
 
 
 def listed(outcomes: Iterable[Outcome]) -> str:
