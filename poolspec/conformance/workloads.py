@@ -251,6 +251,7 @@ def soon(scenario: Scenario, call: Callable[[], T], what: str) -> T:
 def raised_by(scenario: Scenario, call: Callable[[], Any], what: str, expected: str) -> Exception:
     """The exception ``call()`` raises (bounded as by :func:`soon`); if it returns, a :func:`~poolspec.conformance.verdict.mismatch`:
     ``what`` returned its value where the clause requires it ``to raise <expected>``."""
+    __tracebackhide__ = True  # pytest leaves the kit's plumbing out of a failure's traceback
     try:
         value = soon(scenario, call, what)
     except Exception as exc:  # noqa: BLE001 - the caller checks which
