@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from poolspec.conformance.verdict import gave, mismatch
+from poolspec.conformance.verdict import Outcome, gave, listed, mismatch, told, wanted
 
 
 def test_a_mismatch_names_the_call_then_what_was_observed_then_what_was_expected() -> None:
@@ -37,3 +37,29 @@ def test_the_verdict_leaves_its_own_frame_out_of_the_traceback() -> None:
 )
 def test_gave_says_whether_the_call_returned_or_raised_keeping_the_message(outcome: object, text: str) -> None:
     assert gave(outcome) == text
+
+
+@pytest.mark.parametrize(
+    ("outcome", "text"),
+    [
+        (("value", [3, 0]), "returned [3, 0]"),
+        (("value", ValueError("yielded")), "returned ValueError('yielded')"),
+        (("raised", ValueError("x")), "raised ValueError('x')"),
+        (("raised", "WorkloadError(2)"), "raised WorkloadError(2)"),
+    ],
+)
+def test_told_keeps_a_returned_exception_object_apart_from_a_raised_one(outcome: Outcome, text: str) -> None:
+    assert told(outcome) == text
+
+
+@pytest.mark.parametrize(
+    ("outcome", "text"), [(("value", [3, 0]), "[3, 0]"), (("raised", ValueError("x")), "to raise ValueError('x')"), (("raised", "WorkloadError(2)"), "to raise WorkloadError(2)")]
+)
+def test_wanted_words_a_tagged_outcome_as_what_is_expected(outcome: Outcome, text: str) -> None:
+    assert wanted(outcome) == text
+
+
+def test_listed_shows_values_and_raised_exceptions_in_their_order() -> None:
+    outcomes = [("value", 3), ("raised", KeyError("k")), ("value", KeyError("v")), ("raised", "WorkloadError(2)")]
+    assert listed(outcomes) == "[3, raise KeyError('k'), KeyError('v'), raise WorkloadError(2)]"
+    assert listed([]) == "[]"

@@ -12,7 +12,7 @@ The task functions (:func:`perform`, :func:`perform_star`) are module-level func
 item, so they pickle; only a workload with blocked items wraps them in a closure over its gate.
 
 The module also holds what several suite modules share: the input kinds (:func:`make_input`,
-:class:`GetItemOnly`), :func:`soon` (a call bounded well within the scenario's own bound), :func:`raised_by` (the exception such a call raises),
+:class:`GetItemOnly`, :func:`input_text`), how a call of a map or imap form reads (:func:`call_text`), :func:`soon` (a call bounded well within the scenario's own bound), :func:`raised_by` (the exception such a call raises),
 :func:`outcome_of` (a call's value or exception), :func:`outcome_within` (a result's or an iterator's outcome, waited for with its own timeout) and
 :class:`Background` (a call into the pool running on a kit thread while the scenario goes on).
 """
@@ -23,11 +23,11 @@ import threading
 from dataclasses import dataclass
 from typing import Any, Callable, Generic, Iterator, List, NamedTuple, Optional, Sequence, Tuple, Type, TypeVar
 
-import pytest
 from hypothesis import strategies as st
 
 from .gates import Gate
 from .scenario import Scenario
+from .verdict import mismatch
 from .watchdog import RUNNER_PREFIX, Hang
 
 T = TypeVar("T")
@@ -129,6 +129,13 @@ def input_text(kind: str, items: Sequence[Any]) -> str:
         "iterator": f"iter({listed})",
         "getitem": f"GetItemOnly({listed})",
     }[kind]
+
+
+def call_text(form: str, func: str, iterable: str, chunksize: Optional[object] = None) -> str:
+    """How ``pool.<form>(func, iterable[, chunksize])`` reads in a verdict, ``.get()`` after an ``_async`` form:
+    ``map_async(triple, [1, 2], 3).get()``. ``func`` and ``iterable`` are their texts (see :func:`input_text`)."""
+    chunks = "" if chunksize is None else f", {chunksize}"
+    return f"{form}({func}, {iterable}{chunks}){'.get()' if form.endswith('_async') else ''}"
 
 
 @dataclass(frozen=True)
@@ -242,12 +249,14 @@ def soon(scenario: Scenario, call: Callable[[], T], what: str) -> T:
 
 
 def raised_by(scenario: Scenario, call: Callable[[], Any], what: str, expected: str) -> Exception:
-    """The exception ``call()`` raises (bounded as by :func:`soon`); a failure saying what it returned instead, if it returns."""
+    """The exception ``call()`` raises (bounded as by :func:`soon`); if it returns, a :func:`~poolspec.conformance.verdict.mismatch`:
+    ``what`` returned its value where the clause requires it ``to raise <expected>``."""
+    __tracebackhide__ = True  # pytest leaves the kit's plumbing out of a failure's traceback
     try:
         value = soon(scenario, call, what)
     except Exception as exc:  # noqa: BLE001 - the caller checks which
         return exc
-    pytest.fail(f"{what} returned {value!r} instead of raising {expected}")
+    mismatch(what, f"returned {value!r}", f"to raise {expected}")
 
 
 def outcome_of(call: Callable[[], T]) -> Any:

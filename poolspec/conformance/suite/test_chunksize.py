@@ -15,7 +15,8 @@ from hypothesis import strategies as st
 from poolspec.conformance import checks
 from poolspec.conformance.scenario import Scenario
 from poolspec.conformance.tasks import triple
-from poolspec.conformance.workloads import Background
+from poolspec.conformance.verdict import gave, mismatch
+from poolspec.conformance.workloads import Background, call_text, input_text
 
 MAP_FORMS: Dict[str, Callable[[Any, int], Any]] = {
     "map": lambda pool, chunksize: pool.map(abs, [1, 2, 3], chunksize),
@@ -40,9 +41,17 @@ def run_form(pool: Any, form: str, func: Callable[[int], Any], n: int, chunksize
     return list(result)
 
 
-def call_text(form: str, n: int, chunksize: Optional[int]) -> str:
+def abs_call(form: str, chunksize: object) -> str:
+    """How a call of :data:`MAP_FORMS` or :data:`IMAP_FORMS` reads in a verdict: ``next(imap(abs, [1, 2, 3], 0))``."""
+    call = call_text(form, "abs", "[(1,), (2,), (3,)]" if form.startswith("starmap") else "[1, 2, 3]", chunksize)
+    return f"next({call})" if form in IMAP_FORMS else call
+
+
+def run_text(form: str, processes: int, n: int, chunksize: Optional[int]) -> str:
+    """How :func:`run_form` on a pool of ``processes`` reads in a verdict: ``list(ThreadPool(2).imap(task, range(5), 2))``."""
     items = f"[(x,) for x in range({n})]" if form.startswith("starmap") else f"range({n})"
-    return f"{form}(task, {items}{'' if chunksize is None else f', {chunksize}'})"
+    call = f"ThreadPool({processes}).{call_text(form, 'task', items, chunksize)}"
+    return call if form in MAP_FORMS else f"list({call})"
 
 
 @checks("chunksize.below-one-rejected-by-map")
@@ -50,9 +59,11 @@ def call_text(form: str, n: int, chunksize: Optional[int]) -> str:
 @pytest.mark.parametrize("form", list(MAP_FORMS))
 def test_map_forms_reject_a_chunksize_below_one(scenario: Scenario, form: str, chunksize: int) -> None:
     pool = scenario.pool(2)
-    with pytest.raises(ValueError):
+    try:
         result = MAP_FORMS[form](pool, chunksize)
-        pytest.fail(f"{form}(abs, [1, 2, 3], chunksize={chunksize}) returned {result!r}")
+    except ValueError:
+        return
+    mismatch(abs_call(form, chunksize), f"returned {result!r}", "to raise ValueError")
 
 
 @checks("chunksize.below-one-rejected-by-imap")
@@ -60,9 +71,11 @@ def test_map_forms_reject_a_chunksize_below_one(scenario: Scenario, form: str, c
 @pytest.mark.parametrize("form", list(IMAP_FORMS))
 def test_imap_forms_reject_a_chunksize_below_one(scenario: Scenario, form: str, chunksize: int) -> None:
     pool = scenario.pool(2)
-    with pytest.raises(ValueError):
+    try:
         result = IMAP_FORMS[form](pool, chunksize)
-        pytest.fail(f"next({form}(abs, [1, 2, 3], chunksize={chunksize})) returned {result!r}")
+    except ValueError:
+        return
+    mismatch(abs_call(form, chunksize), f"returned {result!r}", "to raise ValueError")
 
 
 @st.composite
@@ -83,13 +96,20 @@ def test_every_item_runs_exactly_once(scenario: Scenario, call: Tuple[str, int, 
         calls.append(x)
         return triple(x)
 
-    what = f"ThreadPool({processes}).{call_text(form, n, chunksize)}"
+    what = run_text(form, processes, n, chunksize)
     results = run_form(scenario.pool(processes), form, task, n, chunksize)
     counted = Counter(calls)
     dropped = [x for x in range(n) if counted[x] == 0]
     repeated = {x: times for x, times in counted.items() if times > 1}
-    assert not dropped and not repeated, f"{what} never ran items {dropped} and ran items {repeated} more than once (item: times)"
-    assert sorted(results) == [triple(x) for x in range(n)], f"{what} gave {results!r}"
+    if dropped or repeated:
+        ran = []
+        if dropped:
+            ran.append(f"never ran items {dropped}")
+        if repeated:
+            ran.append(f"ran items {repeated} more than once (item: times)")
+        mismatch(what, " and ".join(ran), "each item run once")
+    if sorted(results) != [triple(x) for x in range(n)]:
+        mismatch(what, f"returned {results!r}", f"{[triple(x) for x in range(n)]!r}, in any order")
 
 
 @st.composite
@@ -137,9 +157,10 @@ def test_the_items_of_a_chunk_run_in_order_on_one_thread(scenario: Scenario, cas
                     others_done.set()
         return triple(x)
 
-    what = f"ThreadPool({processes}).{call_text(form, n, chunksize)}"
+    what = f"{run_text(form, processes, n, chunksize)}, item {held_items[0]} waiting until every item outside its chunk had run"
     results = run_form(scenario.pool(processes), form, task, n, chunksize)
-    assert sorted(results) == [triple(x) for x in range(n)], f"{what} gave {results!r}"
+    if sorted(results) != [triple(x) for x in range(n)]:
+        mismatch(what, f"returned {results!r}", f"{[triple(x) for x in range(n)]!r}, in any order")
     workers: Dict[int, str] = {}
     for x in sorted(runs, key=lambda item: runs[item][1]):
         workers.setdefault(runs[x][0], f"thread #{len(workers) + 1}")
@@ -149,10 +170,12 @@ def test_the_items_of_a_chunk_run_in_order_on_one_thread(scenario: Scenario, cas
     history = "; ".join(f"{workers[ident]} ran {items}" for ident, items in by_thread.items())
     for chunk in chunk_of:
         threads = {runs[x][0] for x in chunk}
-        assert len(threads) == 1, f"{what}: the chunk {list(chunk)} ran on {len(threads)} threads ({history})"
+        if len(threads) != 1:
+            mismatch(what, f"ran the chunk {list(chunk)} on {len(threads)} threads ({history})", "each chunk on one thread")
         sequence = by_thread[threads.pop()]
         start = sequence.index(chunk[0])
-        assert sequence[start : start + len(chunk)] == list(chunk), f"{what}: the items of the chunk {list(chunk)} did not run one after another in input order ({history})"
+        if sequence[start : start + len(chunk)] != list(chunk):
+            mismatch(what, f"ran the items of the chunk {list(chunk)} not one after another in input order ({history})", "each chunk's items one after another, in input order")
 
 
 DEFAULT_CASES = [(2, 17, 3), (3, 100, 9), (2, 8, 1)]
@@ -180,18 +203,19 @@ def test_the_default_chunksize_of_map_is_a_quarter_per_worker(scenario: Scenario
             gate.wait()
         return triple(x)
 
-    what = f"ThreadPool({processes}).{call_text(form, n, None)}"
+    what = f"{run_text(form, processes, n, None)}, the first {processes} tasks to start held back"
     call = Background(lambda: run_form(pool, form, task, n, None), what)
-    assert all_busy.wait(scenario.limits.patience), f"{what}: only items {started} started, expected {processes} to start at once"
+    if not all_busy.wait(scenario.limits.patience):
+        mismatch(what, f"started only items {started} within {scenario.limits.patience:g} s", f"{processes} items to start at once")
     with lock:
         first_items = sorted(started[:processes])
     gate.open()
     results = call.result(scenario.limits.patience)
-    assert sorted(results) == [triple(x) for x in range(n)], f"{what} gave {results!r}"
+    if sorted(results) != [triple(x) for x in range(n)]:
+        mismatch(what, f"returned {results!r}", f"{[triple(x) for x in range(n)]!r}, in any order")
     firsts = [expected * i for i in range(processes)]
-    assert first_items == firsts, (
-        f"{what}: the workers started with items {first_items}, expected {firsts}, the first items of chunks of ceil({n} / (4 * {processes})) = {expected}"
-    )
+    if first_items != firsts:
+        mismatch(what, f"started the workers with items {first_items}", f"{firsts}, the first items of chunks of ceil({n} / (4 * {processes})) = {expected}")
 
 
 BEYOND_MAXSIZE = 2**70
@@ -204,7 +228,7 @@ def test_a_chunksize_beyond_maxsize_works(scenario: Scenario, form: str, kind: s
     pool = scenario.pool(2)
     items: List[Any] = [(x,) for x in range(5)] if form.startswith("starmap") else list(range(5))
     source: Any = items if kind == "list" else (item for item in items)
-    what = f"{form}(abs, {'' if kind == 'list' else 'a generator of '}{items!r}, 2**70)"
+    what = call_text(form, "abs", input_text(kind, items), "2**70")
 
     def call() -> Any:
         result = getattr(pool, form)(abs, source, BEYOND_MAXSIZE)
@@ -215,8 +239,9 @@ def test_a_chunksize_beyond_maxsize_works(scenario: Scenario, form: str, kind: s
     try:
         value = scenario.bounded(call, what, limit=scenario.limits.patience)
     except Exception as exc:  # noqa: BLE001 - the failure names it
-        pytest.fail(f"{what} raised {exc!r}; expected [0, 1, 2, 3, 4], as with a chunksize of 5")
-    assert value == [0, 1, 2, 3, 4], f"{what} gave {value!r}, not [0, 1, 2, 3, 4]"
+        mismatch(what, gave(exc), "[0, 1, 2, 3, 4], as with a chunksize of 5")
+    if value != [0, 1, 2, 3, 4]:
+        mismatch(what, f"returned {value!r}", "[0, 1, 2, 3, 4], as with a chunksize of 5")
 
 
 @checks("chunksize.float-does-not-hang", needs=("any-thread",))
@@ -225,7 +250,7 @@ def test_a_float_chunksize_never_blocks_a_map_form(scenario: Scenario) -> None:
     calls = {}
     for form in MAP_FORMS:
         for chunksize in (2.0, 1.5):
-            what = f"{form}(abs, [1, 2, 3], chunksize={chunksize!r})"
+            what = abs_call(form, chunksize)
             calls[what] = Background(lambda form=form, chunksize=chunksize: MAP_FORMS[form](pool, chunksize), what)  # type: ignore[misc]
     deadline = time.monotonic() + scenario.limits.promptly
     hung, wrong = [], []
@@ -242,5 +267,8 @@ def test_a_float_chunksize_never_blocks_a_map_form(scenario: Scenario) -> None:
         else:
             if value != [1, 2, 3]:
                 wrong.append(f"{what} returned {value!r}")
-    assert not hung, f"never returned within {scenario.limits.promptly:g} s (a float chunksize must raise TypeError or ValueError, or work): {', '.join(hung)}"
-    assert not wrong, f"expected TypeError, ValueError or [1, 2, 3]: {'; '.join(wrong)}"
+    expected = "each to raise TypeError or ValueError, or to return [1, 2, 3]"
+    if hung:
+        mismatch(", ".join(hung), f"did not return within {scenario.limits.promptly:g} s", expected)
+    if wrong:
+        mismatch(f"{', '.join(calls)}, each with a float chunksize", "; ".join(wrong), expected)

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from poolspec.conformance import checks
 from poolspec.conformance.scenario import Scenario
 from poolspec.conformance.tasks import TaskError, triple
+from poolspec.conformance.verdict import Outcome, gave, listed, mismatch
 from poolspec.conformance.workloads import Background, raised_by, soon
 
 
@@ -64,14 +65,9 @@ FORMS = ["apply", "apply_async", "map", "map_async", "starmap", "starmap_async",
 def test_a_tasks_exception_is_raised_with_its_type_and_args(scenario: Scenario, form: str) -> None:
     pool = scenario.pool(2)
     for what, call in raise_points(pool, form, fail_on_negative):
-        try:
-            value = soon(scenario, call, what)
-        except TaskError as exc:
-            assert type(exc) is TaskError and exc.args == ("item", -2), f"{what} raised {exc!r}, expected the task's own TaskError('item', -2)"
-        except Exception as exc:  # noqa: BLE001 - the failure names it
-            pytest.fail(f"{what} raised {type(exc).__qualname__}{exc.args!r}, expected the task's own TaskError('item', -2)")
-        else:
-            pytest.fail(f"{what} returned {value!r} instead of raising the task's TaskError('item', -2)")
+        raised = raised_by(scenario, call, what, "the task's own TaskError('item', -2)")
+        if type(raised) is not TaskError or raised.args != ("item", -2):
+            mismatch(what, gave(raised), "to raise the task's own TaskError('item', -2)")
 
 
 @checks("errors.reraised-same-object")
@@ -87,7 +83,8 @@ def test_a_tasks_exception_is_raised_as_the_very_same_object(scenario: Scenario,
     pool = scenario.pool(2)
     for what, call in raise_points(pool, form, task):
         raised = raised_by(scenario, call, what, "the task's exception")
-        assert raised is error, f"{what} raised {raised!r} (id {id(raised):#x}), not the object the task raised (id {id(error):#x})"
+        if raised is not error:
+            mismatch(what, f"{gave(raised)} (id {id(raised):#x})", f"to raise the object the task raised, {error!r} (id {id(error):#x})")
 
 
 @st.composite
@@ -122,11 +119,11 @@ def test_map_with_several_failures_raises_one_of_them_and_the_pool_goes_on(scena
     what, call = failing_map(pool, case)
     failing = [x for x in case[1] if x < 0]
     raised = raised_by(scenario, call, what, f"the exception of one of the failing items {failing}")
-    assert type(raised) is TaskError and raised.args[0] == "item" and raised.args[1] in failing, (
-        f"{what} raised {raised!r}, expected TaskError('item', x) for one of the failing items {failing}"
-    )
+    if not (type(raised) is TaskError and raised.args[0] == "item" and raised.args[1] in failing):
+        mismatch(what, gave(raised), f"to raise TaskError('item', x) for one of the failing items {failing}")
     after = soon(scenario, lambda: pool.map(triple, range(5)), "map(triple, range(5)) after the failed map")
-    assert after == [0, 3, 6, 9, 12], f"after {what} raised, map(triple, range(5)) gave {after!r}"
+    if after != [0, 3, 6, 9, 12]:
+        mismatch(f"map(triple, range(5)) after {what} raised", f"returned {after!r}", "[0, 3, 6, 9, 12]")
 
 
 @checks("errors.map-raises-first-failure")
@@ -135,9 +132,8 @@ def test_map_on_one_worker_raises_the_first_failure(scenario: Scenario, case: Tu
     what, call = failing_map(scenario.pool(case[3]), case)
     first = next(x for x in case[1] if x < 0)
     raised = raised_by(scenario, call, what, f"the exception of the first failing item, {first}")
-    assert type(raised) is TaskError and raised.args == ("item", first), (
-        f"{what} raised {raised!r}, expected TaskError('item', {first}) of the first failing item: one worker runs the items in input order"
-    )
+    if type(raised) is not TaskError or raised.args != ("item", first):
+        mismatch(what, gave(raised), f"to raise TaskError('item', {first}), the first failing item's: one worker runs the items in input order")
 
 
 @st.composite
@@ -149,21 +145,17 @@ def failing_imaps(draw: st.DrawFn) -> Tuple[str, List[int], int]:
     return draw(st.sampled_from(("imap", "imap_unordered"))), items, draw(st.integers(1, 3))
 
 
-def pull_all(scenario: Scenario, iterator: Iterator[Any], limit: int, what: str) -> List[Tuple[str, Any]]:
-    """Every outcome of ``iterator`` up to StopIteration: ("value", v) or ("error", exception)."""
-    outcomes: List[Tuple[str, Any]] = []
+def pull_all(scenario: Scenario, iterator: Iterator[Any], limit: int, what: str) -> List[Outcome]:
+    """Every outcome of ``iterator`` up to StopIteration: ("value", v) or ("raised", exception); a mismatch past ``limit`` outcomes."""
+    outcomes: List[Outcome] = []
     while len(outcomes) <= limit:
         try:
             outcomes.append(("value", soon(scenario, lambda: next(iterator), f"next() #{len(outcomes) + 1} of {what}")))
         except StopIteration:
             return outcomes
         except Exception as exc:  # noqa: BLE001 - an outcome like any other
-            outcomes.append(("error", exc))
-    pytest.fail(f"{what} yielded more than {limit} outcomes: {outcomes!r}")
-
-
-def shown(outcomes: List[Tuple[str, Any]]) -> str:
-    return "[" + ", ".join(repr(value) if kind == "value" else f"raise {value!r}" for kind, value in outcomes) + "]"
+            outcomes.append(("raised", exc))
+    mismatch(what, f"yielded {listed(outcomes)} and had not ended", f"at most {limit} outcomes, then the end")
 
 
 @checks("errors.imap-continues-after-failure")
@@ -174,12 +166,11 @@ def test_imap_raises_each_failure_and_goes_on(scenario: Scenario, case: Tuple[st
     iterator = soon(scenario, lambda: getattr(scenario.pool(processes), form)(fail_on_negative, items), what)
     seen = pull_all(scenario, iterator, len(items), what)
     described = [(kind, value if kind == "value" else (type(value).__name__, value.args)) for kind, value in seen]
-    expected = [("error", ("TaskError", ("item", x))) if x < 0 else ("value", triple(x)) for x in items]
-    wanted = "in input order" if form == "imap" else "exactly once each, in any order"
+    expected = [("raised", ("TaskError", ("item", x))) if x < 0 else ("value", triple(x)) for x in items]
     ordered = described if form == "imap" else sorted(described, key=repr)
-    assert ordered == (expected if form == "imap" else sorted(expected, key=repr)), (
-        f"{what} yielded {shown(seen)}; expected every value and every failing item's TaskError, {wanted}: {expected}"
-    )
+    if ordered != (expected if form == "imap" else sorted(expected, key=repr)):
+        each = listed([("raised", TaskError("item", x)) if x < 0 else ("value", triple(x)) for x in items])
+        mismatch(what, f"yielded {listed(seen)}", f"{each}, in input order" if form == "imap" else f"{each}, each once, in any order")
 
 
 def failing_input(m: int, error: InputError) -> Iterator[int]:
@@ -195,7 +186,8 @@ def test_map_forms_raise_the_inputs_exception(scenario: Scenario, form: str, m: 
     pool = scenario.pool(2)
     error = InputError("input", m)
     star = form.startswith("starmap")
-    what = f"{form}(f, an input that raises {error!r} after {m} items)"
+    source_text = f"{'one-tuples of ' if star else ''}an input that raises {error!r} after {m} items"
+    what = f"{form}(fail_on_negative, {source_text}, 2){'.get()' if form.endswith('_async') else ''}"
     method = getattr(pool, form)  # here, not in the call: a missing method is MISSING, not a wrong exception
 
     def call() -> Any:
@@ -204,7 +196,8 @@ def test_map_forms_raise_the_inputs_exception(scenario: Scenario, form: str, m: 
         return result.get() if form.endswith("_async") else result
 
     raised = raised_by(scenario, call, what, f"the input's {error!r}")
-    assert raised is error, f"{what} raised {raised!r}, not the input's own exception object {error!r}"
+    if raised is not error:
+        mismatch(what, f"{gave(raised)} (id {id(raised):#x})", f"to raise the input's own exception object, {error!r} (id {id(error):#x})")
 
 
 IMAP_INPUT_CASES = [("imap", 1, 0), ("imap", 1, 4), ("imap", 2, 1), ("imap", 3, 4), ("imap", 3, 6), ("imap_unordered", 1, 0), ("imap_unordered", 1, 4)]
@@ -218,17 +211,17 @@ def test_imap_yields_the_results_before_the_inputs_exception_then_raises_it(scen
     what = f"{form}(triple, an input that raises {error!r} after {m} items, {chunksize})"
     iterator = soon(scenario, lambda: getattr(scenario.pool(2), form)(triple, failing_input(m, error), chunksize), what)
     seen = pull_all(scenario, iterator, m + 1, what)
-    errors = [value for kind, value in seen if kind == "error"]
+    errors = [value for kind, value in seen if kind == "raised"]
     values = [value for kind, value in seen if kind == "value"]
     # The same type and args, not necessarily the same object: a process pool hands it through a worker.
-    assert len(errors) == 1 and type(errors[0]) is InputError and errors[0].args == error.args, f"{what} yielded {shown(seen)}: expected it to raise the input's {error!r} once"
+    if not (len(errors) == 1 and type(errors[0]) is InputError and errors[0].args == error.args):
+        mismatch(what, f"yielded {listed(seen)}", f"to raise the input's {error!r} once")
     if form == "imap":
         complete = (m // chunksize) * chunksize
-        assert seen[-1][0] == "error" and complete <= len(values) <= m and values == [triple(x) for x in range(len(values))], (
-            f"{what} yielded {shown(seen)}: expected the results of at least items 0..{complete - 1} in order, then the input's exception, then the end"
-        )
-    else:
-        assert sorted(values) == [triple(x) for x in range(m)], f"{what} yielded {shown(seen)}: expected every result of items 0..{m - 1} and the input's exception once"
+        if not (seen[-1][0] == "raised" and complete <= len(values) <= m and values == [triple(x) for x in range(len(values))]):
+            mismatch(what, f"yielded {listed(seen)}", f"the results of at least items 0..{complete - 1} in order, then the input's exception raised, then the end")
+    elif sorted(values) != [triple(x) for x in range(m)]:
+        mismatch(what, f"yielded {listed(seen)}", f"every result of items 0..{m - 1} and the input's exception raised once")
 
 
 @checks("errors.base-exception-fails-result", needs=("any-thread",))
@@ -246,7 +239,7 @@ def test_a_base_exception_in_a_task_fails_its_result(scenario: Scenario) -> None
     problems: Set[str] = set()
     for what, wait in waits.items():
         if not wait.done(max(0.0, deadline - time.monotonic())):
-            problems.add(f"{what} never returned (within {scenario.limits.promptly:g} s)")
+            problems.add(f"{what} did not return within {scenario.limits.promptly:g} s")
             continue
         try:
             value = wait.result(0)
@@ -256,4 +249,5 @@ def test_a_base_exception_in_a_task_fails_its_result(scenario: Scenario) -> None
             problems.add(f"{what} raised {exc!r}")
         else:
             problems.add(f"{what} returned {value!r}")
-    assert not problems, f"expected each to raise the task's TaskAbort: {'; '.join(sorted(problems))}"
+    if problems:
+        mismatch(f"{', '.join(waits)}, their tasks raising TaskAbort (a BaseException)", "; ".join(sorted(problems)), "each to raise the task's TaskAbort")

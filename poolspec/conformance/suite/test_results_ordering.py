@@ -12,7 +12,8 @@ from hypothesis import strategies as st
 from poolspec.conformance import checks
 from poolspec.conformance.scenario import Scenario
 from poolspec.conformance.tasks import triple
-from poolspec.conformance.workloads import INPUT_KINDS, make_input, raised_by
+from poolspec.conformance.verdict import gave, mismatch
+from poolspec.conformance.workloads import INPUT_KINDS, call_text, input_text, make_input, raised_by
 
 
 def describe(*args: Any, **kwds: Any) -> Tuple[Tuple[Any, ...], List[Tuple[str, Any]]]:
@@ -33,11 +34,6 @@ def call_map(pool: Any, form: str, func: Callable[..., Any], iterable: Iterable[
     args: Tuple[Any, ...] = (func, iterable) if chunksize is None else (func, iterable, chunksize)
     result = getattr(pool, form)(*args)
     return result.get() if form.endswith("_async") else result
-
-
-def call_text(form: str, func: str, iterable: Any, chunksize: Any = None) -> str:
-    chunks = "" if chunksize is None else f", {chunksize}"
-    return f"{form}({func}, {iterable!r}{chunks}){'.get()' if form.endswith('_async') else ''}"
 
 
 # -- apply ---------------------------------------------------------------------------------
@@ -83,7 +79,9 @@ def test_apply_returns_the_calls_value(scenario: Scenario, form: str, args: List
     pool = scenario.pool(2)
     result = pool.apply(describe, call_args, call_kwds) if form == "apply" else pool.apply_async(describe, call_args, call_kwds).get()
     expected = describe(*args, **kwds)
-    assert result == expected, f"{form}(describe, {call_args!r}, {call_kwds!r}) gave {result!r}, expected describe(*args, **kwds) == {expected!r}"
+    if result != expected:
+        call = f"{form}(describe, {call_args!r}, {call_kwds!r}){'.get()' if form == 'apply_async' else ''}"
+        mismatch(call, f"returned {result!r}", f"{expected!r}, what describe(*args, **kwds) returns")
 
 
 # -- map -----------------------------------------------------------------------------------
@@ -121,9 +119,8 @@ def test_an_error_reading_args_is_raised_as_it_is(scenario: Scenario, form: str,
     what = f"{form}(call_with, {args!r}){'.get()' if form == 'apply_async' else ''}"
     call = (lambda: pool.apply(call_with, args)) if form == "apply" else (lambda: pool.apply_async(call_with, args).get())
     raised = raised_by(scenario, call, what, f"{error_type.__name__}('reading args', {items})")
-    assert type(raised) is error_type and raised.args == ("reading args", items), (
-        f"{what} raised {raised!r}, not the {error_type.__name__}('reading args', {items}) that reading args raised"
-    )
+    if type(raised) is not error_type or raised.args != ("reading args", items):
+        mismatch(what, gave(raised), f"to raise the {error_type.__name__}('reading args', {items}) that reading args raised")
 
 
 @checks("map.order")
@@ -131,7 +128,8 @@ def test_an_error_reading_args_is_raised_as_it_is(scenario: Scenario, form: str,
 def test_map_returns_every_result_in_input_order(scenario: Scenario, items: List[int], chunksize: int) -> None:
     result = scenario.pool(3).map(triple, items, chunksize)
     expected = [triple(x) for x in items]
-    assert result == expected, f"map(triple, {items!r}, {chunksize}) gave {result!r}, expected {expected!r}"
+    if result != expected:
+        mismatch(f"map(triple, {items!r}, {chunksize})", f"returned {result!r}", repr(expected))
 
 
 @st.composite
@@ -152,7 +150,8 @@ def test_map_order_holds_whatever_order_tasks_finish_in(scenario: Scenario, orde
     # A worker per task, so that every task can wait for its turn at once.
     result = scenario.pool(len(order)).map(task, range(len(order)), 1)
     expected = [triple(i) for i in range(len(order))]
-    assert result == expected, f"map(triple, range({len(order)}), 1) with tasks finishing in the order {order} gave {result!r}"
+    if result != expected:
+        mismatch(f"map(task, range({len(order)}), 1), the tasks finishing in the order {order}", f"returned {result!r}", repr(expected))
 
 
 @checks("map.async-order")
@@ -160,7 +159,8 @@ def test_map_order_holds_whatever_order_tasks_finish_in(scenario: Scenario, orde
 def test_map_async_gives_every_result_in_input_order(scenario: Scenario, items: List[int], chunksize: Any) -> None:
     result = call_map(scenario.pool(3), "map_async", triple, items, chunksize)
     expected = [triple(x) for x in items]
-    assert result == expected, f"{call_text('map_async', 'triple', items, chunksize)} gave {result!r}, expected {expected!r}"
+    if result != expected:
+        mismatch(call_text("map_async", "triple", repr(items), chunksize), f"returned {result!r}", repr(expected))
 
 
 @checks("map.async-order", needs=("threads",))
@@ -174,7 +174,8 @@ def test_map_async_order_holds_whatever_order_tasks_finish_in(scenario: Scenario
 
     result = call_map(scenario.pool(len(order)), "map_async", task, range(len(order)), 1)
     expected = [triple(i) for i in range(len(order))]
-    assert result == expected, f"map_async(triple, range({len(order)}), 1).get() with tasks finishing in the order {order} gave {result!r}"
+    if result != expected:
+        mismatch(f"map_async(task, range({len(order)}), 1).get(), the tasks finishing in the order {order}", f"returned {result!r}", repr(expected))
 
 
 argument_sequences = st.lists(
@@ -193,7 +194,8 @@ argument_sequences = st.lists(
 def test_starmap_unpacks_every_argument_sequence_in_input_order(scenario: Scenario, form: str, arguments: List[Any], chunksize: Any) -> None:
     result = call_map(scenario.pool(3), form, describe, arguments, chunksize)
     expected = [describe(*args) for args in arguments]
-    assert result == expected, f"{call_text(form, 'describe', arguments, chunksize)} gave {result!r}, expected {expected!r}"
+    if result != expected:
+        mismatch(call_text(form, "describe", repr(arguments), chunksize), f"returned {result!r}", repr(expected))
 
 
 @checks("map.starmap-order", needs=("threads",))
@@ -209,7 +211,8 @@ def test_starmap_order_holds_whatever_order_tasks_finish_in(scenario: Scenario, 
     arguments = [(i, i + 1) for i in range(len(order))]
     result = call_map(scenario.pool(len(order)), form, task, arguments, 1)
     expected = [i * 10 + j for i, j in arguments]
-    assert result == expected, f"{form}(task, {arguments!r}, 1) with tasks finishing in the order {order} gave {result!r}"
+    if result != expected:
+        mismatch(f"{call_text(form, 'task', repr(arguments), 1)}, the tasks finishing in the order {order}", f"returned {result!r}", repr(expected))
 
 
 ITERABLE_KINDS = ("generator", "iterator", "getitem", "set", "dict", "tuple")
@@ -234,9 +237,10 @@ def test_map_forms_take_any_finite_iterable(scenario: Scenario, form: str, kind:
     order = list(iterable) if kind in ("set", "dict") else elements
     func = describe if star else triple
     expected = [describe(*args) for args in order] if star else [triple(x) for x in order]
-    shown = f"{kind} of {order!r}"
+    text = repr(iterable) if kind in ("set", "dict") else input_text(kind, elements)
     result = call_map(scenario.pool(3), form, func, iterable, chunksize)
-    assert result == expected, f"{call_text(form, func.__name__, shown, chunksize)} gave {result!r}, expected {expected!r}"
+    if result != expected:
+        mismatch(call_text(form, func.__name__, text, chunksize), f"returned {result!r}", repr(expected))
 
 
 @checks("map.empty-input")
@@ -244,9 +248,10 @@ def test_map_forms_take_any_finite_iterable(scenario: Scenario, form: str, kind:
 @pytest.mark.parametrize("form", MAP_FORMS + STARMAP_FORMS)
 def test_map_forms_over_an_empty_input_return_an_empty_list_at_once(scenario: Scenario, form: str, chunksize: Any, kind: str) -> None:
     pool = scenario.pool(2)
-    what = call_text(form, "triple", make_input(kind, []), chunksize)
+    what = call_text(form, "triple", input_text(kind, []), chunksize)
     result = scenario.bounded(lambda: call_map(pool, form, triple, make_input(kind, []), chunksize), what, limit=scenario.limits.promptly)
-    assert result == [], f"{what} gave {result!r}, expected []"
+    if result != []:
+        mismatch(what, f"returned {result!r}", "[]")
 
 
 @checks("map.returns-list")
@@ -254,9 +259,10 @@ def test_map_forms_over_an_empty_input_return_an_empty_list_at_once(scenario: Sc
 @pytest.mark.parametrize("form", MAP_FORMS + STARMAP_FORMS)
 def test_map_forms_return_a_list(scenario: Scenario, form: str, kind: str) -> None:
     elements: List[Any] = [] if kind == "empty" else [(1,), (2,), (3,)] if form.startswith("starmap") else [1, 2, 3]
-    iterable = make_input("list" if kind == "empty" else kind, elements)
-    result = call_map(scenario.pool(2), form, abs, iterable)
-    assert isinstance(result, list), f"{call_text(form, 'abs', iterable)} returned a {type(result).__name__} ({result!r}), not a list"
+    iterable_kind = "list" if kind == "empty" else kind
+    result = call_map(scenario.pool(2), form, abs, make_input(iterable_kind, elements))
+    if not isinstance(result, list):
+        mismatch(call_text(form, "abs", input_text(iterable_kind, elements)), f"returned a {type(result).__name__}: {result!r}", "a list")
 
 
 # -- imap ----------------------------------------------------------------------------------
@@ -267,7 +273,8 @@ def test_map_forms_return_a_list(scenario: Scenario, form: str, kind: str) -> No
 def test_imap_yields_every_result_in_input_order(scenario: Scenario, items: List[int], chunksize: int) -> None:
     result = list(scenario.pool(3).imap(triple, items, chunksize))
     expected = [triple(x) for x in items]
-    assert result == expected, f"imap(triple, {items!r}, {chunksize}) yielded {result!r}, expected {expected!r}"
+    if result != expected:
+        mismatch(f"imap(triple, {items!r}, {chunksize})", f"yielded {result!r}", repr(expected))
 
 
 @checks("imap.order", needs=("threads",))
@@ -281,7 +288,8 @@ def test_imap_order_holds_whatever_order_tasks_finish_in(scenario: Scenario, ord
 
     result = list(scenario.pool(len(order)).imap(task, range(len(order))))
     expected = [triple(i) for i in range(len(order))]
-    assert result == expected, f"imap(triple, range({len(order)})) with tasks finishing in the order {order} yielded {result!r}"
+    if result != expected:
+        mismatch(f"imap(task, range({len(order)})), the tasks finishing in the order {order}", f"yielded {result!r}", repr(expected))
 
 
 @checks("imap.empty-input")
@@ -289,9 +297,10 @@ def test_imap_order_holds_whatever_order_tasks_finish_in(scenario: Scenario, ord
 @pytest.mark.parametrize("form", ["imap", "imap_unordered"])
 def test_imap_over_an_empty_input_is_exhausted_at_once(scenario: Scenario, form: str, chunksize: int, kind: str) -> None:
     pool = scenario.pool(2)
-    what = f"list({form}(triple, {make_input(kind, [])!r}, {chunksize}))"
+    what = f"list({form}(triple, {input_text(kind, [])}, {chunksize}))"
     result = scenario.bounded(lambda: list(getattr(pool, form)(triple, make_input(kind, []), chunksize)), what, limit=scenario.limits.promptly)
-    assert result == [], f"{what} gave {result!r}, expected []"
+    if result != []:
+        mismatch(what, f"returned {result!r}", "[]")
 
 
 # -- imap_unordered ------------------------------------------------------------------------
@@ -302,7 +311,8 @@ def test_imap_over_an_empty_input_is_exhausted_at_once(scenario: Scenario, form:
 def test_imap_unordered_yields_every_result_once(scenario: Scenario, items: List[int], chunksize: int, kind: str) -> None:
     result = list(scenario.pool(3).imap_unordered(triple, make_input(kind, items), chunksize))
     expected = sorted(triple(x) for x in items)
-    assert sorted(result) == expected, f"imap_unordered(triple, {kind} of {items!r}, {chunksize}) yielded {result!r}, expected a permutation of {expected!r}"
+    if sorted(result) != expected:
+        mismatch(f"imap_unordered(triple, {input_text(kind, items)}, {chunksize})", f"yielded {result!r}", f"a permutation of {expected!r}")
 
 
 @checks("imap-unordered.one-worker-in-order")
@@ -318,4 +328,6 @@ def test_imap_unordered_with_one_worker_keeps_input_order(scenario: Scenario, re
         scenario.bounded(pool.join, "join() after close()")
     result = list(iterator)
     expected = [triple(x) for x in items]
-    assert result == expected, f"ThreadPool(1).imap_unordered(triple, {kind} of {items!r}, {chunksize}) read {read} yielded {result!r}, expected {expected!r}"
+    if result != expected:
+        read_when = ", read after close(); join()" if read == "after-join" else ""
+        mismatch(f"ThreadPool(1).imap_unordered(triple, {input_text(kind, items)}, {chunksize}){read_when}", f"yielded {result!r}", repr(expected))

@@ -3,7 +3,7 @@
 Inputs here are instrumented generators that record what was pulled, and tasks wait on gates the
 scenario opens, so "before", "while" and "as soon as" are facts of the scenario, not timings. A
 call that must return at once is given :attr:`~poolspec.conformance.limits.Limits.promptly`
-seconds; a result that must be ready is waited for up to the hang limit.
+seconds; a result that must be ready is waited for up to :attr:`~poolspec.conformance.limits.Limits.patience`.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 from poolspec.conformance import checks
 from poolspec.conformance.scenario import Scenario
 from poolspec.conformance.tasks import triple
+from poolspec.conformance.verdict import gave, mismatch
 from poolspec.conformance.workloads import outcome_of, soon
 
 IMAP_FORMS = ("imap", "imap_unordered")
@@ -36,13 +37,16 @@ def test_imap_returns_an_iterator_that_stays_exhausted(scenario: Scenario, form:
     call = f"{form}(triple, range({items}))"
     iterator = scenario.bounded(lambda: getattr(pool, form)(triple, range(items)), call, limit=scenario.limits.promptly)
     again = iter(iterator)
-    assert again is iterator, f"iter() of the iterator that {call} returned gave {again!r}, not that iterator"
+    if again is not iterator:
+        mismatch(f"iter() of the iterator of {call}", f"returned {again!r}", "that iterator itself")
     values = soon(scenario, lambda: list(iterator), f"iterating {call}")
-    assert sorted(values) == [triple(x) for x in range(items)], f"{call} yielded {values!r}, expected {[triple(x) for x in range(items)]!r} in some order"
+    if sorted(values) != [triple(x) for x in range(items)]:
+        mismatch(call, f"yielded {values!r}", f"{[triple(x) for x in range(items)]!r}, in any order")
     for later in ("first", "second"):
         what = f"the {later} next() of the iterator of {call} after it had raised StopIteration"
         after = scenario.bounded(lambda: next(iterator, END), what, limit=scenario.limits.promptly)
-        assert after is END, f"{what} returned {after!r} instead of raising StopIteration"
+        if after is not END:
+            mismatch(what, f"returned {after!r}", "to raise StopIteration")
 
 
 # -- calls that return at once -------------------------------------------------------------
@@ -60,11 +64,14 @@ def test_apply_async_returns_while_its_task_runs_and_while_workers_are_busy(scen
         return triple(x)
 
     first = scenario.bounded(lambda: pool.apply_async(task, (1,)), "apply_async(task, (1,)) whose task waits for a gate", limit=scenario.limits.promptly)
-    assert started.wait(scenario.limits.patience), "the task of apply_async(task, (1,)) never started on the free worker"
+    if not started.wait(scenario.limits.patience):
+        mismatch("apply_async(task, (1,)) on a pool of 1 worker", f"did not start the task within {scenario.limits.patience:g} s", "the free worker to run it")
     second = scenario.bounded(lambda: pool.apply_async(task, (2,)), "apply_async(task, (2,)) while the only worker is busy", limit=scenario.limits.promptly)
     gate.open()
-    assert soon(scenario, first.get, "get() of the first result") == 3
-    assert soon(scenario, second.get, "get() of the second result") == 6
+    for call, result, expected in (("apply_async(task, (1,))", first, 3), ("apply_async(task, (2,)), made while the only worker was busy", second, 6)):
+        value = soon(scenario, result.get, f"get() of {call}")
+        if value != expected:
+            mismatch(f"get() of {call}, once its task was let go", f"returned {value!r}", repr(expected))
 
 
 @checks("map.async-returns-at-once")
@@ -81,7 +88,8 @@ def test_map_async_returns_while_its_tasks_run(scenario: Scenario, form: str) ->
     result = scenario.bounded(lambda: getattr(pool, form)(task, items, 1), f"{form}(task, {items!r}, 1) whose tasks wait for a gate", limit=scenario.limits.promptly)
     gate.open()
     values = soon(scenario, result.get, f"get() of {form}() after the gate opened")
-    assert values == [0, 3, 6], f"{form}(task, {items!r}, 1).get() gave {values!r}, expected [0, 3, 6]"
+    if values != [0, 3, 6]:
+        mismatch(f"{form}(task, {items!r}, 1).get(), once its tasks were let go", f"returned {values!r}", "[0, 3, 6]")
 
 
 @checks("imap.returns-at-once")
@@ -109,7 +117,8 @@ def test_imap_returns_before_reading_its_input_and_before_any_task_finishes(scen
     task_gate.open()
     values = soon(scenario, lambda: list(iterator), f"iterating {form}() after the gates opened")
     expected = [triple(x) for x in range(3 * chunksize)]
-    assert sorted(values) == expected and (form != "imap" or values == expected), f"{form}() yielded {values!r}, expected {expected!r}"
+    if sorted(values) != expected or (form == "imap" and values != expected):
+        mismatch(f"{form}(task, source(), {chunksize}), once the gates opened", f"yielded {values!r}", repr(expected) if form == "imap" else f"{expected!r}, in any order")
 
 
 # -- results as soon as they are ready -----------------------------------------------------
@@ -143,7 +152,8 @@ def test_imap_yields_each_result_once_it_and_those_before_it_are_ready(scenario:
     gate.open()
     values += soon(scenario, lambda: list(iterator), "the rest of imap() after the gate opened")
     expected = [triple(x) for x in range(n)]
-    assert values == expected, f"imap(task, range({n}), {chunksize}) yielded {values!r}, expected {expected!r}"
+    if values != expected:
+        mismatch(f"imap(task, range({n}), {chunksize}), item {blocked} held back until {ready} result(s) had come", f"yielded {values!r}", repr(expected))
 
 
 @st.composite
@@ -172,11 +182,14 @@ def test_imap_unordered_yields_each_result_once_it_is_ready(scenario: Scenario, 
     for _ in ready:
         what = f"next() of imap_unordered(task, range({n})) with items {sorted(blocked)} blocked: got {values} of the ready {ready}"
         values.append(soon(scenario, lambda: next(iterator), what))
-    assert sorted(values) == ready, f"while items {sorted(blocked)} were blocked, imap_unordered(task, range({n})) yielded {values!r}, expected {ready!r} in any order"
+    call = f"imap_unordered(task, range({n})), items {sorted(blocked)} blocked"
+    if sorted(values) != ready:
+        mismatch(call, f"yielded {values!r} while they were blocked", f"{ready!r}, in any order")
     gate.open()
     rest = soon(scenario, lambda: list(iterator), "the rest of imap_unordered() after the gate opened")
     expected = sorted(triple(x) for x in blocked)
-    assert sorted(rest) == expected, f"after the gate opened, imap_unordered() yielded {rest!r}, expected {expected!r} in any order"
+    if sorted(rest) != expected:
+        mismatch(call, f"yielded {rest!r} once they were let go", f"{expected!r}, in any order")
 
 
 # -- reading the input while tasks run -----------------------------------------------------
@@ -202,7 +215,7 @@ def test_imap_runs_the_first_chunk_while_the_input_is_still_produced(scenario: S
     def source() -> Iterator[int]:
         for x in range(2 * chunksize + 1):
             if x == chunksize and not ran.wait(patience):
-                starved.append(f"after {chunksize} item(s) the input waited {patience:g} s and no task had run")
+                starved.append(f"ran no task while the input, after {chunksize} item(s), waited {patience:g} s for one")
                 raise InputStarved(starved[0])
             yield x
 
@@ -212,9 +225,12 @@ def test_imap_runs_the_first_chunk_while_the_input_is_still_produced(scenario: S
         values = soon(scenario, lambda: list(iterator), f"iterating {form}(task, source(), {chunksize})")
     except InputStarved:
         pass  # reported below
-    assert not starved, f"{form}(task, source(), {chunksize}): {starved[0]}: the pool reads the input to the end before running tasks"
+    call = f"{form}(task, source(), {chunksize})"
+    if starved:
+        mismatch(call, starved[0], "the first chunk to run while the input is still produced")
     expected = [triple(x) for x in range(2 * chunksize + 1)]
-    assert values is not None and sorted(values) == expected, f"{form}() yielded {values!r}, expected {expected!r}"
+    if values is None or sorted(values) != expected:
+        mismatch(call, f"yielded {values!r}", f"{expected!r}, in any order")
 
 
 # -- buffersize ----------------------------------------------------------------------------
@@ -250,7 +266,7 @@ def test_buffersize_bounds_how_far_the_input_is_read_ahead(scenario: Scenario, f
             with lock:
                 counts["pulled"] += 1
                 if counts["pulled"] > counts["yielded"] + bound + slack:
-                    over.append(f"item {x} was read when {counts['yielded']} result(s) had been yielded")
+                    over.append(f"read item {x} when {counts['yielded']} result(s) had been yielded")
                     over_read.set()
             yield x
 
@@ -265,7 +281,9 @@ def test_buffersize_bounds_how_far_the_input_is_read_ahead(scenario: Scenario, f
             raise
         pytest.skip(f"{form}() takes no buffersize here: {exc}")
     over_read.wait(scenario.limits.glimpse)  # only a pool that reads too far sets it
-    assert not over, f"ThreadPool({processes}).{form}(..., buffersize={buffersize}) read more than {bound} item(s) ahead while every task was blocked: {over[0]}"
+    call = f"ThreadPool({processes}).{form}(task, source(), 1, buffersize={buffersize})"
+    if over:
+        mismatch(f"{call}, every task blocked", over[0], f"at most {bound} item(s) read ahead")
     slack = 1
     gate.open()
     values = []
@@ -274,9 +292,11 @@ def test_buffersize_bounds_how_far_the_input_is_read_ahead(scenario: Scenario, f
         with lock:
             counts["yielded"] += 1
         values.append(value)
-    assert not over, f"ThreadPool({processes}).{form}(..., buffersize={buffersize}) read more than {bound} item(s) beyond those yielded: {over[0]}"
+    if over:
+        mismatch(f"{call}, its tasks let go", over[0], f"at most {bound} item(s) read beyond those yielded")
     expected = [triple(x) for x in range(n)]
-    assert sorted(values) == expected and (form != "imap" or values == expected), f"{form}() yielded {values!r}, expected {expected!r}"
+    if sorted(values) != expected or (form == "imap" and values != expected):
+        mismatch(call, f"yielded {values!r}", repr(expected) if form == "imap" else f"{expected!r}, in any order")
 
 
 @checks("imap.buffersize-close-and-terminate")
@@ -306,14 +326,18 @@ def test_close_or_terminate_while_buffersize_holds_the_input_back(scenario: Scen
 
     call = f"{form}(task, <generator of 4 items>, 1, buffersize=1)"
     iterator = soon(scenario, lambda: method(task, source(), 1, buffersize=1), call)
-    assert first_ran.wait(scenario.limits.patience), f"the first task of {call} did not run within {scenario.limits.patience:g} s"
+    if not first_ran.wait(scenario.limits.patience):
+        mismatch(call, f"did not run its first task within {scenario.limits.patience:g} s", "it to run")
     read_before = len(read)
     outcome = scenario.bounded(lambda: outcome_of(getattr(pool, stop)), f"{stop}() while {call} waits for room", limit=scenario.limits.promptly)
-    assert outcome is None, f"{stop}() while {call} waited for room to read more of its input gave {outcome!r}; expected None"
+    if outcome is not None:
+        mismatch(f"{stop}() while {call} waited for room to read more of its input", gave(outcome), "None")
     scenario.bounded(pool.join, f"join() after {stop}() while {call} waited for room, none of its results yielded")
     if stop == "close":
         values = soon(scenario, lambda: list(iterator), f"iterating {call} after close(); join()")
         prefix = [triple(x) for x in range(len(values))]
-        assert len(values) >= read_before and (sorted(values) if form == "imap_unordered" else values) == prefix, (
-            f"after close(); join(), {call} yielded {values!r}; expected the results of a prefix of the input including the {read_before} item(s) read before close()"
-        )
+        if len(values) < read_before or (sorted(values) if form == "imap_unordered" else values) != prefix:
+            in_order = " in input order" if form == "imap" else ""
+            mismatch(
+                f"{call}, after close(); join()", f"yielded {values!r}", f"the results of a prefix of the input{in_order}, the {read_before} item(s) read before close() included"
+            )

@@ -19,12 +19,13 @@ from __future__ import annotations
 
 import functools
 from collections import Counter
-from typing import Any, Callable, Iterator, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Iterator, List, Optional, Tuple
 
 from hypothesis import given
 
 from poolspec.conformance import checks
 from poolspec.conformance.scenario import Scenario
+from poolspec.conformance.verdict import Outcome, listed, mismatch, told, wanted
 from poolspec.conformance.workloads import (
     APPLY_FORMS,
     BLOCKED,
@@ -39,45 +40,25 @@ from poolspec.conformance.workloads import (
     workloads,
 )
 
-Outcome = Tuple[str, Any]
-"""("value", v), ("error", index) for a WorkloadError, or ("unexpected", text) for anything else."""
-
 
 def outcome_of(call: Callable[[], Any]) -> Outcome:
+    """What ``call()`` gives, StopIteration passed on: ``("value", v)``, or ``("raised", repr(exception))``, a text, so that outcomes compare, count and sort."""
     try:
         return ("value", call())
     except StopIteration:
         raise
-    except WorkloadError as exc:
-        return ("error", exc.index)
-    except Exception as exc:  # noqa: BLE001 - shown in the failure, compared as wrong
-        return ("unexpected", f"{type(exc).__name__}({', '.join(map(repr, exc.args))})")
+    except Exception as exc:  # noqa: BLE001 - compared with the items' own outcomes
+        return ("raised", repr(exc))
 
 
-def shown(outcomes: Sequence[Outcome]) -> str:
-    """Outcomes as they read in a failure: values, and raise X for exceptions."""
-    parts = []
-    for kind, value in outcomes:
-        if kind == "value":
-            parts.append(repr(value))
-        elif kind == "error":
-            parts.append(f"raise WorkloadError({value})")
-        else:
-            parts.append(f"raise {value}")
-    return "[" + ", ".join(parts) + "]"
-
-
-def told(outcome: Outcome) -> str:
-    """One outcome of a call as a sentence fragment: returned ... or raised ..."""
-    kind, value = outcome
-    if kind == "value":
-        return f"returned {value!r}"
-    return f"raised WorkloadError({value})" if kind == "error" else f"raised {value}"
+def raised(index: int) -> Outcome:
+    """The outcome of the failing item at ``index``: its WorkloadError raised."""
+    return ("raised", repr(WorkloadError(index)))
 
 
 def expected_outcomes(workload: Workload) -> List[Outcome]:
     """Each item's own outcome, in input order."""
-    return [("error", item.position) if item.kind == FAIL else ("value", value_of(item.position)) for item in workload.items]
+    return [raised(item.position) if item.kind == FAIL else ("value", value_of(item.position)) for item in workload.items]
 
 
 @checks("map.any-workload")
@@ -110,11 +91,14 @@ def run_map_workload(scenario: Scenario, workload: Workload) -> None:
         gate.open()  # the blocked items finish after the others, or at least not before they started
         outcome = outcome_of(lambda: call.result(scenario.limits.patience))
     failing = workload.failing
+    what = f"{workload!r}{'.get()' if workload.form.endswith('_async') else ''}"
     if failing:
-        assert outcome[0] == "error" and outcome[1] in failing, f"{workload!r} {told(outcome)}, expected the exception of one of the failing items {failing}"
+        if outcome not in [raised(position) for position in failing]:
+            mismatch(what, told(outcome), f"to raise the WorkloadError of one of the failing items {failing}")
     else:
         expected = [value_of(item.position) for item in workload.items]
-        assert outcome == ("value", expected), f"{workload!r} {told(outcome)}, expected it to return {expected!r}"
+        if outcome != ("value", expected):
+            mismatch(what, told(outcome), repr(expected))
 
 
 @checks("apply.any-workload")
@@ -141,13 +125,15 @@ def run_apply_workload(scenario: Scenario, workload: Workload) -> None:
         if item.kind != BLOCKED:
             what = f"get() of apply_async(perform, ({item!r},)) while items {blocked} are blocked"
             got = outcome_of(functools.partial(soon, scenario, result.get, what))
-            assert got == expected[item.position], f"{workload!r}: {what} {told(got)}; expected: {told(expected[item.position])}"
+            if got != expected[item.position]:
+                mismatch(f"{workload!r}: {what}", told(got), wanted(expected[item.position]))
     gate.open()
     for item, result in zip(workload.items, results):
         if item.kind == BLOCKED:
             what = f"get() of apply_async(perform, ({item!r},)) after its gate opened"
             got = outcome_of(functools.partial(soon, scenario, result.get, what))
-            assert got == expected[item.position], f"{workload!r}: {what} {told(got)}; expected: {told(expected[item.position])}"
+            if got != expected[item.position]:
+                mismatch(f"{workload!r}: {what}", told(got), wanted(expected[item.position]))
 
 
 class Pulls:
@@ -169,7 +155,7 @@ class Pulls:
             except StopIteration:
                 return None
 
-        outcome = soon(self.scenario, step, f"next() #{len(self.seen) + 1} of {self.workload!r} ({why}; yielded so far: {shown(self.seen)})")
+        outcome = soon(self.scenario, step, f"next() #{len(self.seen) + 1} of {self.workload!r} ({why}; yielded so far: {listed(self.seen)})")
         if outcome is None:
             self.ended = True
         else:
@@ -187,7 +173,12 @@ class Pulls:
         limit = len(self.workload.items) + 1
         while not self.ended:
             self.pull("after the gate opened")
-            assert len(self.seen) <= limit, f"{self.workload!r} yielded more outcomes than it has items: {shown(self.seen)}"
+            if len(self.seen) > limit:
+                mismatch(
+                    repr(self.workload),
+                    f"yielded {len(self.seen)} outcomes and did not end: {listed(self.seen)}",
+                    f"one outcome per item ({len(self.workload.items)}), then the end",
+                )
 
 
 def ready_while_blocked(workload: Workload) -> int:
@@ -211,29 +202,34 @@ def check_imap(workload: Workload, seen: List[Outcome]) -> None:
     expected = expected_outcomes(workload)
     failing = workload.failing
     size = workload.chunksize or 1
-    report = f"{workload!r}\n  each item's outcome: {shown(expected)}\n  yielded:             {shown(seen)}"
+    call, yielded, each = repr(workload), f"yielded {listed(seen)}", f"each item's own outcome: {listed(expected)}"
     if size == 1 or not failing:
-        assert seen == expected, f"expected every item's own outcome in input order\n{report}"
+        if seen != expected:
+            mismatch(call, yielded, listed(expected))
         return
     first = failing[0]
     position = next((i for i, outcome in enumerate(seen) if outcome[0] != "value"), None)
-    assert position is not None, f"expected WorkloadError({first}) to be raised\n{report}"
-    assert (first // size) * size <= position <= first and seen[: position + 1] == expected[:position] + [("error", first)], (
-        f"expected the values of at least the chunks before item {first} in order, then WorkloadError({first})\n{report}"
-    )
+    if position is None:
+        mismatch(call, yielded, f"WorkloadError({first}) raised", each)
+    if not ((first // size) * size <= position <= first and seen[: position + 1] == expected[:position] + [raised(first)]):
+        mismatch(call, yielded, f"the values of at least the chunks before item {first} in order, then WorkloadError({first}) raised", each)
     rest = seen[position + 1 :]
-    assert rest == expected[first + 1 : first + 1 + len(rest)], f"after WorkloadError({first}) expected nothing, or the next items' outcomes in order\n{report}"
+    if rest != expected[first + 1 : first + 1 + len(rest)]:
+        mismatch(call, yielded, f"after WorkloadError({first}), nothing or the next items' outcomes in order", each)
 
 
 def check_imap_unordered(workload: Workload, seen: List[Outcome]) -> None:
     expected = expected_outcomes(workload)
-    report = f"{workload!r}\n  each item's outcome: {shown(expected)}\n  yielded:             {shown(seen)}"
+    call, yielded, each = repr(workload), f"yielded {listed(seen)}", f"each item's own outcome: {listed(expected)}"
     if (workload.chunksize or 1) == 1 or not workload.failing:
-        assert sorted(seen) == sorted(expected), f"expected every item's own outcome exactly once, in any order\n{report}"
+        if sorted(seen) != sorted(expected):
+            mismatch(call, yielded, f"{listed(expected)}, in any order")
         return
     extra = Counter(seen) - Counter(expected)
-    assert not extra, f"yielded outcomes that are no item's, or twice: {shown(list(extra.elements()))}\n{report}"
-    assert any(kind == "error" for kind, _ in seen), f"expected the exception of one of the failing items {workload.failing}\n{report}"
+    if extra:
+        mismatch(call, f"{yielded}, of which {listed(extra.elements())} no item's own or more than once", "each item's own outcome at most once", each)
+    if not any(kind == "raised" for kind, _ in seen):
+        mismatch(call, yielded, f"the WorkloadError of one of the failing items {workload.failing} raised", each)
 
 
 @checks("imap.any-workload")
