@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from poolspec.conformance.verdict import Outcome, gave, listed, mismatch, told, wanted
+from poolspec.conformance.verdict import Outcome, gave, listed, mismatch, returned, told, wanted
 
 
 def test_a_mismatch_names_the_call_then_what_was_observed_then_what_was_expected() -> None:
@@ -63,3 +63,7 @@ def test_listed_shows_values_and_raised_exceptions_in_their_order() -> None:
     outcomes = [("value", 3), ("raised", KeyError("k")), ("value", KeyError("v")), ("raised", "WorkloadError(2)")]
     assert listed(outcomes) == "[3, raise KeyError('k'), KeyError('v'), raise WorkloadError(2)]"
     assert listed([]) == "[]"
+
+
+def test_returned_says_returned_even_for_an_exception_object() -> None:
+    assert returned(ValueError("x")) == "returned ValueError('x')"

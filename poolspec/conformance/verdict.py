@@ -45,7 +45,12 @@ def gave(outcome: object) -> str:
     """
     if isinstance(outcome, BaseException):
         return f"raised {outcome!r}"
-    return f"returned {outcome!r}"
+    return returned(outcome)
+
+
+def returned(value: object) -> str:
+    """What a call that returned did, for :func:`mismatch`'s ``observed``: ``returned <repr>``, an exception object too."""
+    return f"returned {value!r}"
 
 
 def told(outcome: Outcome) -> str:

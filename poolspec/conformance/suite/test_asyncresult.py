@@ -12,7 +12,7 @@ from poolspec.conformance import checks
 from poolspec.conformance.process_gate import wait_at
 from poolspec.conformance.scenario import Scenario
 from poolspec.conformance.tasks import TaskError, fail
-from poolspec.conformance.verdict import gave, mismatch
+from poolspec.conformance.verdict import gave, mismatch, returned
 
 
 @checks("asyncresult.ready")
@@ -46,7 +46,7 @@ def test_ready_is_false_until_the_last_task_has_finished(scenario: Scenario, for
     gate.open()
     value = scenario.bounded(result.get, f"get() of {form}")
     if value != expected:
-        mismatch(f"get() of {call}, once let go", gave(value), repr(expected))
+        mismatch(f"get() of {call}, once let go", returned(value), repr(expected))
     if not result.ready():
         mismatch(f"ready() of {call}, after get() returned", "returned False", "True")
 
@@ -101,7 +101,7 @@ def test_successful_raises_until_ready_then_tells_the_outcome(scenario: Scenario
         pass
     answer = result.successful()
     if answer is not (outcome == "returns"):
-        mismatch(f"successful() of {call}, after get()", gave(answer), repr(outcome == "returns"))
+        mismatch(f"successful() of {call}, after get()", returned(answer), repr(outcome == "returns"))
 
 
 @checks("asyncresult.map-ready-after-all-chunks", needs=("any-thread",))

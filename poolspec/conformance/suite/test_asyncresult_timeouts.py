@@ -15,7 +15,7 @@ from poolspec.conformance import checks
 from poolspec.conformance.gates import Gate
 from poolspec.conformance.scenario import Scenario
 from poolspec.conformance.unobserved import unobserved
-from poolspec.conformance.verdict import gave, mismatch
+from poolspec.conformance.verdict import gave, mismatch, returned
 from poolspec.conformance.workloads import TIMED_OUT, Background
 
 TIMEOUT = 0.2
@@ -74,7 +74,7 @@ def test_get_raises_the_timeout_error_after_about_the_timeout(scenario: Scenario
     except scenario.impl.timeout_error:
         pass
     else:
-        mismatch(call, gave(value), raises_the_timeout_error(scenario))
+        mismatch(call, returned(value), raises_the_timeout_error(scenario))
     elapsed = time.monotonic() - start
     if not TIMEOUT * EARLY <= elapsed <= TIMEOUT + scenario.limits.promptly:
         mismatch(call, f"raised the timeout error after {elapsed:.3f} s", f"to raise it {about(TIMEOUT, scenario)}")
@@ -93,7 +93,7 @@ def test_get_with_a_timeout_of_zero_or_below_raises_at_once(scenario: Scenario, 
     except scenario.impl.timeout_error:
         pass
     else:
-        mismatch(call, gave(value), f"{raises_the_timeout_error(scenario)} at once")
+        mismatch(call, returned(value), f"{raises_the_timeout_error(scenario)} at once")
     elapsed = time.monotonic() - start
     if elapsed > scenario.limits.promptly:
         mismatch(call, f"raised the timeout error after {elapsed:.3f} s", f"to raise it at once (within {scenario.limits.promptly:g} s)")
@@ -119,7 +119,7 @@ def test_a_timed_out_result_still_delivers_its_value(scenario: Scenario, form: s
             value = call.result(0)
         except BaseException:  # noqa: BLE001 - see above
             continue
-        mismatch(f"get({timeout}) of {CALL[form]}, its tasks held back", gave(value), "to time out")
+        mismatch(f"get({timeout}) of {CALL[form]}, its tasks held back", returned(value), "to time out")
     gate.open()
     after = f"get({scenario.limits.patience:g}) of {CALL[form]}, its tasks let go after get(0) and get({TIMEOUT}) had timed out"
     outcome: Any
@@ -156,7 +156,7 @@ def test_wait_returns_at_once_on_a_ready_result(scenario: Scenario, form: str) -
     gate.open()
     value = result.get(scenario.limits.patience)
     if value != VALUE[form]:
-        mismatch(f"get({scenario.limits.patience:g}) of {CALL[form]}, its tasks let go", gave(value), repr(VALUE[form]))
+        mismatch(f"get({scenario.limits.patience:g}) of {CALL[form]}, its tasks let go", returned(value), repr(VALUE[form]))
     start = time.monotonic()
     scenario.bounded(lambda: result.wait(scenario.limits.patience), f"wait({scenario.limits.patience:g}) on a ready result")
     elapsed = time.monotonic() - start
@@ -199,11 +199,11 @@ def test_wait_returns_none(scenario: Scenario, form: str) -> None:
     result = PENDING[form](pool, gate)
     timed_out = result.wait(0.01)
     if timed_out is not None:
-        mismatch(f"wait(0.01) of {CALL[form]}, its tasks held back", gave(timed_out), "None")
+        mismatch(f"wait(0.01) of {CALL[form]}, its tasks held back", returned(timed_out), "None")
     gate.open()
     ready = result.wait(scenario.limits.patience)
     if ready is not None:
-        mismatch(f"wait({scenario.limits.patience:g}) of {CALL[form]}, its tasks let go", gave(ready), "None")
+        mismatch(f"wait({scenario.limits.patience:g}) of {CALL[form]}, its tasks let go", returned(ready), "None")
 
 
 @checks("timeout.class")
@@ -232,7 +232,7 @@ def test_imap_next_raises_the_timeout_error_after_about_the_timeout(scenario: Sc
     except scenario.impl.timeout_error:
         pass
     else:
-        mismatch(call, gave(value), raises_the_timeout_error(scenario))
+        mismatch(call, returned(value), raises_the_timeout_error(scenario))
     elapsed = time.monotonic() - start
     if not TIMEOUT * EARLY <= elapsed <= TIMEOUT + scenario.limits.promptly:
         mismatch(call, f"raised the timeout error after {elapsed:.3f} s", f"to raise it {about(TIMEOUT, scenario)}")
@@ -263,7 +263,7 @@ def test_a_timeout_of_nan_does_not_wait(scenario: Scenario, form: str) -> None:
     except Exception as exc:  # noqa: BLE001 - the failure names it
         wrong = gave(exc)
     else:
-        wrong = "" if returns else gave(value)
+        wrong = "" if returns else returned(value)
     if wrong:
         mismatch(what, wrong, f"{'to return' if returns else raises_the_timeout_error(scenario)} at once, as for a timeout of 0")
     elapsed = time.monotonic() - start
@@ -289,8 +289,8 @@ def test_imap_next_after_a_timeout_returns_the_pending_result(scenario: Scenario
             value = iterator.next(timeout)
         except scenario.impl.timeout_error:
             continue
-        mismatch(f"{method}(task, [0, 1, 2]).next({timeout}), its tasks held back", gave(value), raises_the_timeout_error(scenario))
+        mismatch(f"{method}(task, [0, 1, 2]).next({timeout}), its tasks held back", returned(value), raises_the_timeout_error(scenario))
     gate.open()
     rest = scenario.bounded(lambda: list(iterator), f"iterating {method}(...) after the time-outs")
     if rest != [0, 10, 20]:
-        mismatch(f"list({method}(task, [0, 1, 2])) of a task giving 10 * x, its tasks let go after next(0.01) and next({TIMEOUT}) had timed out", gave(rest), "[0, 10, 20]")
+        mismatch(f"list({method}(task, [0, 1, 2])) of a task giving 10 * x, its tasks let go after next(0.01) and next({TIMEOUT}) had timed out", returned(rest), "[0, 10, 20]")

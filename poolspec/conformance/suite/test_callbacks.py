@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from poolspec.conformance import checks
 from poolspec.conformance.scenario import Scenario
 from poolspec.conformance.tasks import TaskError, fail, negate
-from poolspec.conformance.verdict import gave, mismatch
+from poolspec.conformance.verdict import gave, mismatch, returned
 from poolspec.conformance.workloads import soon
 
 
@@ -151,7 +151,7 @@ def test_map_callback_gets_the_values_in_input_order(scenario: Scenario, form: s
     expected = [-i for i in range(n)]
     call = f"{form}({'negated_pair' if form == 'map_async' else 'negated'}, {items!r}, 1, callback=…)"
     if value != expected:
-        mismatch(f"get() of {call}", gave(value), repr(expected))
+        mismatch(f"get() of {call}", returned(value), repr(expected))
     # Whatever order the tasks finish in: the next test holds them to each order, where tasks share the test's objects.
     if calls != [expected]:
         mismatch(f"{call}, then close(); join()", called_with("callback", calls), f"one call, with {expected!r}")
@@ -174,7 +174,7 @@ def test_map_callback_gets_the_values_in_input_order_whatever_order_tasks_finish
     expected = [-i for i in range(len(order))]
     call = f"{submitted(form, 'task', list(range(len(order))), 1, ['callback'])}, its tasks finishing in the order {order}"
     if value != expected:
-        mismatch(f"get() of {call}", gave(value), repr(expected))
+        mismatch(f"get() of {call}", returned(value), repr(expected))
     if calls != [expected]:
         mismatch(f"{call}, then close(); join()", called_with("callback", calls), f"one call, with {expected!r}")
 
@@ -210,7 +210,7 @@ def test_error_callback_is_called_once_with_the_exception_get_raises(scenario: S
     except TaskError as exc:
         raised = exc
     else:
-        mismatch(f"get() of {call}", gave(value), "to raise the TaskError of a failing item")
+        mismatch(f"get() of {call}", returned(value), "to raise the TaskError of a failing item")
     join(scenario, pool)
     if raised.args[0] not in failing:
         mismatch(f"get() of {call}", gave(raised), f"to raise the TaskError of one of the items {failing}")
@@ -409,7 +409,7 @@ def test_an_empty_map_calls_no_callback(scenario: Scenario, form: str) -> None:
     call = f"{form}(negate, [], callback=…, error_callback=…)"
     value = scenario.bounded(result.get, f"get() of {form} of an empty input")
     if value != []:
-        mismatch(f"get() of {call}", gave(value), "[]")
+        mismatch(f"get() of {call}", returned(value), "[]")
     join(scenario, pool)
     if calls != []:
         mismatch(f"{call}, then close(); join()", f"called {', '.join(f'the {kind} with {argument!r}' for kind, argument in calls)}", "no callback")
