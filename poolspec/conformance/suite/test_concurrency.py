@@ -17,6 +17,7 @@ from poolspec.conformance.gates import Gate
 from poolspec.conformance.interruption import Waiter, interrupt, why_not_interruptible
 from poolspec.conformance.scenario import Scenario
 from poolspec.conformance.unobserved import unobserved
+from poolspec.conformance.verdict import gave, mismatch
 
 Item = Tuple[int, int, int]
 """(submitting thread, job of that thread, position in the job): every item of a scenario is distinct."""
@@ -94,7 +95,9 @@ def test_jobs_submitted_from_several_threads_get_their_own_results(scenario: Sce
     for thread in threads:
         thread.join(scenario.limits.patience)
     stuck = [thread.name for thread in threads if thread.is_alive()]
-    assert not stuck, f"{stuck} did not finish their jobs within {scenario.limits.patience:g} s"
+    call = f"the jobs (form, function, items, chunksize) {workloads}, one list per thread, submitted from {len(workloads)} threads at once to a pool of {processes}"
+    if stuck:
+        mismatch(call, f"{', '.join(stuck)} had not finished their jobs within {scenario.limits.patience:g} s", "every job to finish")
     pool.close()
     scenario.bounded(pool.join, "join() after close()")  # every callback has run
     wrong = []
@@ -106,11 +109,13 @@ def test_jobs_submitted_from_several_threads_get_their_own_results(scenario: Sce
                 expected.sort()
             got = outcomes.get((submitter_number, job), "nothing")
             if got != expected:
-                wrong.append(f"thread {submitter_number}, job {job}: {form}({func}, {items}, chunksize={chunksize}) gave {got!r}, not {expected!r}")
+                shown = gave(got) if (submitter_number, job) in outcomes else "had no outcome"
+                wrong.append(f"thread {submitter_number}, job {job}: {form}({func}, {items}, chunksize={chunksize}) {shown}; expected {expected!r}")
             called = sorted(calls[submitter_number, job]) if form == "apply_async with a callback" else calls[submitter_number, job]
             if called != expected_calls(form, expected):
-                wrong.append(f"thread {submitter_number}, job {job}: the callbacks of {form}({func}, {items}) got {called!r}, not {expected_calls(form, expected)!r}")
-    assert not wrong, f"{len(wrong)} job(s) submitted from {len(workloads)} threads at once got wrong results:\n" + "\n".join(wrong)
+                wrong.append(f"thread {submitter_number}, job {job}: the callbacks of {form}({func}, {items}) got {called!r}; expected {expected_calls(form, expected)!r}")
+    if wrong:
+        mismatch(call, f"{len(wrong)} job(s) got wrong results", "each job its own results", details="\n".join(wrong))
 
 
 def meet(parties: int, within: float, started: threading.Semaphore) -> Callable[..., str]:
@@ -195,7 +200,13 @@ def test_tasks_of_separate_jobs_run_at_the_same_time(scenario: Scenario, form: s
         return [collect(handle) for handle in submitted]
 
     values = scenario.bounded(run_jobs, f"{PROCESSES} separate {form} jobs")
-    assert values == ["met"] * PROCESSES, f"{PROCESSES} separate {form} jobs on ThreadPool({PROCESSES}): {'; '.join(str(value) for value in values)}"
+    if values != ["met"] * PROCESSES:
+        mismatch(
+            f"{PROCESSES} separate {form} jobs of one task each on a pool of {PROCESSES}, each submitted once the task before had started, "
+            f"each task waiting until all {PROCESSES} run",
+            "; ".join(str(value) for value in values),
+            f"all {PROCESSES} tasks running at the same time",
+        )
 
 
 ROUNDS = 10
@@ -241,7 +252,11 @@ def interrupt_a_waiter(scenario: Scenario, wait: Wait, form: str) -> None:
             if ended:  # a wait for a job whose task cannot finish yet
                 gate.open()
                 over.set()
-                pytest.fail(f"round {round_number}: two threads called {form} of one job whose task was held; before it was let go, {' and '.join(ended)}")
+                mismatch(
+                    f"{form} of one job of a pool of 2, called from two threads while its task was held (round {round_number})",
+                    f"{' and '.join(ended)} before the task was let go",
+                    "both to wait for the task",
+                )
             if time.monotonic() >= deadline:
                 gate.open()
                 over.set()
@@ -251,10 +266,12 @@ def interrupt_a_waiter(scenario: Scenario, wait: Wait, form: str) -> None:
         gate.open()
         returned = second.has_ended.wait(within)
         over.set()
-        assert returned, (
-            f"round {round_number}: two threads waited in {form} of one job; an exception was raised in the first as it woke "
-            f"({first.ended[0] if first.ended else 'it had not ended'}), and the second was still waiting {within:g} s after the job's task was let go"
-        )
+        if not returned:
+            mismatch(
+                f"{form} of one job of a pool of 2, called from two threads, an exception raised in the first as it woke, then the task let go (round {round_number})",
+                f"the second was still waiting {within:g} s later (the first {first.ended[0] if first.ended else 'had not ended'})",
+                "the second to return",
+            )
         first.thread.join(within)
         second.thread.join(within)
 
@@ -304,7 +321,8 @@ def test_a_result_is_delivered_after_its_pool_was_dropped(scenario: Scenario, fo
         gc.collect()
         gate.open()
         value = scenario.bounded(lambda: collect(result), f"collecting a {form} result whose pool was dropped")
-        assert value == expected, f"the {form} result of a dropped pool gave {value!r}, not {expected!r}"
+        if value != expected:
+            mismatch(f"collecting a {form} job of a task held until its pool had been closed and dropped", gave(value), repr(expected))
     finally:
         gate.open()
         survivor = dropped()

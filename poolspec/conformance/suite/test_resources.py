@@ -26,6 +26,7 @@ from poolspec.conformance import checks
 from poolspec.conformance.collection import uncollected
 from poolspec.conformance.scenario import Scenario
 from poolspec.conformance.unobserved import unobserved
+from poolspec.conformance.verdict import gave, mismatch
 from poolspec.conformance.workloads import TIMED_OUT, outcome_within, soon
 
 ITEMS = 6
@@ -123,7 +124,7 @@ def drained(iterator: Iterator[Any], limit: int) -> List[Any]:
             return outcomes
         except TokenError as exc:
             outcomes.append(exc)
-    pytest.fail(f"the iterator gave more than the {limit} outcomes of its {limit} items")
+    mismatch(f"iterating an iterator over {limit} items to its end", f"gave more than {limit} outcomes: {outcomes!r}", f"{limit}, one per item")
 
 
 FORMS: Dict[str, Deliver] = {
@@ -167,8 +168,8 @@ def every_form(scenario: Scenario, forms: Sequence[str], job: Callable[[Any, str
     return released
 
 
-def assert_collected(scenario: Scenario, released: Released, what: str, after: str) -> None:
-    """Every object of ``released`` is collected within the scenario's patience; else the failure names those left, by form."""
+def assert_collected(scenario: Scenario, released: Released, what: str, jobs: str) -> None:
+    """Every object of ``released`` (``what``, given to ``jobs``) is collected within the scenario's patience; else the failure names those left, by form."""
     within = scenario.limits.patience
     alive = uncollected([reference for _, reference in released], within)
     if alive:
@@ -176,18 +177,18 @@ def assert_collected(scenario: Scenario, released: Released, what: str, after: s
         for position in alive:
             form, reference = released[position]
             left.setdefault(form, []).append(repr(reference()))
-        shown = "; ".join(f"{form}: {', '.join(objects)}" for form, objects in left.items())
-        pytest.fail(
-            f"{after}; the test dropped every reference of its own, yet {within:g} s later, garbage collected again and again, "
-            f"{len(alive)} of the {len(released)} {what} were still alive ({shown}): the pools hold them",
-            pytrace=False,
+        mismatch(
+            f"{jobs}, each on a pool of its own (still running), and the test's every reference dropped",
+            f"{len(alive)} of the {len(released)} {what} still alive {within:g} s later, garbage collected again and again",
+            "every one collected",
+            details="\n".join(f"{form}: {', '.join(objects)}" for form, objects in left.items()),
         )
 
 
-def expect(condition: bool, form: str, got: Any) -> None:
-    """Fail at once if a job gave the wrong outcomes: that is not this family's business, but nothing else could be checked."""
+def expect(condition: bool, form: str, got: Any, expected: str) -> None:
+    """Fail at once if a job of ``form`` gave the wrong outcomes: that is not this family's business, but nothing else could be checked."""
     if not condition:
-        pytest.fail(f"a job of {form} gave {got!r}", pytrace=False)
+        mismatch(f"a job of {form}", f"delivered {got!r}", expected)
 
 
 # -- the clauses -------------------------------------------------------------------------------
@@ -201,33 +202,34 @@ def test_arguments_are_released_once_delivered(scenario: Scenario, fails: bool) 
     def job(pool: Any, form: str) -> List[weakref.ref[Any]]:
         tokens = [Token(number) for number in range(ITEMS)]
         outcomes = FORMS[form](pool, func, tokens, Callback(0))
-        expect(bool(outcomes) and all(type(each) is TokenError for each in outcomes) if fails else sorted(outcomes) == list(range(ITEMS)), form, outcomes)
+        wanted = "TokenErrors only" if fails else f"the values 0 .. {ITEMS - 1}"
+        expect(bool(outcomes) and all(type(each) is TokenError for each in outcomes) if fails else sorted(outcomes) == list(range(ITEMS)), form, outcomes, wanted)
         return [weakref.ref(token) for token in tokens]
 
     released = every_form(scenario, FAILING_FORMS if fails else EVERY_FORM, job)
-    assert_collected(scenario, released, "arguments", f"a job of each form delivered the outcomes of {func.__name__} over Token(0) .. Token({ITEMS - 1})")
+    assert_collected(scenario, released, "arguments", f"a job of each form of {func.__name__} over Token(0) .. Token({ITEMS - 1}), delivered")
 
 
 @checks("resources.values-released")
 def test_values_are_released_once_delivered(scenario: Scenario) -> None:
     def job(pool: Any, form: str) -> List[weakref.ref[Any]]:
         values = FORMS[form](pool, new_token, range(ITEMS), Callback(0))
-        expect(len(values) == ITEMS and all(type(value) is Token for value in values), form, values)
+        expect(len(values) == ITEMS and all(type(value) is Token for value in values), form, values, f"{ITEMS} new Tokens")
         return [weakref.ref(value) for value in values]
 
     released = every_form(scenario, EVERY_FORM, job)
-    assert_collected(scenario, released, "values", f"a job of each form delivered the values of new_token over range({ITEMS})")
+    assert_collected(scenario, released, "values", f"a job of each form of new_token over range({ITEMS}), delivered")
 
 
 @checks("resources.exceptions-released")
 def test_exceptions_are_released_once_delivered(scenario: Scenario) -> None:
     def job(pool: Any, form: str) -> List[weakref.ref[Any]]:
         errors = FORMS[form](pool, fail, range(ITEMS), Callback(0))
-        expect(bool(errors) and all(type(error) is TokenError for error in errors), form, errors)
+        expect(bool(errors) and all(type(error) is TokenError for error in errors), form, errors, "TokenErrors only")
         return [weakref.ref(error) for error in errors]
 
     released = every_form(scenario, FAILING_FORMS, job)
-    assert_collected(scenario, released, "exceptions", f"a job of each form raised the exceptions of fail over range({ITEMS})")
+    assert_collected(scenario, released, "exceptions", f"a job of each form of fail over range({ITEMS}), its exceptions delivered")
 
 
 def failing_with_locals() -> Tuple[Callable[[int], int], List[weakref.ref[Token]]]:
@@ -248,11 +250,13 @@ def test_the_frames_of_a_delivered_exceptions_traceback_are_released(scenario: S
     def job(pool: Any, form: str) -> List[weakref.ref[Any]]:
         task, locals_of_tasks = failing_with_locals()
         errors = FORMS[form](pool, task, range(ITEMS), Callback(0))
-        expect(bool(errors) and all(type(error) is TokenError for error in errors), form, errors)
+        expect(bool(errors) and all(type(error) is TokenError for error in errors), form, errors, "TokenErrors only")
         return list(locals_of_tasks)
 
     released = every_form(scenario, FAILING_FORMS, job)
-    assert_collected(scenario, released, "locals of the failed tasks' frames", f"a job of each form raised the exceptions of tasks over range({ITEMS})")
+    assert_collected(
+        scenario, released, "locals of the failed tasks' frames", f"a job of each form of a task raising with a Token in a local over range({ITEMS}), its exceptions delivered"
+    )
 
 
 @checks("resources.functions-released")
@@ -261,12 +265,12 @@ def test_functions_and_callbacks_are_released_once_delivered(scenario: Scenario,
     def job(pool: Any, form: str) -> List[weakref.ref[Any]]:
         func, callback = Function(100), (Callback(200) if form in CALLBACK_FORMS else None)
         outcomes = FORMS[form](pool, func, [-1 - number if fails else number for number in range(ITEMS)], callback)
-        expect(bool(outcomes), form, outcomes)
+        expect(bool(outcomes), form, outcomes, "an outcome")
         return [weakref.ref(func)] + ([] if callback is None else [weakref.ref(callback)])
 
     released = every_form(scenario, FAILING_FORMS if fails else EVERY_FORM, job)
     items = f"range(-1, {-1 - ITEMS}, -1)" if fails else f"range({ITEMS})"
-    assert_collected(scenario, released, "functions and callbacks", f"a job of each form of Function(100) over {items} was delivered")
+    assert_collected(scenario, released, "functions and callbacks", f"a job of each form of Function(100) over {items}, with Callback(200) where it takes callbacks, delivered")
 
 
 @checks("resources.ended-imap-released", needs=("threads",))
@@ -274,12 +278,15 @@ def test_an_ended_imap_leaves_nothing_of_its_job(scenario: Scenario) -> None:
     def job(pool: Any, form: str) -> List[weakref.ref[Any]]:
         task, locals_of_tasks = failing_with_locals()
         errors = drained(getattr(pool, form)(task, range(ITEMS), 2), ITEMS)
-        expect(bool(errors) and all(type(error) is TokenError for error in errors), form, errors)
+        expect(bool(errors) and all(type(error) is TokenError for error in errors), form, errors, "TokenErrors only")
         return [weakref.ref(task), *locals_of_tasks]
 
     released = every_form(scenario, ["imap", "imap_unordered"], job)
     assert_collected(
-        scenario, released, "functions and locals of the failed tasks' frames", f"an imap and an imap_unordered of a task raising for each of range({ITEMS}), chunksize 2, ended"
+        scenario,
+        released,
+        "functions and locals of the failed tasks' frames",
+        f"imap(task, range({ITEMS}), 2) and imap_unordered(task, range({ITEMS}), 2) of a task raising for each item, iterated to their end",
     )
 
 
@@ -309,7 +316,7 @@ def test_a_dropped_pool_is_collected_while_its_finished_results_are_kept(scenari
         dropped.append((form, scenario.weak_reference(pool)))
         kept[form] = submit(pool)
         delivered = soon(scenario, functools.partial(finish, kept[form]), f"delivering {form}")
-        expect(delivered == expected, form, delivered)
+        expect(delivered == expected, form, delivered, repr(expected))
         pool.close()
         del pool
     alive = uncollected([reference for _, reference in dropped], scenario.limits.patience)
@@ -321,11 +328,11 @@ def test_a_dropped_pool_is_collected_while_its_finished_results_are_kept(scenari
         del survivor
     if alive:
         forms = [dropped[position][0] for position in alive]
-        pytest.fail(
-            f"closed pools that nothing referenced but a finished result or exhausted iterator of theirs were still alive "
-            f"{scenario.limits.patience:g} s later, garbage collected again and again: those of {', '.join(forms)} "
-            f"({', '.join(repr(kept[form]) for form in forms)}); the finished results keep them",
-            pytrace=False,
+        mismatch(
+            "a job of each form on a pool of 2 of its own, delivered, the pool closed and dropped, its result or exhausted iterator kept",
+            f"the pools of {', '.join(forms)} still alive {scenario.limits.patience:g} s later, garbage collected again and again "
+            f"(kept: {', '.join(repr(kept[form]) for form in forms)})",
+            "every pool collected",
         )
 
 
@@ -344,7 +351,8 @@ def test_a_dropped_pool_is_collected_while_iterators_it_abandoned_are_kept(scena
         return x
 
     pool.apply_async(hold, (0,))
-    assert started.wait(scenario.limits.patience), f"a task did not start on a free worker within {scenario.limits.patience:g} s"
+    if not started.wait(scenario.limits.patience):
+        mismatch("apply_async(hold, (0,)) on a pool of 1", f"did not start its task within {scenario.limits.patience:g} s", "it to start on the free worker")
     kept = {form: getattr(pool, form)(number_of, [Token(1), Token(2)]) for form in ("imap", "imap_unordered")}
     scenario.bounded(pool.terminate, "terminate()")
     gate.open()
@@ -357,12 +365,14 @@ def test_a_dropped_pool_is_collected_while_iterators_it_abandoned_are_kept(scena
             unobserved(
                 f"next() of an {form}() iterator that terminate() abandoned did not raise within {scenario.limits.patience:g} s (see shutdown.terminate-fails-results), so the iterator never became one that has raised"
             )
-        expect(isinstance(outcome, Exception) and not isinstance(outcome, StopIteration), f"{form}() (next() after terminate())", outcome)
+        if not (isinstance(outcome, Exception) and not isinstance(outcome, StopIteration)):
+            mismatch(f"next() of {form}(number_of, [Token(1), Token(2)]) after terminate()", gave(outcome), "to raise an exception other than StopIteration")
     if uncollected([dropped], scenario.limits.patience):
-        pytest.fail(
-            f"a terminated pool that nothing referenced but the imap() and imap_unordered() iterators it abandoned, each of which had raised, "
-            f"was still alive {scenario.limits.patience:g} s later, garbage collected again and again: the iterators keep it",
-            pytrace=False,
+        mismatch(
+            "a pool of 1 given imap(number_of, [Token(1), Token(2)]) and imap_unordered(number_of, [Token(1), Token(2)]) behind a held task, "
+            "terminated, joined and dropped, the iterators kept after next() raised",
+            f"the pool still alive {scenario.limits.patience:g} s later, garbage collected again and again",
+            "the pool collected",
         )
 
 
@@ -396,9 +406,12 @@ def test_polling_a_pending_result_leaves_nothing_behind(scenario: Scenario) -> N
             tracemalloc.stop()
     gate.open()
     leaking = {what: f"{growth} bytes" for what, growth in grown.items() if growth >= BYTES_PER_POLL * POLLS}
-    assert not leaking, (
-        f"{POLLS} timed-out waits ({POLL_TIMEOUT:g} s each) on a pending result grew the memory the process holds by: {leaking}; expected less than {BYTES_PER_POLL} bytes a wait"
-    )
+    if leaking:
+        mismatch(
+            f"{POLLS} timed-out waits ({POLL_TIMEOUT:g} s each) on a pending result of a pool of 1",
+            f"grew the memory the process holds by {leaking}",
+            f"less than {BYTES_PER_POLL} bytes a wait",
+        )
 
 
 def _tracemalloc() -> ModuleType:

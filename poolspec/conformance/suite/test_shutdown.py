@@ -17,26 +17,30 @@ from poolspec.conformance import checks
 from poolspec.conformance.gates import Gate
 from poolspec.conformance.scenario import Scenario
 from poolspec.conformance.unobserved import unobserved
+from poolspec.conformance.verdict import gave, mismatch
 from poolspec.conformance.workloads import TIMED_OUT, Background, outcome_of, outcome_within
 
 from .test_results_streaming import accepts_buffersize
 
-SUBMISSIONS: Dict[str, Callable[[Any], Any]] = {
-    "apply": lambda pool: pool.apply(abs, (1,)),
-    "apply_async": lambda pool: pool.apply_async(abs, (1,)),
-    "map": lambda pool: pool.map(abs, [1]),
-    "map_async": lambda pool: pool.map_async(abs, [1]),
-    "starmap": lambda pool: pool.starmap(abs, [(1,)]),
-    "starmap_async": lambda pool: pool.starmap_async(abs, [(1,)]),
-    "imap": lambda pool: pool.imap(abs, [1]),
-    "imap_unordered": lambda pool: pool.imap_unordered(abs, [1]),
+SUBMISSIONS: Dict[str, Any] = {
+    "apply": (1,),
+    "apply_async": (1,),
+    "map": [1],
+    "map_async": [1],
+    "starmap": [(1,)],
+    "starmap_async": [(1,)],
+    "imap": [1],
+    "imap_unordered": [1],
 }
+"""Each way to submit work, by method: the arguments after ``abs`` of a call that submits one task."""
 
 
 def assert_rejected(scenario: Scenario, pool: Any, method: str, after: str) -> None:
     """``method`` on ``pool`` raises ValueError at once (a pool that accepts it and blocks is a HANG)."""
-    outcome = scenario.bounded(lambda: outcome_of(lambda: SUBMISSIONS[method](pool)), f"{method}() after {after}", limit=scenario.limits.promptly)
-    assert isinstance(outcome, ValueError), f"{method}() after {after} gave {outcome!r}; expected it to raise ValueError"
+    call = f"{method}(abs, {SUBMISSIONS[method]!r}) after {after}"
+    outcome = scenario.bounded(lambda: outcome_of(lambda: getattr(pool, method)(abs, SUBMISSIONS[method])), f"{method}() after {after}", limit=scenario.limits.promptly)
+    if not isinstance(outcome, ValueError):
+        mismatch(call, gave(outcome), "to raise ValueError")
 
 
 class Joiner:
@@ -79,9 +83,11 @@ def blocked_task(started: threading.Semaphore, gate: Gate) -> Callable[..., Any]
     return task
 
 
-def wait_started(scenario: Scenario, started: threading.Semaphore, count: int, what: str) -> None:
+def wait_started(scenario: Scenario, started: threading.Semaphore, count: int, call: str) -> None:
+    """Each of the ``count`` tasks of ``call`` has started (each on a free worker) within the scenario's patience."""
     for done in range(count):
-        assert started.acquire(timeout=scenario.limits.patience), f"{what}: only {done} of {count} tasks started while workers were free"
+        if not started.acquire(timeout=scenario.limits.patience):
+            mismatch(call, f"started {done} of its {count} tasks within {scenario.limits.patience:g} s", "each to start on a free worker")
 
 
 def busy_pool(scenario: Scenario) -> Tuple[Any, Gate, List[Any]]:
@@ -91,7 +97,7 @@ def busy_pool(scenario: Scenario) -> Tuple[Any, Gate, List[Any]]:
     started = threading.Semaphore(0)
     task = blocked_task(started, gate)
     running = [pool.apply_async(task, (x,)) for x in range(2)]
-    wait_started(scenario, started, 2, "apply_async()")
+    wait_started(scenario, started, 2, "apply_async(task, (x,)) for x in range(2) on a pool of 2")
     return pool, gate, running
 
 
@@ -117,11 +123,12 @@ def test_join_before_close_raises(scenario: Scenario) -> None:
 def test_repr_names_state_and_size(scenario: Scenario) -> None:
     pool = scenario.pool(2)
     pattern = r"<[\w.]+ state={} pool_size=2>"
-    assert re.fullmatch(pattern.format("RUN"), repr(pool)), repr(pool)
-    pool.close()
-    assert re.fullmatch(pattern.format("CLOSE"), repr(pool)), repr(pool)
-    pool.terminate()
-    assert re.fullmatch(pattern.format("TERMINATE"), repr(pool)), repr(pool)
+    for state, stop in (("RUN", ""), ("CLOSE", "close"), ("TERMINATE", "terminate")):
+        if stop:
+            getattr(pool, stop)()
+        shown = repr(pool)
+        if not re.fullmatch(pattern.format(state), shown):
+            mismatch(f"repr() of a pool of 2{f' after {stop}()' if stop else ''}", gave(shown), f"'<module.Class state={state} pool_size=2>'")
 
 
 # -- join ---------------------------------------------------------------------------------------
@@ -131,7 +138,9 @@ def test_repr_names_state_and_size(scenario: Scenario) -> None:
 @pytest.mark.parametrize("stop", ["close", "terminate"])
 def test_join_ends_every_thread_of_the_pool(scenario: Scenario, stop: str) -> None:
     pool = scenario.pool(3)
-    assert pool.map(abs, range(-5, 5), 1) == [abs(x) for x in range(-5, 5)]
+    values = pool.map(abs, range(-5, 5), 1)
+    if values != [abs(x) for x in range(-5, 5)]:
+        mismatch("map(abs, range(-5, 5), 1)", gave(values), repr([abs(x) for x in range(-5, 5)]))
     getattr(pool, stop)()
     scenario.bounded(pool.join, f"join() after {stop}()")
     scenario.check_no_thread_left()
@@ -143,13 +152,17 @@ def test_join_after_terminate_waits_for_a_running_task(scenario: Scenario) -> No
     gate = scenario.gate()
     started = threading.Semaphore(0)
     pool.apply_async(blocked_task(started, gate))
-    wait_started(scenario, started, 1, "apply_async()")
+    wait_started(scenario, started, 1, "apply_async(task) on a pool of 2")
     scenario.bounded(pool.terminate, "terminate() while a task runs")
     joiner = Joiner(pool)
-    assert not joiner.returned.wait(scenario.limits.glimpse), f"join() after terminate() {joiner.ended()} while a task was still running on a worker thread"
+    call = "join() after terminate() of a pool of 2 running apply_async(task), its task held"
+    if joiner.returned.wait(scenario.limits.glimpse):
+        mismatch(call, f"{joiner.ended()} while the task still ran", "to wait for the task to end")
     gate.open()
-    assert joiner.returned.wait(scenario.limits.patience), f"join() after terminate() did not return within {scenario.limits.patience:g} s of the task's end"
-    assert joiner.error is None, f"join() after terminate() raised {joiner.error!r}"
+    if not joiner.returned.wait(scenario.limits.patience):
+        mismatch(f"{call}, then let go", f"did not return within {scenario.limits.patience:g} s of the task's end", "to return")
+    if joiner.error is not None:
+        mismatch(f"{call}, then let go", joiner.ended(), "to return")
     scenario.check_no_thread_left()
 
 
@@ -181,23 +194,41 @@ def test_close_join_waits_for_every_task_and_callback(scenario: Scenario) -> Non
     mapped = pool.map_async(task, range(10, 14), 1, callback=callback)
     imapped = pool.imap(task, source())
     pool.close()
-    joiner = Joiner(pool, lambda: (len(ran), len(called), len(read), [result.ready() for result in [*applied, mapped]]))
-    assert not joiner.returned.wait(scenario.limits.glimpse), f"join() after close() {joiner.ended()} while every task was still waiting to run"
-    tasks_go.open()
-    assert not joiner.returned.wait(scenario.limits.glimpse), f"join() after close() {joiner.ended()} while the callbacks were still waiting to run"
-    callbacks_go.open()
-    assert joiner.returned.wait(scenario.limits.patience), (
-        f"join() after close() did not return within {scenario.limits.patience:g} s of every task and callback being free to finish"
+    jobs = (
+        "apply_async(task, (x,), callback=callback) for x in range(4), map_async(task, range(10, 14), 1, callback=callback) "
+        "and imap(task, (x for x in range(20, 40))) on a pool of 2"
     )
-    assert joiner.error is None, f"join() after close() raised {joiner.error!r}"
+    call = f"join() after close(), {jobs}"
+    joiner = Joiner(pool, lambda: (len(ran), len(called), len(read), [result.ready() for result in [*applied, mapped]]))
+    if joiner.returned.wait(scenario.limits.glimpse):
+        mismatch(call, f"{joiner.ended()} while every task was still held back", "to wait for every task and callback")
+    tasks_go.open()
+    if joiner.returned.wait(scenario.limits.glimpse):
+        mismatch(call, f"{joiner.ended()} while the callbacks were still held back (the tasks let go)", "to wait for every callback")
+    callbacks_go.open()
+    if not joiner.returned.wait(scenario.limits.patience):
+        mismatch(call, f"did not return within {scenario.limits.patience:g} s of every task and callback being let go", "to return")
+    if joiner.error is not None:
+        mismatch(call, joiner.ended(), "to return")
     tasks, callbacks, items, ready = joiner.seen
-    assert items == 20, f"when join() returned, the imap() input had been read up to {items} of 20 items"
-    assert tasks == 4 + 4 + 20, f"when join() returned, {tasks} of {4 + 4 + 20} tasks had run"
-    assert callbacks == 5, f"when join() returned, {callbacks} of 5 callbacks had run"
-    assert all(ready), f"when join() returned, these results were not ready: {[i for i, r in enumerate(ready) if not r]} (of 4 apply_async, then map_async)"
-    assert [result.get(0) for result in applied] == [0, -1, -2, -3]
-    assert mapped.get(0) == [-10, -11, -12, -13]
-    assert scenario.bounded(lambda: list(imapped), "iterating imap() after join()") == [-x for x in range(20, 40)]
+    if items != 20:
+        mismatch(call, f"returned when {items} of the 20 items of the imap() input had been read", "all 20 read")
+    if tasks != 4 + 4 + 20:
+        mismatch(call, f"returned when {tasks} of the {4 + 4 + 20} tasks had run", f"all {4 + 4 + 20} to have run")
+    if callbacks != 5:
+        mismatch(call, f"returned when {callbacks} of the 5 callbacks had run", "all 5 to have run")
+    if not all(ready):
+        unready = [i for i, r in enumerate(ready) if not r]
+        mismatch(call, f"returned when these results were not ready: {unready} (of the 4 apply_async, then map_async)", "every result ready")
+    applied_values = [result.get(0) for result in applied]
+    if applied_values != [0, -1, -2, -3]:
+        mismatch("get(0) of each apply_async(task, (x,), callback=callback) for x in range(4), after close() and join()", gave(applied_values), "[0, -1, -2, -3]")
+    mapped_values = mapped.get(0)
+    if mapped_values != [-10, -11, -12, -13]:
+        mismatch("get(0) of map_async(task, range(10, 14), 1, callback=callback), after close() and join()", gave(mapped_values), "[-10, -11, -12, -13]")
+    imapped_values = scenario.bounded(lambda: list(imapped), "iterating imap() after join()")
+    if imapped_values != [-x for x in range(20, 40)]:
+        mismatch("iterating imap(task, (x for x in range(20, 40))), after close() and join()", gave(imapped_values), repr([-x for x in range(20, 40)]))
 
 
 @checks("shutdown.join-waits-for-slow-input", needs=("any-thread",))
@@ -230,21 +261,27 @@ def test_close_join_waits_for_an_imap_input_still_being_read(scenario: Scenario,
 
     results = getattr(pool, method)(task, source(), chunksize)
     pool.close()
+    call = f"{method}(task, <a generator of 0 .. 5 that holds back 3 .. 5 until join() is called>, {chunksize}) on a pool of 2"
     joiner = Joiner(pool, lambda: (len(read), len(ran)))
-    assert joiner.called.wait(scenario.limits.hang), f"the kit's thread that calls join() did not start within {scenario.limits.hang:g} s"
+    if not joiner.called.wait(scenario.limits.patience):
+        unobserved(f"the kit's thread that calls join() did not start within {scenario.limits.patience:g} s")
     joiner.returned.wait(scenario.limits.glimpse)  # not an assertion: a join() that returns here is caught by the snapshot
     held_back.open()
-    assert joiner.returned.wait(scenario.limits.hang), f"join() after close() did not return within {scenario.limits.hang:g} s of the {method}() input being free to end"
-    assert joiner.error is None, f"join() after close() raised {joiner.error!r}"
+    if not joiner.returned.wait(scenario.limits.patience):
+        mismatch(f"join() after close(), {call}", f"did not return within {scenario.limits.patience:g} s of the input being let go", "to return once the input had ended")
+    if joiner.error is not None:
+        mismatch(f"join() after close(), {call}", joiner.ended(), "to return")
     items, tasks = joiner.seen
-    call = f"{method}() over 6 items, 3 of them held back until join() had been called (chunksize {chunksize})"
-    assert items == 6, f"close(); join() returned while the input of {call} was still being read: {items} of its items had been read by then"
-    assert tasks == 6, f"close(); join() returned when {tasks} of the 6 tasks of {call} had run"
+    if items != 6:
+        mismatch(f"join() after close(), {call}", f"returned when {items} of the 6 items of the input had been read", "to return once all 6 had been read")
+    if tasks != 6:
+        mismatch(f"join() after close(), {call}", f"returned when {tasks} of the 6 tasks had run", "all 6 to have run")
     values = scenario.bounded(lambda: list(results), f"iterating {method}() after join()")
     expected = [-x for x in range(6)]
     if method == "imap_unordered":
         values, expected = sorted(values), sorted(expected)
-    assert values == expected, f"after close(); join(), iterating {call} gave {values}"
+    if values != expected:
+        mismatch(f"iterating {call}, after close() and join(){' (sorted)' if method == 'imap_unordered' else ''}", gave(values), repr(expected))
 
 
 @checks("shutdown.idempotent")
@@ -268,9 +305,11 @@ def test_close_terminate_and_join_may_be_repeated(scenario: Scenario, calls: str
         try:
             scenario.bounded(getattr(pool, call), f"{call}()")
         except Exception as exc:  # noqa: BLE001 - reported with the calls before it
-            pytest.fail(f"{call}() after {' '.join(done) or 'nothing'} raised {exc!r}; expected it to do nothing")
+            mismatch(f"{call}() after {', '.join(done) or 'nothing'}", gave(exc), "to do nothing")
         done.append(f"{call}()")
-    assert result.get(0) == 3
+    value = result.get(0)
+    if value != 3:
+        mismatch(f"get(0) of apply_async(abs, (-3,)), after {', '.join(done)}", gave(value), "3")
 
 
 # -- terminate ----------------------------------------------------------------------------------
@@ -282,7 +321,7 @@ def test_terminate_returns_while_a_task_runs(scenario: Scenario) -> None:
     gate = scenario.gate()
     started = threading.Semaphore(0)
     pool.apply_async(blocked_task(started, gate))
-    wait_started(scenario, started, 1, "apply_async()")
+    wait_started(scenario, started, 1, "apply_async(task) on a pool of 1")
     scenario.bounded(pool.terminate, "terminate() while a task is blocked")
 
 
@@ -292,7 +331,7 @@ def test_terminate_discards_queued_tasks(scenario: Scenario) -> None:
     gate = scenario.gate()
     started = threading.Semaphore(0)
     pool.apply_async(blocked_task(started, gate))
-    wait_started(scenario, started, 1, "apply_async()")
+    wait_started(scenario, started, 1, "apply_async(task) on a pool of 1")
     ran: List[int] = []
     for x in range(3):
         pool.apply_async(ran.append, (x,))
@@ -300,7 +339,13 @@ def test_terminate_discards_queued_tasks(scenario: Scenario) -> None:
     scenario.bounded(pool.terminate, "terminate()")
     gate.open()
     scenario.bounded(pool.join, "join() after terminate()")
-    assert not ran, f"tasks queued when terminate() was called ran anyway, with arguments {ran}"
+    if ran:
+        mismatch(
+            "terminate(), then join(), of a pool of 1 running a held task, apply_async(ran.append, (x,)) for x in range(3) "
+            "and map_async(ran.append, range(10, 13), 1) queued behind it",
+            f"ran queued tasks, with arguments {ran}",
+            "none of the queued tasks to run",
+        )
 
 
 @checks("shutdown.terminate-abandons-results")
@@ -320,14 +365,21 @@ def test_terminate_abandons_every_result_not_completed(scenario: Scenario) -> No
         result.wait(scenario.limits.glimpse / len(results))
         if result.ready() and result.successful():
             completed[what] = result.get(0)
-    assert not completed, f"results that had not completed at terminate() completed successfully after it: {completed}"
+    if completed:
+        mismatch(
+            "terminate(), then join(), of a pool of 2 running two held apply_async(task, (x,)), apply_async(abs, (-1,)) and "
+            "map_async(abs, [-1, -2], 1) queued: the results not completed at terminate()",
+            f"completed successfully: {completed}",
+            "none to complete successfully",
+        )
+    call = f"next({scenario.limits.glimpse:g}) of imap(abs, [-1, -2]), queued at terminate() of a pool of 2 running two held tasks, after join()"
     try:
         value = imapped.next(scenario.limits.glimpse)
     except StopIteration:
-        pytest.fail("an imap() iterator whose results had not completed at terminate() reported the end of its input")
+        mismatch(call, "raised StopIteration (the end of the input)", "to raise another exception or to time out")
     except Exception:  # noqa: BLE001 - blocking (a timeout) and failing are both allowed
         return
-    pytest.fail(f"an imap() iterator whose results had not completed at terminate() yielded {value!r} after it")
+    mismatch(call, gave(value), "to raise an exception or to time out")
 
 
 @checks("shutdown.terminate-fails-results")
@@ -357,8 +409,13 @@ def test_terminate_fails_every_result_not_completed(scenario: Scenario) -> None:
         elif isinstance(outcome, StopIteration):
             wrong[what] = "reported the end of the input (StopIteration)"
         elif not isinstance(outcome, Exception):
-            wrong[what] = f"gave {outcome!r}"
-    assert not wrong, f"after terminate(), waiting {scenario.limits.patience:g} s in all for what had not completed: {wrong}; expected each to raise"
+            wrong[what] = gave(outcome)
+    if wrong:
+        mismatch(
+            f"after terminate() of a pool of 2 running two held tasks (then let go), waiting {scenario.limits.patience:g} s in all for what had not completed",
+            "; ".join(f"{what} {how}" for what, how in wrong.items()),
+            "each to raise",
+        )
 
 
 @checks("shutdown.terminate-ends-join", needs=("any-thread",))
@@ -380,14 +437,18 @@ def test_terminate_ends_a_join_that_waits_for_a_blocked_input(scenario: Scenario
     getattr(pool, method)(abs, source())
     pool.close()
     joiner = Joiner(pool)
-    assert joiner.called.wait(scenario.limits.hang), f"the kit's thread that calls join() did not start within {scenario.limits.hang:g} s"
+    if not joiner.called.wait(scenario.limits.patience):
+        unobserved(f"the kit's thread that calls join() did not start within {scenario.limits.patience:g} s")
     joiner.returned.wait(scenario.limits.glimpse)  # join() must wait here, for the input (shutdown.join-waits-for-slow-input)
     terminating = Background(pool.terminate, "terminate() while join() waits for a blocked input")
     terminated = terminating.done(scenario.limits.patience)
     joined = terminated and joiner.returned.wait(scenario.limits.patience)
     held_back.open()
-    assert terminated, f"terminate() called while join() waited for a blocked {method}() input did not return within {scenario.limits.patience:g} s"
-    assert joined, f"join() waiting for a blocked {method}() input did not return within {scenario.limits.patience:g} s of terminate() returning"
+    pool_text = f"a pool of 2 given {method}(abs, <a generator that yields 1, then blocks>), then close()"
+    if not terminated:
+        mismatch(f"terminate() while join() waits, on {pool_text}", f"did not return within {scenario.limits.patience:g} s", "to return")
+    if not joined:
+        mismatch(f"join() on {pool_text}, then terminate()", f"did not return within {scenario.limits.patience:g} s of terminate() returning", "to return")
 
 
 @checks("shutdown.terminate-from-task")
@@ -405,8 +466,11 @@ def test_terminate_from_a_task_or_callback_returns(scenario: Scenario, where: st
         pool.apply_async(stop)
     else:
         pool.apply_async(abs, (-1,), callback=stop)
-    assert done.wait(scenario.limits.patience), f"terminate() called from a {where} did not return within {scenario.limits.patience:g} s"
-    assert outcome == [None], f"terminate() called from a {where} gave {outcome[0]!r}; expected None"
+    call = "terminate() from the task of apply_async(stop)" if where == "task" else "terminate() from the callback of apply_async(abs, (-1,), callback=stop)"
+    if not done.wait(scenario.limits.patience):
+        mismatch(call, f"did not return within {scenario.limits.patience:g} s", "to return")
+    if outcome != [None]:
+        mismatch(call, gave(outcome[0]), "to return None")
     assert_rejected(scenario, pool, "apply_async", f"terminate() from a {where}")
 
 
@@ -431,6 +495,8 @@ EXITING = textwrap.dedent(
     print("both workers busy", flush=True)
     """
 )
+EXITING_CALL = "a process whose main module ends with ThreadPool(2), two tasks that never end running on its workers and a third queued"
+"""What the helper process (:data:`EXITING`) does, as a verdict names it."""
 
 
 @checks("shutdown.exit-abandons-running-tasks")
@@ -444,6 +510,7 @@ def test_a_process_exits_with_a_pool_still_running_a_task(scenario: Scenario) ->
     scenario.pool(1).apply_async  # noqa: B018 - the helper's one method: here, a missing one is MISSING, not a failed set-up
     path = os.pathsep.join(entry or os.getcwd() for entry in sys.path)
     limit = scenario.limits.hang * 0.8
+    finished: Optional[subprocess.CompletedProcess[str]] = None
     try:
         finished = subprocess.run(
             [sys.executable, "-c", EXITING, scenario.impl.spec, f"{limit / 2:g}"],
@@ -455,15 +522,18 @@ def test_a_process_exits_with_a_pool_still_running_a_task(scenario: Scenario) ->
         )
     except subprocess.TimeoutExpired as expired:
         output = expired.stdout.decode() if isinstance(expired.stdout, bytes) else expired.stdout or ""
+    if finished is None:  # stopped at its time-out; judged outside the handler, so the verdict is not chained to TimeoutExpired
         if "both workers busy" not in output:
             unobserved(f"the helper process had not got two tasks running on its pool {limit:g} s after it started (it was stopped)")
-        pytest.fail(
-            f"a process whose main module ended with two tasks blocked on its pool's workers had not exited when it was stopped, "
-            f"{limit:g} s after it started and at least {limit / 2:g} s after its main module ended"
+        mismatch(
+            EXITING_CALL,
+            f"had not exited when it was stopped, {limit:g} s after it started and at least {limit / 2:g} s after its main module ended",
+            "the process to exit",
         )
     if "both workers busy" not in finished.stdout:
         unobserved(f"the helper process could not get two tasks running on its pool: {finished.stderr.strip()[-600:]}")
-    assert finished.returncode == 0, f"the process exited with status {finished.returncode}: {finished.stderr.strip()}"
+    if finished.returncode != 0:
+        mismatch(EXITING_CALL, f"exited with status {finished.returncode}", "status 0", details=finished.stderr.strip())
 
 
 # -- the context manager ------------------------------------------------------------------------
@@ -476,7 +546,8 @@ def test_with_binds_the_pool_itself(scenario: Scenario) -> None:
         if entered is not pool and hasattr(entered, "terminate"):
             scenario.bounded(entered.terminate, "terminate() of what __enter__() returned")
             scenario.bounded(entered.join, "join() of what __enter__() returned")
-        assert entered is pool, f"with pool as p: bound p to {entered!r}, not to the pool {pool!r}"
+        if entered is not pool:
+            mismatch("__enter__() of a pool of 1 (with pool as entered:)", gave(entered), f"the pool itself, {pool!r}")
 
 
 @checks("shutdown.enter-not-running-rejected")
@@ -497,9 +568,14 @@ def test_leaving_the_with_block_terminates(scenario: Scenario) -> None:
     ran: List[int] = []
     with pool:
         pool.apply_async(blocked_task(started, gate))
-        wait_started(scenario, started, 1, "apply_async()")
+        wait_started(scenario, started, 1, "apply_async(task) on a pool of 1")
         pool.apply_async(ran.append, (1,))
     assert_rejected(scenario, pool, "apply_async", "the with block")
     gate.open()
     scenario.bounded(pool.join, "join() after the with block")
-    assert not ran, "a task still queued when the with block ended ran anyway"
+    if ran:
+        mismatch(
+            "with pool: (a pool of 1) running a held apply_async(task), then apply_async(ran.append, (1,)) queued, leaving the block; join()",
+            "ran the queued task",
+            "it not to run",
+        )

@@ -19,6 +19,7 @@ from hypothesis.stateful import Bundle, RuleBasedStateMachine, initialize, invar
 from poolspec.conformance import checks
 from poolspec.conformance.gates import Gate
 from poolspec.conformance.scenario import Scenario
+from poolspec.conformance.verdict import gave, mismatch
 from poolspec.conformance.workloads import outcome_of
 
 STEPS = 20
@@ -57,25 +58,22 @@ class Submission:
     judged: bool = False
 
     def expected(self) -> str:
+        """What the model allows, as a verdict says it."""
+        if self.abandoned:
+            return "to raise or stay pending: it had not completed when terminate() was called"
         failing = [value for value, fail in self.items if fail]
         if failing:
-            return f"Boom raised for one of {failing}"
+            return f"to raise Boom for one of {failing}"
         values = [-value for value, _ in self.items]
         return repr(values[0] if self.single else values)
 
-    def agrees(self, outcome: Any) -> Optional[str]:
-        """None if ``outcome`` (a value or an exception) is one the model allows, else why not."""
+    def agrees(self, outcome: Any) -> bool:
+        """Whether ``outcome`` (a value or an exception) is one the model allows."""
         failing = [value for value, fail in self.items if fail]
         if isinstance(outcome, BaseException):
-            if self.abandoned or (isinstance(outcome, Boom) and outcome.args and outcome.args[0] in failing):
-                return None
-            return f"{self.what} raised {outcome!r}; expected {self.expected()}"
-        if self.abandoned:
-            return f"{self.what} completed successfully with {outcome!r} although it had not completed when terminate() was called"
+            return self.abandoned or (isinstance(outcome, Boom) and bool(outcome.args) and outcome.args[0] in failing)
         values = [-value for value, _ in self.items]
-        if not failing and outcome == (values[0] if self.single else values):
-            return None
-        return f"{self.what} gave {outcome!r}; expected {self.expected()}"
+        return not self.abandoned and not failing and outcome == (values[0] if self.single else values)
 
 
 def tracked(method: M) -> M:
@@ -133,14 +131,16 @@ class LifecycleMachine(RuleBasedStateMachine):
         blocked = sum(other.chunks for other in self.submitted if self.closed_gate(other))
         return blocked < self.processes
 
-    def judge(self, submission: Submission, outcome: Any, when: str = "") -> None:
-        wrong = submission.agrees(outcome)
-        assert wrong is None, f"{when or f'on a pool in state {self.state}'}: {wrong}"
+    def judge(self, submission: Submission, outcome: Any, call: str) -> None:
+        """``outcome``, of ``call`` on ``submission``'s result, is one the model allows."""
+        if not submission.agrees(outcome):
+            mismatch(call, gave(outcome), submission.expected())
 
     def submit(self, call: Callable[[], Any], what: str, items: List[Tuple[int, bool]], single: bool, gate: Optional[int], chunks: int) -> Any:
         if self.state != "RUN":
             outcome = self.scenario.bounded(lambda: outcome_of(call), what)
-            assert isinstance(outcome, ValueError), f"{what} on a pool in state {self.state} gave {outcome!r}; expected ValueError"
+            if not isinstance(outcome, ValueError):
+                mismatch(f"{what} on a pool in state {self.state}", gave(outcome), "to raise ValueError")
             return multiple()
         submission = Submission(what, self.scenario.bounded(call, what), items, single, gate, chunks)
         self.submitted.append(submission)
@@ -227,7 +227,8 @@ class LifecycleMachine(RuleBasedStateMachine):
     @tracked
     def join_while_running(self) -> None:
         outcome = self.scenario.bounded(lambda: outcome_of(self.pool.join), "join() while running")
-        assert isinstance(outcome, ValueError), f"join() on a running pool gave {outcome!r}; expected ValueError"
+        if not isinstance(outcome, ValueError):
+            mismatch("join() on a running pool", gave(outcome), "to raise ValueError")
 
     @precondition(lambda self: self.state != "RUN" and not any(self.closed_gate(s) for s in self.submitted))
     @rule()
@@ -236,20 +237,22 @@ class LifecycleMachine(RuleBasedStateMachine):
         self.scenario.bounded(self.pool.join, f"join() after {self.state.lower()}")
         if self.state == "CLOSE":
             pending = [submission.what for submission in self.submitted if not submission.result.ready()]
-            assert not pending, f"after close(); join() these results were not ready: {pending}"
+            if pending:
+                mismatch("join() after close()", f"returned while these results were not ready: {pending}", "every result ready")
 
     @rule(submission=results)
     @tracked
     def get(self, submission: Submission) -> None:
         if self.can_complete(submission):
-            self.judge(submission, self.scenario.bounded(lambda: outcome_of(submission.result.get), f"get() of {submission.what}"))
+            outcome = self.scenario.bounded(lambda: outcome_of(submission.result.get), f"get() of {submission.what}")
+            self.judge(submission, outcome, f"get() of {submission.what}, on a pool in state {self.state}")
 
     @invariant()
     @tracked
     def ready_results_agree_with_the_model(self) -> None:
         for submission in self.submitted:
             if not submission.judged and submission.result.ready():
-                self.judge(submission, outcome_of(functools.partial(submission.result.get, 0)))
+                self.judge(submission, outcome_of(functools.partial(submission.result.get, 0)), f"get(0) of {submission.what}, ready on a pool in state {self.state}")
                 submission.judged = True
 
     # -- the end of an example ----------------------------------------------------------------
@@ -277,7 +280,11 @@ class LifecycleMachine(RuleBasedStateMachine):
         self.scenario.bounded(self.pool.join, "join() at the end of the example")
         for submission in self.submitted:
             if submission.result.ready():
-                self.judge(submission, outcome_of(functools.partial(submission.result.get, 0)), "at the end of the example (terminate(), open every gate, join())")
+                self.judge(
+                    submission,
+                    outcome_of(functools.partial(submission.result.get, 0)),
+                    f"get(0) of {submission.what}, ready at the end of the example (terminate(), every gate opened, join())",
+                )
 
 
 @checks("shutdown.lifecycle-model")
