@@ -74,14 +74,14 @@ class Job(Protocol):
         """Complete the job with ``error``: the engine retired it and will run none of its tasks."""
 
 
-class Feeder(Protocol):
-    """A thread that submits a job's tasks while it reads the job's input (``imap``)."""
+class InputThread(Protocol):
+    """A thread that enqueues a job's tasks (:meth:`Engine.feed`) while it reads the job's input: imap's feeder."""
 
     def join(self) -> None:
-        """Wait until the feeder has stopped."""
+        """Wait until the thread has stopped."""
 
-    def unthrottle(self) -> None:
-        """Let the feeder submit without waiting for the consumer (the pool is closing)."""
+    def closing(self) -> None:
+        """The pool is closing: read the rest of the input without waiting for the consumer."""
 
 
 class State(enum.Enum):
@@ -110,7 +110,7 @@ class Engine:
         self._state = State.RUN
         self._pending: Set[Job] = set()
         self._broken: Optional[BaseException] = None
-        self._feeders: Set[Feeder] = set()
+        self._feeders: Set[InputThread] = set()
         self._workers_stopped = False
         self._callbacks_stopped = False
         self._tasks: queue.SimpleQueue[Optional[Task]] = queue.SimpleQueue()
@@ -171,7 +171,7 @@ class Engine:
             lock.release()
         job.abandon(self._initializer_error())
 
-    def submit_with_feeder(self, job: Job, feeder: Feeder, start: Callable[[], None]) -> None:
+    def submit_with_feeder(self, job: Job, feeder: InputThread, start: Callable[[], None]) -> None:
         """Make ``job`` pending and start ``feeder``, which will enqueue its tasks with :meth:`feed`."""
         with self._lock:
             self.check_running()
@@ -195,7 +195,7 @@ class Engine:
             self._tasks.put((job, index, payload))
             return True
 
-    def feeder_stopped(self, feeder: Feeder) -> None:
+    def feeder_stopped(self, feeder: InputThread) -> None:
         with self._lock:
             self._feeders.discard(feeder)
             self._feeders_changed.notify_all()
@@ -225,7 +225,7 @@ class Engine:
                 self._state = State.CLOSE
             feeders = list(self._feeders)
         for feeder in feeders:
-            feeder.unthrottle()
+            feeder.closing()
 
     def terminate(self) -> None:
         """Refuse new submissions, drop queued tasks, fail every pending job. Does not wait."""

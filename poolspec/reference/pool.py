@@ -23,7 +23,7 @@ from typing import Any, Callable, Dict, Iterable, Iterator, List, Mapping, NoRet
 
 from . import _arguments
 from ._engine import Engine, State
-from ._feeder import Feeder, Throttle
+from ._feeder import Feeder
 from ._iterators import IMapIterator, IMapUnorderedIterator
 from ._results import ApplyResult, MapResult
 
@@ -193,11 +193,10 @@ class ThreadPool:
                     iterator.input_ended(count, len(starts), None)
                 return iterator
         inputs = iter(iterable)
-        throttle = None if buffered is None else Throttle(buffered)
-        iterator = iterator_class(self._engine, self, func, throttle)
+        iterator = iterator_class(self._engine, self, func, buffered)
         # No input can fill a chunk of more than sys.maxsize items, and the feeder reads each
         # chunk with itertools.islice, which takes no larger size.
-        feeder = Feeder(self._engine, iterator, inputs, min(size, sys.maxsize), throttle)
+        feeder = Feeder(self._engine, iterator, inputs, min(size, sys.maxsize))
         self._engine.submit_with_feeder(iterator, feeder, feeder.start)
         return iterator
 
