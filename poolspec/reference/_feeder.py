@@ -9,10 +9,10 @@ all of its chunks from the calling thread, as ``map`` does, and then reports ``i
 Free-threaded Python
 --------------------
 Correct with the GIL and on the free-threaded build (3.13t and later): a feeder's state is its own
-(its locals and attributes, set before it starts), a :class:`Throttle` changes only under its
-condition's lock, tasks are enqueued through :meth:`Engine.feed` under the engine's lock, and the
-only read without a lock is the job's ``abandoned`` hint (an atomic attribute load; see
-``_iterators``).
+(its locals and attributes, set before it starts); it waits for room through its job, whose
+:class:`~poolspec.reference._throttle.Throttle` changes only under its own lock; tasks are enqueued
+through :meth:`Engine.feed` under the engine's lock; and the only read without a lock is the job's
+``abandoned`` hint (an atomic attribute load; see ``_iterators``).
 """
 
 from __future__ import annotations
@@ -22,38 +22,6 @@ import threading
 from typing import Any, Iterator, List, Optional, Protocol
 
 from ._engine import Engine, Job
-
-
-class Throttle:
-    """Bounds the tasks that were submitted but whose results were not yet yielded (``buffersize``).
-
-    ``_cond`` guards ``_in_flight`` and ``_lifted``. Lifting removes the bound for good: the pool
-    is closing (outstanding input must still be read) or the iteration was given up.
-    """
-
-    def __init__(self, limit: int) -> None:
-        self._limit = limit
-        self._in_flight = 0
-        self._lifted = False
-        self._cond = threading.Condition(threading.Lock())
-
-    def acquire(self) -> None:
-        """Wait for room for one more task, then take it."""
-        with self._cond:
-            while self._in_flight >= self._limit and not self._lifted:
-                self._cond.wait()
-            self._in_flight += 1
-
-    def release(self) -> None:
-        """A task's results have all been yielded."""
-        with self._cond:
-            self._in_flight -= 1
-            self._cond.notify()
-
-    def lift(self) -> None:
-        with self._cond:
-            self._lifted = True
-            self._cond.notify_all()
 
 
 class FedJob(Job, Protocol):
@@ -66,6 +34,12 @@ class FedJob(Job, Protocol):
     def input_ended(self, items: int, tasks: int, error: Optional[BaseException]) -> None:
         """All input was read (``error`` is None) or reading it raised ``error``."""
 
+    def wait_for_room(self) -> None:
+        """Return once one more task may be submitted (``buffersize``); at once without a bound."""
+
+    def unthrottle(self) -> None:
+        """Lift the bound for good: the pool is closing, and the rest of the input must be read."""
+
 
 class Feeder(threading.Thread):
     """Reads ``chunksize`` items at a time from the input and submits each chunk as one task."""
@@ -76,18 +50,16 @@ class Feeder(threading.Thread):
         job: FedJob,
         inputs: Iterator[Any],
         chunksize: int,
-        throttle: Optional[Throttle],
     ) -> None:
         super().__init__(name="poolspec.reference.ThreadPool feeder", daemon=True)
         self._engine = engine
         self._job = job
         self._inputs = inputs
         self._chunksize = chunksize
-        self._throttle = throttle
 
-    def unthrottle(self) -> None:
-        if self._throttle is not None:
-            self._throttle.lift()
+    def closing(self) -> None:
+        """The pool is closing: read the rest of the input without waiting for the consumer."""
+        self._job.unthrottle()
 
     def run(self) -> None:
         try:
@@ -97,11 +69,11 @@ class Feeder(threading.Thread):
 
     def _feed(self) -> None:
         # With imap's default chunksize of 1 this loop runs once per item: it keeps to locals.
-        engine, job, inputs, size, throttle = self._engine, self._job, self._inputs, self._chunksize, self._throttle
+        engine, job, inputs, size = self._engine, self._job, self._inputs, self._chunksize
+        wait_for_room = job.wait_for_room
         items = tasks = 0
         while True:
-            if throttle is not None:
-                throttle.acquire()
+            wait_for_room()
             if job.abandoned:
                 return
             chunk: List[Any] = []

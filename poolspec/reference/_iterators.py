@@ -53,8 +53,11 @@ Correct with the GIL and on the free-threaded build (3.13t and later). Outside `
   load, atomic on both builds; a stale value costs one more chunk read, nothing else.
 * ``_keepalive = None``, written by the retiring thread and by :meth:`abandon`: single stores of
   the same value.
-* A ``_LastOfChunk`` popped by a consumer releases the :class:`~poolspec.reference._feeder.Throttle`, which
-  has its own lock.
+* The ``buffersize`` bound: the iterator makes its
+  :class:`~poolspec.reference._throttle.Throttle` and is the only object that holds it; the feeder
+  waits on it (:meth:`wait_for_room`), a consumer that pops a ``_LastOfChunk`` releases it, and
+  :meth:`unthrottle` (the pool is closing) and :meth:`abandon` lift it. It has its own lock, and
+  ``_throttle`` is set once in ``__init__``.
 
 A consumer's own waiter lock is a plain ``_thread`` lock, which :meth:`_wake` releases from whichever
 thread completes the change; ``_waiters`` changes only under ``_lock``.
@@ -69,7 +72,7 @@ import time
 from typing import Any, Callable, Deque, Dict, Generic, List, Optional, TypeVar
 
 from ._engine import Engine
-from ._feeder import Throttle
+from ._throttle import Throttle
 from .errors import TimeoutError
 
 T = TypeVar("T")
@@ -101,14 +104,14 @@ class IMapIterator(Generic[T]):
         engine: Engine,
         keepalive: object,
         func: Callable[[Any], T],
-        throttle: Optional[Throttle],
+        buffersize: Optional[int],
         single_items: bool = False,
     ) -> None:
         self._engine = engine
         self._single_items = single_items  # every payload is one item, not a sequence of them
         self._keepalive: Optional[object] = keepalive  # see ApplyResult._keepalive
         self._func = func
-        self._throttle = throttle
+        self._throttle = None if buffersize is None else Throttle(buffersize)
         self._lock = threading.Lock()
         self._waiters: List[_thread.LockType] = []  # see "Locks and waking"
         self._ready: Deque[Any] = collections.deque()  # outcomes to yield now, in order: see above
@@ -229,9 +232,19 @@ class IMapIterator(Generic[T]):
             self.abandoned = True
             self._abandon_error = error
             self._wake()
+        self.unthrottle()  # the feeder stops reading: the pool gave up on the job
+        self._keepalive = None
+
+    def wait_for_room(self) -> None:
+        """Before reading a chunk, the feeder waits here until fewer than ``buffersize`` tasks are
+        submitted whose results were not all yielded (at once without ``buffersize``)."""
+        if self._throttle is not None:
+            self._throttle.acquire()
+
+    def unthrottle(self) -> None:
+        """Lift the ``buffersize`` bound for good (the pool is closing, or gave up on the job)."""
         if self._throttle is not None:
             self._throttle.lift()
-        self._keepalive = None
 
     # -- the order of results: what IMapUnorderedIterator changes -----------------------------
 

@@ -23,7 +23,7 @@ from typing import Any, Callable, Dict, Iterable, Iterator, List, Mapping, NoRet
 
 from . import _arguments
 from ._engine import Engine, State
-from ._feeder import Feeder, Throttle
+from ._feeder import Feeder
 from ._iterators import IMapIterator, IMapUnorderedIterator
 from ._results import ApplyResult, MapResult
 
@@ -133,7 +133,7 @@ class ThreadPool:
             size = _arguments.default_chunksize(len(items), self._engine.processes)
         starts = range(0, len(items), size) or range(1)  # an empty input is one empty chunk
         result: MapResult[T] = MapResult(self._engine, self, func, star, len(items), len(starts), callback, error_callback)
-        self._engine.submit(result, ((start, items[start : start + size]) for start in starts))
+        self._engine.submit(result, starts, _chunks(items, starts, size))
         return result
 
     # -- imaps: the input read by a feeder thread (or at the call), results streamed ----------
@@ -189,16 +189,15 @@ class ThreadPool:
                 iterator = iterator_class(self._engine, self, func, None, single_items=size == 1)
                 starts = range(0, count, size)
                 payloads = sequence if size == 1 else _chunks(sequence, starts, size)
-                if self._engine.submit_chunks(iterator, starts, payloads):
+                if self._engine.submit(iterator, starts, payloads):
                     iterator.input_ended(count, len(starts), None)
                 return iterator
         inputs = iter(iterable)
-        throttle = None if buffered is None else Throttle(buffered)
-        iterator = iterator_class(self._engine, self, func, throttle)
+        iterator = iterator_class(self._engine, self, func, buffered)
         # No input can fill a chunk of more than sys.maxsize items, and the feeder reads each
         # chunk with itertools.islice, which takes no larger size.
-        feeder = Feeder(self._engine, iterator, inputs, min(size, sys.maxsize), throttle)
-        self._engine.submit_with_feeder(iterator, feeder, feeder.start)
+        feeder = Feeder(self._engine, iterator, inputs, min(size, sys.maxsize))
+        self._engine.submit_with_feeder(iterator, feeder)
         return iterator
 
     # -- lifecycle ----------------------------------------------------------------------------
