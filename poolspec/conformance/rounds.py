@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Iterator, List, Optional, Sequence, TypeVar
 
 from .scenario import Scenario
+from .watchdog import RUNNER_PREFIX
 
 R = TypeVar("R")
 
@@ -101,7 +102,7 @@ def together(parts: Sequence[Part], within: float) -> List[Member]:
         except BaseException as exc:  # noqa: BLE001 - raised again on the caller's thread
             member.error = exc
 
-    threads = [threading.Thread(target=run, args=(part, member), name=f"stress thread {member.number}", daemon=True) for part, member in zip(parts, members)]
+    threads = [threading.Thread(target=run, args=(part, member), name=f"{RUNNER_PREFIX}stress thread {member.number}", daemon=True) for part, member in zip(parts, members)]
     for thread in threads:
         thread.start()
     end = deadline + within * LATE_SHARE

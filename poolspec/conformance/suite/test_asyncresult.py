@@ -13,6 +13,7 @@ from poolspec.conformance.process_gate import wait_at
 from poolspec.conformance.scenario import Scenario
 from poolspec.conformance.tasks import TaskError, fail
 from poolspec.conformance.verdict import gave, mismatch, returned
+from poolspec.conformance.watchdog import RUNNER_PREFIX
 
 
 @checks("asyncresult.ready")
@@ -149,7 +150,7 @@ def test_a_failed_map_is_ready_only_once_every_chunk_has_finished(scenario: Scen
             outcome = f"raised {exc!r}"
         seen.append((outcome, sorted(finished)))
 
-    waiter = threading.Thread(target=observe, name=f"get() of {form}")
+    waiter = threading.Thread(target=observe, name=f"{RUNNER_PREFIX}get() of {form}")
     waiter.start()
     waiter.join(scenario.limits.glimpse)  # time for a wrong pool to let get() return
     gate.open()

@@ -20,6 +20,7 @@ from poolspec.conformance import checks
 from poolspec.conformance.scenario import Scenario
 from poolspec.conformance.tasks import TaskError, fail, negate
 from poolspec.conformance.verdict import gave, mismatch, returned
+from poolspec.conformance.watchdog import RUNNER_PREFIX
 from poolspec.conformance.workloads import soon
 
 
@@ -326,7 +327,7 @@ def test_the_callback_has_returned_before_the_result_is_ready(scenario: Scenario
             pass
         seen.append(list(returned))
 
-    waiter = threading.Thread(target=observe, name=f"{observer}() of the result")
+    waiter = threading.Thread(target=observe, name=f"{RUNNER_PREFIX}{observer}() of the result")
     waiter.start()
     waiter.join(scenario.limits.glimpse)  # time for a wrong pool to let the waiter go
     gate.open()

@@ -18,6 +18,7 @@ from poolspec.conformance.interruption import Waiter, interrupt, why_not_interru
 from poolspec.conformance.scenario import Scenario
 from poolspec.conformance.unobserved import unobserved
 from poolspec.conformance.verdict import gave, mismatch
+from poolspec.conformance.watchdog import RUNNER_PREFIX
 
 Item = Tuple[int, int, int]
 """(submitting thread, job of that thread, position in the job): every item of a scenario is distinct."""
@@ -89,7 +90,7 @@ def test_jobs_submitted_from_several_threads_get_their_own_results(scenario: Sce
             except BaseException as exc:  # noqa: BLE001 - reported below, with the job
                 outcomes[thread, job] = exc
 
-    threads = [threading.Thread(target=submitter, args=(i,), name=f"submitter {i}") for i in range(len(workloads))]
+    threads = [threading.Thread(target=submitter, args=(i,), name=f"{RUNNER_PREFIX}submitter {i}") for i in range(len(workloads))]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -141,7 +142,7 @@ class InThread:
 
     def __init__(self, call: Callable[[], Any]) -> None:
         self._outcome: List[Any] = []
-        self._thread = threading.Thread(target=self._run, args=(call,), name="submitter")
+        self._thread = threading.Thread(target=self._run, args=(call,), name=f"{RUNNER_PREFIX}submitter")
         self._thread.start()
 
     def _run(self, call: Callable[[], Any]) -> None:

@@ -18,6 +18,7 @@ from poolspec.conformance.gates import Gate
 from poolspec.conformance.scenario import Scenario
 from poolspec.conformance.unobserved import unobserved
 from poolspec.conformance.verdict import gave, mismatch
+from poolspec.conformance.watchdog import RUNNER_PREFIX
 from poolspec.conformance.workloads import TIMED_OUT, Background, outcome_of, outcome_within
 
 from .test_results_streaming import accepts_buffersize
@@ -55,7 +56,7 @@ class Joiner:
         self.returned = threading.Event()
         self.error: Optional[BaseException] = None
         self.seen: Any = None
-        self._thread = threading.Thread(target=self._join, args=(pool, snapshot), daemon=True)
+        self._thread = threading.Thread(target=self._join, args=(pool, snapshot), name=f"{RUNNER_PREFIX}join()", daemon=True)
         self._thread.start()
 
     def _join(self, pool: Any, snapshot: Callable[[], Any]) -> None:
