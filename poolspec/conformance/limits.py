@@ -12,7 +12,10 @@ judged sooner there:
   (2 s at the default, a fifth of the hang limit above it);
 * :attr:`Limits.patience`: a call that must return while the scenario goes on (a task to start, a
   result to complete): half the hang limit, so that such a failure is reported as what it is
-  before the scenario's own bound, the hang limit, would make it a HANG.
+  before the scenario's own bound, the hang limit, would make it a HANG;
+* :attr:`Limits.helper_process`: a helper process the scenario runs (a whole Python starting, a
+  pool built, then the process exiting) ends within it: most of the hang limit, leaving a fifth to
+  report before the scenario's own bound.
 
 A glimpse is how long a scenario watches for what must not happen (a task too many starting, a
 result ready too early, a ``join()`` returning while tasks run, input read past its bound). It is
@@ -45,6 +48,10 @@ class Limits:
     @property
     def patience(self) -> float:
         return self.hang / 2
+
+    @property
+    def helper_process(self) -> float:
+        return self.hang * 0.8
 
     @property
     def glimpse(self) -> float:

@@ -510,7 +510,7 @@ def test_a_process_exits_with_a_pool_still_running_a_task(scenario: Scenario) ->
     """
     scenario.pool(1).apply_async  # noqa: B018 - the helper's one method: here, a missing one is MISSING, not a failed set-up
     path = os.pathsep.join(entry or os.getcwd() for entry in sys.path)
-    limit = scenario.limits.hang * 0.8
+    limit = scenario.limits.helper_process
     finished: Optional[subprocess.CompletedProcess[str]] = None
     try:
         finished = subprocess.run(
