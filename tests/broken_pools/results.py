@@ -526,6 +526,43 @@ class BuffersizeIgnored(ThreadPool):
         return super().imap_unordered(func, iterable, chunksize)
 
 
+class BuffersizeZeroUnbounded(ThreadPool):
+    """imap() takes buffersize=0 for no bound (as ``if buffersize:`` would), where it should raise ValueError.
+
+    A user who computed the bound as 0 gets the whole input read ahead, with no error to say so.
+    """
+
+    BREAKS = ("imap.buffersize-validated",)
+
+    def imap(self, func: Any, iterable: Iterable[Any], chunksize: int = 1, buffersize: Optional[int] = None) -> Any:
+        return super().imap(func, iterable, chunksize, buffersize or None)
+
+    def imap_unordered(self, func: Any, iterable: Iterable[Any], chunksize: int = 1, buffersize: Optional[int] = None) -> Any:
+        return super().imap_unordered(func, iterable, chunksize, buffersize or None)
+
+
+class BuffersizeCheckedAtFirstNext(ThreadPool):
+    """imap() given a buffersize it does not take as a bound returns an iterator, and the error comes from its first next().
+
+    The TypeError or ValueError surfaces where the results are read, far from the call that caused it.
+    """
+
+    BREAKS = ("imap.buffersize-validated",)
+
+    def imap(self, func: Any, iterable: Iterable[Any], chunksize: int = 1, buffersize: Optional[int] = None) -> Any:
+        call = functools.partial(super().imap, func, iterable, chunksize, buffersize)
+        return call() if buffersize is None or _counts(buffersize) else _made_at_first_next(call)
+
+    def imap_unordered(self, func: Any, iterable: Iterable[Any], chunksize: int = 1, buffersize: Optional[int] = None) -> Any:
+        call = functools.partial(super().imap_unordered, func, iterable, chunksize, buffersize)
+        return call() if buffersize is None or _counts(buffersize) else _made_at_first_next(call)
+
+
+def _made_at_first_next(call: Callable[[], Iterable[Any]]) -> Iterator[Any]:
+    """The items of the iterator ``call()`` returns, called only when the first item is asked for."""
+    yield from call()
+
+
 class _Room:
     """Room for ``size`` chunks read ahead of the consumer; lifted, it bounds nothing any more."""
 

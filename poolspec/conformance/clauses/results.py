@@ -151,6 +151,16 @@ CLAUSES = (
         needs=THREADS,
     ),
     Clause(
+        "imap.buffersize-validated",
+        "Where imap() accepts buffersize, imap() and imap_unordered() given a buffersize that is not an integer (1.5, 2.0, "
+        "'2') raise TypeError, and given one below 1 (0, -1) raise ValueError, at the call, whatever the chunksize.",
+        "cpython-behaviour",
+        "Pool._imap (CPython 3.16), before it makes the iterator: if not isinstance(buffersize, int): raise "
+        "TypeError('buffersize must be an integer or None'); if buffersize < 1: raise ValueError('buffersize must be None "
+        "or > 0'); CPython 3.16's test_imap_and_imap_unordered_with_buffersize_type_validation checks 'foo', 2.0, 0 and -1 "
+        "(gh-64192, PR #136871).",
+    ),
+    Clause(
         "imap.any-workload",
         "For any mix of succeeding, failing and blocked items, input kind, chunksize and number of workers, imap() yields each ready result in input order while later items are blocked, with chunksize 1 raises each failing item's exception at its place, and with a larger chunksize yields a correct prefix and then raises the first failing item's exception.",
         "cpython-behaviour",

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import inspect
 import threading
-from typing import Any, Iterator, List, Optional, Set, Tuple
+from typing import Any, Iterator, List, Optional, Set, Tuple, Type
 
 import pytest
 from hypothesis import given
@@ -341,3 +341,25 @@ def test_close_or_terminate_while_buffersize_holds_the_input_back(scenario: Scen
             mismatch(
                 f"{call}, after close(); join()", f"yielded {values!r}", f"the results of a prefix of the input{in_order}, the {read_before} item(s) read before close() included"
             )
+
+
+BAD_BUFFERSIZES = [(0, ValueError), (-1, ValueError), (1.5, TypeError), (2.0, TypeError), ("2", TypeError)]
+"""Buffersizes CPython 3.16 rejects at the call, each with the exception it raises: below 1, or not an integer."""
+
+
+@checks("imap.buffersize-validated")
+@pytest.mark.parametrize(("buffersize", "error"), BAD_BUFFERSIZES)
+@pytest.mark.parametrize("chunksize", [1, 2])
+@pytest.mark.parametrize("form", IMAP_FORMS)
+def test_a_buffersize_below_one_or_not_an_integer_is_rejected_at_the_call(scenario: Scenario, form: str, chunksize: int, buffersize: Any, error: Type[Exception]) -> None:
+    pool = scenario.pool(2)
+    method = getattr(pool, form)
+    if not accepts_buffersize(method):
+        pytest.skip(f"{form}() takes no buffersize here (it is new in Python 3.16)")
+    accepted = soon(scenario, lambda: outcome_of(lambda: method(triple, [], chunksize, buffersize=1)), f"{form}(triple, [], {chunksize}, buffersize=1)")
+    if isinstance(accepted, TypeError):  # a method taking **kwds that it hands to one without buffersize
+        pytest.skip(f"{form}() takes no buffersize here: {accepted}")
+    call = f"{form}(triple, range(4), {chunksize}, buffersize={buffersize!r})"
+    outcome = soon(scenario, lambda: outcome_of(lambda: method(triple, range(4), chunksize, buffersize=buffersize)), call)
+    if not isinstance(outcome, error):
+        mismatch(call, gave(outcome), f"to raise {error.__name__} at the call")
