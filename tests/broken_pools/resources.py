@@ -254,3 +254,29 @@ class TimedOutWaitersKept(Proxied):
 
     BREAKS = ("resources.timed-out-waits-released",)
     result_proxy = _KeepsTimedOutWaiters
+
+
+class _KeepsWaitersOfReadyResults(ResultProxy):
+    """A result whose wait() registers a waiter lock before it looks whether the result is ready,
+    and takes it back only when the wait timed out."""
+
+    def __init__(self, inner: Any) -> None:
+        super().__init__(inner)
+        self.waiters: List[_thread.LockType] = []
+
+    def wait(self, timeout: Optional[float] = None) -> None:
+        waiter = _thread.allocate_lock()
+        self.waiters.append(waiter)  # the bug: also when the result is ready already, and then nothing takes it back
+        self.inner.wait(timeout)
+        if not self.inner.ready():
+            self.waiters.remove(waiter)
+
+
+class ReadyWaitersKept(Proxied):
+    """wait() on a result that has already completed leaves a waiter lock on the result, one per
+    call, for as long as the result lives (waits that time out take theirs back): a program that
+    keeps its results and waits on them again (``for r in results: r.wait()`` in a loop, a status
+    page) grows by one lock a wait."""
+
+    BREAKS = ("resources.timed-out-waits-released",)
+    result_proxy = _KeepsWaitersOfReadyResults

@@ -7,7 +7,7 @@ import multiprocessing.pool
 import queue
 import threading
 import weakref
-from typing import Any, Callable, Iterable, Iterator, List, Mapping, Optional, Tuple
+from typing import Any, Callable, Iterable, Iterator, List, Mapping, Optional, Tuple, Union
 
 from poolspec.reference import PoolTerminatedError, ThreadPool, TimeoutError
 
@@ -192,7 +192,7 @@ def _hand_on(items: Iterator[Any], feed: queue.SimpleQueue[Tuple[str, Any]], sto
     feed.put(("end", None))
 
 
-def _handed_on(feed: queue.SimpleQueue[Tuple[str, Any]]) -> Iterator[Any]:
+def _handed_on(feed: Union[queue.SimpleQueue[Tuple[str, Any]], queue.Queue[Tuple[str, Any]]]) -> Iterator[Any]:
     """The items on ``feed`` up to its first end."""
     while True:
         kind, value = feed.get()
@@ -501,6 +501,78 @@ class ExitWaitsForTasks(ThreadPool):
     def __init__(self, processes: Optional[int] = None, initializer: Optional[Callable[..., object]] = None, initargs: Iterable[Any] = ()) -> None:
         super().__init__(processes, initializer, initargs)
         atexit.register(_close_and_join, weakref.ref(self))
+
+
+class ReadAheadKeepsTheProcess(ThreadPool):
+    """imap() and imap_unordered() read an input that is its own iterator (a generator, a stream
+    of events) ahead on a thread of their own, which is not a daemon, and hand its items on to the
+    pool as it asks for them: a process whose main module ends during an imap() over an endless
+    input (``itertools.count()``) never exits, for the interpreter waits for that thread, which
+    reads for ever. (Sequences, and inputs with buffersize, are read as the reference reads them.)"""
+
+    BREAKS = ("shutdown.exit-abandons-running-tasks",)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.read_ahead: List[_ReadAhead] = []
+
+    def imap(self, func: Callable[[Any], Any], iterable: Iterable[Any], chunksize: int = 1, buffersize: Optional[int] = None) -> Any:
+        return self._read_ahead(super().imap, func, iterable, chunksize, buffersize)
+
+    def imap_unordered(self, func: Callable[[Any], Any], iterable: Iterable[Any], chunksize: int = 1, buffersize: Optional[int] = None) -> Any:
+        return self._read_ahead(super().imap_unordered, func, iterable, chunksize, buffersize)
+
+    def _read_ahead(self, method: Callable[..., Any], func: Callable[[Any], Any], iterable: Iterable[Any], chunksize: int, buffersize: Optional[int]) -> Any:
+        """``method`` over the items a :class:`_ReadAhead` hands on from ``iterable``."""
+        items = iter(iterable)
+        if items is not iterable or buffersize is not None:
+            return method(func, iterable, chunksize, buffersize)
+        reader = _ReadAhead()
+        results = method(func, _handed_on(reader.feed), chunksize)
+        self.read_ahead.append(reader)
+        reader.start(items)
+        return results
+
+    def terminate(self) -> None:
+        for reader in self.read_ahead:
+            reader.stop()
+        super().terminate()
+
+
+class _ReadAhead:
+    """Reads an input on a thread of its own (not a daemon: the bug), at most two items ahead of
+    the pool: it puts each item on :attr:`feed` (for :func:`_handed_on`), waiting for room there.
+
+    :meth:`stop` lets it go: it empties the feed and ends it, so the reader puts at most one more
+    item (there is room for it) and then returns, and a consumer waiting on the feed ends.
+    """
+
+    def __init__(self) -> None:
+        self.feed: queue.Queue[Tuple[str, Any]] = queue.Queue(maxsize=2)
+        self.stopping = threading.Event()
+
+    def start(self, items: Iterator[Any]) -> None:
+        threading.Thread(target=self.read, args=(items,), name="imap read-ahead", daemon=False).start()
+
+    def read(self, items: Iterator[Any]) -> None:
+        try:
+            for item in items:
+                self.feed.put(("item", item))
+                if self.stopping.is_set():
+                    return
+        except Exception as exc:  # noqa: BLE001 - handed on, the input's error
+            self.feed.put(("error", exc))
+            return
+        self.feed.put(("end", None))
+
+    def stop(self) -> None:
+        self.stopping.set()
+        while True:
+            try:
+                self.feed.get_nowait()
+            except queue.Empty:
+                break
+        self.feed.put_nowait(("end", None))
 
 
 class EnterReturnsNewPool(Sized, Tracked):

@@ -75,12 +75,14 @@ CLAUSES = (
     ),
     Clause(
         "resources.timed-out-waits-released",
-        "A wait that timed out on a result still pending (get(timeout), wait(timeout), next(timeout) of an imap() "
-        "iterator) leaves nothing behind: polling a pending result a thousand times grows the memory the process holds "
+        "A wait on a result leaves nothing behind, whether it timed out on a result still pending or returned at once on "
+        "one already delivered (get(timeout), wait(timeout), next(timeout) of an imap() iterator, an exhausted one "
+        "included): polling a pending result, or a delivered one, a thousand times grows the memory the process holds "
         "(as tracemalloc counts it) by less than 16 bytes a poll.",
         "cpython-behaviour",
         "threading.Condition.wait removes its waiter lock from the condition when it times out; ApplyResult.wait waits "
-        "on a threading.Event (a Condition), IMapIterator.next on a Condition.",
+        "on a threading.Event (a Condition), IMapIterator.next on a Condition. Event.wait on a set event returns without "
+        "making a waiter lock, and IMapIterator.next of an exhausted iterator raises StopIteration without waiting.",
         needs=THREADS,
     ),
 )

@@ -105,9 +105,12 @@ CLAUSES = (
     ),
     Clause(
         "shutdown.exit-abandons-running-tasks",
-        "A process that reaches its end with a pool still running a task exits at once, with status 0, without waiting for the task.",
+        "A process that reaches its end with a pool still busy, running a task or reading the input of an imap() or "
+        "imap_unordered() (an endless iterator, itertools.count()), exits at once, with status 0, without waiting for the "
+        "task or the rest of the input.",
         "cpython-behaviour",
-        "Worker threads are daemons, and an atexit hook (util._exit_function) terminates the pool.",
+        "Worker threads and the task handler, which reads an imap()'s input, are daemons, and an atexit hook "
+        "(util._exit_function) terminates the pool; the task handler stops before the input's next item once the pool is terminated.",
         needs=THREADS,
     ),
     Clause(

@@ -18,7 +18,7 @@ import threading
 import time
 import weakref
 from types import ModuleType
-from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple
 
 import pytest
 
@@ -377,13 +377,16 @@ def test_a_dropped_pool_is_collected_while_iterators_it_abandoned_are_kept(scena
 
 
 POLLS = 1000
-"""Timed-out waits on one pending result, per form of waiting."""
+"""Polls of one result, per form of waiting."""
 WARM_UP = 100
-"""Timed-out waits made before those, not measured (see :func:`_growth`)."""
+"""Polls made before those, not measured (see :func:`_growth`)."""
 POLL_TIMEOUT = 1e-4
 """The timeout of each of them: above zero, so that the pool really waits (a zero timeout may return at once)."""
 BYTES_PER_POLL = 16
 """The growth a poll may leave: a waiter lock kept per poll costs 50 or more (the lock, and its place in a list)."""
+
+Poll = Callable[[], None]
+"""One poll of a result: one call of ``wait``, ``get`` or ``next`` with :data:`POLL_TIMEOUT`, checked to have done what the test needs."""
 
 
 @checks("resources.timed-out-waits-released")
@@ -395,23 +398,32 @@ def test_polling_a_pending_result_leaves_nothing_behind(scenario: Scenario) -> N
         "get(timeout) of map_async()": (pool.map_async(abs, [-1]), "get"),
         "next(timeout) of imap()": (pool.imap(abs, [-1]), "next"),
     }  # the first holds the only worker, so the other two stay queued
-    tracemalloc = _tracemalloc()
-    started = not tracemalloc.is_tracing()
-    if started:
-        tracemalloc.start()
-    try:
-        grown = {what: _growth(scenario, tracemalloc, getattr(result, method)) for what, (result, method) in pending.items()}
-    finally:
-        if started:
-            tracemalloc.stop()
+    grown = _growths({what: functools.partial(_timed_out_poll, scenario, getattr(result, method)) for what, (result, method) in pending.items()})
     gate.open()
-    leaking = {what: f"{growth} bytes" for what, growth in grown.items() if growth >= BYTES_PER_POLL * POLLS}
-    if leaking:
-        mismatch(
-            f"{POLLS} timed-out waits ({POLL_TIMEOUT:g} s each) on a pending result of a pool of 1",
-            f"grew the memory the process holds by {leaking}",
-            f"less than {BYTES_PER_POLL} bytes a wait",
-        )
+    _judge(grown, f"{POLLS} timed-out waits ({POLL_TIMEOUT:g} s each) on a pending result of a pool of 1")
+
+
+@checks("resources.timed-out-waits-released")
+def test_polling_a_finished_result_leaves_nothing_behind(scenario: Scenario) -> None:
+    """As for a pending result, on results whose outcome was delivered already: each poll returns
+    at once (an exhausted imap() iterator raises StopIteration), and must leave nothing behind."""
+    pool = scenario.pool(1)
+    applied = pool.apply_async(abs, (-1,))
+    mapped = pool.map_async(abs, [-1])
+    iterator = pool.imap(abs, [-1])
+    for form, deliver, expected in (
+        ("apply_async(abs, (-1,))", applied.get, 1),
+        ("map_async(abs, [-1])", mapped.get, [1]),
+        ("imap(abs, [-1])", functools.partial(drained, iterator, 1), [1]),
+    ):
+        value = soon(scenario, deliver, f"delivering {form}")
+        expect(value == expected, form, value, repr(expected))
+    finished = {
+        "wait(timeout) of a finished apply_async()": functools.partial(_finished_poll, applied.wait, stops=False),
+        "get(timeout) of a finished map_async()": functools.partial(_finished_poll, mapped.get, stops=False),
+        "next(timeout) of an exhausted imap()": functools.partial(_finished_poll, iterator.next, stops=True),
+    }
+    _judge(_growths(finished), f"{POLLS} polls ({POLL_TIMEOUT:g} s timeout each) of a result a pool of 1 had delivered")
 
 
 def _tracemalloc() -> ModuleType:
@@ -423,28 +435,63 @@ def _tracemalloc() -> ModuleType:
     return tracemalloc
 
 
-def _growth(scenario: Scenario, tracemalloc: ModuleType, wait: Callable[[float], Any]) -> int:
-    """How much the memory tracemalloc counts grew over :data:`POLLS` calls of ``wait(POLL_TIMEOUT)``
-    (``wait()`` returns on a time-out, ``get()`` and ``next()`` raise the pool's timeout error).
+def _growths(polls: Mapping[str, Poll]) -> Dict[str, int]:
+    """For each of ``polls``, how much the memory tracemalloc counts grew over :data:`POLLS` of
+    them (see :func:`_growth`); tracemalloc is started for the measures if it was not tracing already."""
+    tracemalloc = _tracemalloc()
+    started = not tracemalloc.is_tracing()
+    if started:
+        tracemalloc.start()
+    try:
+        return {what: _growth(tracemalloc, poll) for what, poll in polls.items()}
+    finally:
+        if started:
+            tracemalloc.stop()
+
+
+def _growth(tracemalloc: ModuleType, poll: Poll) -> int:
+    """How much the memory tracemalloc counts grew over :data:`POLLS` calls of ``poll()``.
 
     Measured after :data:`WARM_UP` polls that are not: on the free-threaded 3.14t, after other
     scenarios had run, the first polls of the stdlib's ``wait()`` grew what tracemalloc counts by
     about 265 kB, once (later polls grow nothing): memory made once, not a leak.
     """
-    _poll(scenario, wait, WARM_UP)
+    for _ in range(WARM_UP):
+        poll()
     before = tracemalloc.get_traced_memory()[0]
-    _poll(scenario, wait, POLLS)
+    for _ in range(POLLS):
+        poll()
     return int(tracemalloc.get_traced_memory()[0] - before)
 
 
-def _poll(scenario: Scenario, wait: Callable[[float], Any], polls: int) -> None:
-    """``polls`` calls of ``wait(POLL_TIMEOUT)``, each of which must time out."""
-    for _ in range(polls):
-        try:
-            wait(POLL_TIMEOUT)
-        except (scenario.impl.timeout_error, TimeoutError):
-            continue  # the builtin TimeoutError too: which class is right is asyncresult.get-timeout's business
-        except Exception as exc:  # noqa: BLE001 - no time-out to measure
-            unobserved(f"{wait.__name__}({POLL_TIMEOUT:g}) of a result held back by a gate raised {exc!r}, not a time-out, so timed-out waits could not be made")
-        if wait.__name__ != "wait":
-            unobserved(f"{wait.__name__}({POLL_TIMEOUT:g}) of a result held back by a gate returned instead of timing out, so timed-out waits could not be made")
+def _judge(grown: Dict[str, int], polls: str) -> None:
+    """Fail, naming each form of waiting that grew the memory by :data:`BYTES_PER_POLL` or more a poll over the ``polls``."""
+    leaking = {what: f"{growth} bytes" for what, growth in grown.items() if growth >= BYTES_PER_POLL * POLLS}
+    if leaking:
+        mismatch(polls, f"grew the memory the process holds by {leaking}", f"less than {BYTES_PER_POLL} bytes a poll")
+
+
+def _timed_out_poll(scenario: Scenario, wait: Callable[[float], Any]) -> None:
+    """``wait(POLL_TIMEOUT)`` of a pending result, which must time out: ``wait()`` returns, ``get()`` and ``next()`` raise the pool's timeout error."""
+    try:
+        wait(POLL_TIMEOUT)
+    except (scenario.impl.timeout_error, TimeoutError):
+        return  # the builtin TimeoutError too: which class is right is asyncresult.get-timeout's business
+    except Exception as exc:  # noqa: BLE001 - no time-out to measure
+        unobserved(f"{wait.__name__}({POLL_TIMEOUT:g}) of a result held back by a gate raised {exc!r}, not a time-out, so timed-out waits could not be made")
+    if wait.__name__ != "wait":
+        unobserved(f"{wait.__name__}({POLL_TIMEOUT:g}) of a result held back by a gate returned instead of timing out, so timed-out waits could not be made")
+
+
+def _finished_poll(call: Callable[[float], Any], stops: bool) -> None:
+    """``call(POLL_TIMEOUT)`` of a result that was delivered: it must return, or with ``stops`` (an exhausted iterator) raise StopIteration."""
+    try:
+        call(POLL_TIMEOUT)
+    except StopIteration:
+        if stops:
+            return
+        unobserved(f"{call.__name__}({POLL_TIMEOUT:g}) of a result that had delivered its value raised StopIteration, so it could not be polled")
+    except Exception as exc:  # noqa: BLE001 - nothing to measure
+        unobserved(f"{call.__name__}({POLL_TIMEOUT:g}) of a result that had been delivered raised {exc!r}, so it could not be polled")
+    if stops:
+        unobserved(f"{call.__name__}({POLL_TIMEOUT:g}) of an exhausted imap() iterator returned instead of raising StopIteration, so it could not be polled")

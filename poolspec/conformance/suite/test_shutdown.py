@@ -9,7 +9,7 @@ import sys
 import textwrap
 import threading
 import time
-from typing import Any, Callable, Dict, Iterator, List, Optional, Tuple
+from typing import Any, Callable, Dict, Iterator, List, NamedTuple, Optional, Tuple
 
 import pytest
 
@@ -479,42 +479,91 @@ EXITING = textwrap.dedent(
     """
     import sys, time
     deadline = time.monotonic() + float(sys.argv[2])
-    import importlib, threading
+    import importlib, itertools, threading
     module, _, attribute = sys.argv[1].partition(":")
     factory = importlib.import_module(module)
     for part in (attribute or "ThreadPool").split("."):
         factory = getattr(factory, part)
     pool = factory(2)
-    started = threading.Semaphore(0)
-    def task():
-        started.release()
-        threading.Event().wait()
-    for _ in range(3):
-        pool.apply_async(task)
-    if not all(started.acquire(timeout=max(0.0, deadline - time.monotonic())) for _ in range(2)):
-        sys.exit(f"SETUP: the pool's two workers had not both started a task {sys.argv[2]} s after the process started")
-    print("both workers busy", flush=True)
     """
 )
-EXITING_CALL = "a process whose main module ends with ThreadPool(2), two tasks that never end running on its workers and a third queued"
-"""What the helper process (:data:`EXITING`) does, as a verdict names it."""
+"""The start of the helper process's main module: it builds ``pool``, a pool of 2 of ``sys.argv[1]``, and
+has until ``deadline``, ``sys.argv[2]`` seconds after its start, to set up what a :class:`Busy` adds."""
+SET_UP = "set up"
+"""What the helper process prints once its pool is busy; then its main module ends."""
+
+
+class Busy(NamedTuple):
+    """What the helper process's pool is doing when the process's main module ends."""
+
+    method: str
+    """The pool method it uses: where the pool lacks it, the test is MISSING, not a failed set-up."""
+    code: str
+    """The rest of the main module, after :data:`EXITING`: it makes ``pool`` busy, then prints :data:`SET_UP`."""
+    call: str
+    """What the helper process does, as a verdict names it."""
+    setting_up: str
+    """What it must get to before its end, as a verdict that it could not names it."""
+
+
+def _reading_endless_input(form: str) -> Busy:
+    """The pool's ``form`` (imap or imap_unordered) over an endless input, of which the main module takes two values."""
+    return Busy(
+        form,
+        f"""
+        values = pool.{form}(abs, itertools.count())
+        next(values), next(values)
+        if time.monotonic() > deadline:
+            sys.exit(f"SETUP: {form}() had not given two values {{sys.argv[2]}} s after the process started")
+        print({SET_UP!r}, flush=True)
+        """,
+        f"a process whose main module ends with ThreadPool(2) still reading the input of {form}(abs, itertools.count()), of which it took two values",
+        f"take two values of {form}(abs, itertools.count())",
+    )
+
+
+BUSY = {
+    "tasks-running": Busy(
+        "apply_async",
+        f"""
+        started = threading.Semaphore(0)
+        def task():
+            started.release()
+            threading.Event().wait()
+        for _ in range(3):
+            pool.apply_async(task)
+        if not all(started.acquire(timeout=max(0.0, deadline - time.monotonic())) for _ in range(2)):
+            sys.exit(f"SETUP: the pool's two workers had not both started a task {{sys.argv[2]}} s after the process started")
+        print({SET_UP!r}, flush=True)
+        """,
+        "a process whose main module ends with ThreadPool(2), two tasks that never end running on its workers and a third queued",
+        "get two tasks running on its pool",
+    ),
+    **{f"{form}-reading-endless-input": _reading_endless_input(form) for form in ("imap", "imap_unordered")},
+}
+"""Each way the helper process leaves its pool busy: tasks blocked on its workers, or an imap() reading an endless input."""
 
 
 @checks("shutdown.exit-abandons-running-tasks")
-def test_a_process_exits_with_a_pool_still_running_a_task(scenario: Scenario) -> None:
-    """In a helper process: two tasks block the pool's workers, the main module ends; the process must exit.
+@pytest.mark.parametrize("busy", list(BUSY))
+def test_a_process_exits_with_its_pool_still_busy(scenario: Scenario, busy: str) -> None:
+    """In a helper process: the pool is left busy (:data:`BUSY`), the main module ends; the process must exit.
 
     The helper has most of the scenario's bound (the hang limit), leaving room to report: half
     of that, from its start, to set the situation up, and the rest to exit. Where it could not set it up (an
     import or the pool failed, the tasks never started), the behaviour at exit was not observed.
+    An imap() over ``itertools.count()`` goes on reading while the process lives, so a process
+    that does not exit grows until it is stopped (by about 100 MB a second on the reference, its
+    input read on a thread that is not a daemon).
     """
-    scenario.pool(1).apply_async  # noqa: B018 - the helper's one method: here, a missing one is MISSING, not a failed set-up
+    situation = BUSY[busy]
+    getattr(scenario.pool(1), situation.method)  # here, a missing method is MISSING, not a failed set-up
     path = os.pathsep.join(entry or os.getcwd() for entry in sys.path)
     limit = scenario.limits.helper_process
     finished: Optional[subprocess.CompletedProcess[str]] = None
     try:
         finished = subprocess.run(
-            [sys.executable, "-c", EXITING, scenario.impl.spec, f"{limit / 2:g}"],
+            [sys.executable, "-c", EXITING + textwrap.dedent(situation.code), scenario.impl.spec, f"{limit / 2:g}"],
             env={**os.environ, "PYTHONPATH": path},
             capture_output=True,
             text=True,
@@ -524,17 +573,17 @@ def test_a_process_exits_with_a_pool_still_running_a_task(scenario: Scenario) ->
     except subprocess.TimeoutExpired as expired:
         output = expired.stdout.decode() if isinstance(expired.stdout, bytes) else expired.stdout or ""
     if finished is None:  # stopped at its time-out; judged outside the handler, so the verdict is not chained to TimeoutExpired
-        if "both workers busy" not in output:
-            unobserved(f"the helper process had not got two tasks running on its pool {limit:g} s after it started (it was stopped)")
+        if SET_UP not in output:
+            unobserved(f"the helper process could not {situation.setting_up} within {limit:g} s of its start (it was stopped)")
         mismatch(
-            EXITING_CALL,
+            situation.call,
             f"had not exited when it was stopped, {limit:g} s after it started and at least {limit / 2:g} s after its main module ended",
             "the process to exit",
         )
-    if "both workers busy" not in finished.stdout:
-        unobserved(f"the helper process could not get two tasks running on its pool: {finished.stderr.strip()[-600:]}")
+    if SET_UP not in finished.stdout:
+        unobserved(f"the helper process could not {situation.setting_up}: {finished.stderr.strip()[-600:]}")
     if finished.returncode != 0:
-        mismatch(EXITING_CALL, f"exited with status {finished.returncode}", "status 0", details=finished.stderr.strip())
+        mismatch(situation.call, f"exited with status {finished.returncode}", "status 0", details=finished.stderr.strip())
 
 
 # -- the context manager ------------------------------------------------------------------------
