@@ -42,13 +42,19 @@ from poolspec.conformance.workloads import (
 
 
 def outcome_of(call: Callable[[], Any]) -> Outcome:
-    """What ``call()`` gives, StopIteration passed on: ``("value", v)``, or ``("raised", repr(exception))``, a text, so that outcomes compare, count and sort."""
+    """What ``call()`` gives, StopIteration passed on: ``("value", v)``, or ``("raised", text)``, so that outcomes compare, count and sort.
+
+    The text is the exception's ``repr``, qualified by its module unless it is a WorkloadError or a
+    builtin: an exception of another class that only shares WorkloadError's name never equals an
+    item's own outcome.
+    """
     try:
         return ("value", call())
     except StopIteration:
         raise
     except Exception as exc:  # noqa: BLE001 - compared with the items' own outcomes
-        return ("raised", repr(exc))
+        module = type(exc).__module__
+        return ("raised", repr(exc) if isinstance(exc, WorkloadError) or module == "builtins" else f"{module}.{exc!r}")
 
 
 def raised(index: int) -> Outcome:
